@@ -1,0 +1,31 @@
+/*
+ * util.h: allocation that dies on failure, and small string helpers.
+ *
+ * Out of memory is fatal (STYLE §5): every buffer has a max, so running out
+ * means the machine is in trouble, not that a peer sent too much.
+ */
+#ifndef LIB_UTIL_H
+#define LIB_UTIL_H
+
+#include <stddef.h>
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *p, size_t n);
+/* Multiplication-checked reallocarray. */
+void *xreallocarray(void *p, size_t nmemb, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Formatted allocation; dies on failure. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Copies at most size-1 bytes and NUL-terminates; returns strlen(src) so that
+ * a result >= size means truncation (the BSD contract). */
+size_t strlcpy_(char *dst, const char *src, size_t size);
+
+/* Trims ASCII white space at both ends in place; returns s. */
+char *str_trim(char *s);
+
+#define nitems(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif
