@@ -20,13 +20,14 @@ CORE_SRCS := $(foreach m,$(MODULES),$(wildcard src/$(m)/*.c))
 PROGRAMS := posternd:daemon posternctl:ctl postern:ua
 UNIT_SRCS := $(wildcard tests/unit/*/test-*.c)
 FUZZ_SRCS := $(wildcard fuzz/*.c)
+TOOL_SRCS := $(wildcard tests/tools/*.c)
 
 # Two build trees: build/ (normal) and build/asan/ (ASan + UBSan, for tests).
 B  := build
 BA := build/asan
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all run test bench clean deps deps-test unit fuzz asan
+.PHONY: all run test bench clean deps deps-test unit fuzz asan tools
 all: $(B)/posternd $(B)/posternctl $(B)/postern
 
 define program_rules
@@ -53,6 +54,13 @@ $(BA)/tests/%: tests/unit/%.c $(BA)/libpostern.a
 	$(CC) $(ALL_CFLAGS) $(SAN) $(shell pkg-config --cflags cmocka) -o $@ $< $(BA)/libpostern.a $(PKG_LIBS) $(shell pkg-config --libs cmocka)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BA)/tests/%,$(UNIT_SRCS))
 
+# Test tools: small programs the integration tests drive (e.g. a MIME tree
+# dumper for the differential test against Python's email package).
+$(B)/tools/%: tests/tools/%.c $(B)/libpostern.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libpostern.a $(PKG_LIBS)
+TOOL_BINS := $(patsubst tests/tools/%.c,$(B)/tools/%,$(TOOL_SRCS))
+
 # Fuzz targets: clang libFuzzer, linked against a clang-built copy of the core.
 FUZZ_CC := clang
 FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
@@ -66,6 +74,7 @@ $(B)/fuzz/%: fuzz/%.c $(B)/fuzz/libpostern.a
 	$(FUZZ_CC) $(CSTD) -O1 -g $(PKG_CFLAGS) -Isrc -fsanitize=fuzzer,address,undefined -o $@ $< $(B)/fuzz/libpostern.a $(PKG_LIBS)
 FUZZ_BINS := $(patsubst fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
 
+tools: $(TOOL_BINS)
 asan: $(BA)/posternd $(BA)/posternctl $(BA)/postern $(UNIT_BINS)
 fuzz: $(FUZZ_BINS)
 
@@ -79,7 +88,7 @@ run: deps
 	@scripts/run.sh
 
 test: deps-test
-	@$(MAKE) --no-print-directory all asan fuzz
+	@$(MAKE) --no-print-directory all tools asan fuzz
 	@python3 tests/run.py
 
 bench: deps-test
