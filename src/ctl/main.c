@@ -1,2 +1,80 @@
+/*
+ * main.c: posternctl -c FILE COMMAND ... (shared/INTERFACE.md "Admin").
+ *
+ * Reads the config, then hands the remaining words to the command's handler
+ * through the table below.
+ */
 #include <stdio.h>
-int main(void) { return 2; }
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl/ctl.h"
+#include "lib/log.h"
+#include "lib/util.h"
+
+static const struct {
+	const char	*name;
+	int		(*fn)(struct ctl *, int, char **);
+	const char	*usage;
+} commands[] = {
+	{ "check",	ctl_check,	"check" },
+	{ "user",	ctl_user,	"user add|del|list|passwd [ADDRESS]" },
+	{ "alias",	ctl_alias,	"alias add NAME TARGET... | del NAME | list | import FILE" },
+	{ "queue",	ctl_queue,	"queue list | show ID | flush | delete ID" },
+	{ "mailbox",	ctl_mailbox,	"mailbox reindex USER" },
+};
+
+static int
+usage(void)
+{
+	fprintf(stderr, "usage: posternctl [-c FILE] COMMAND ...\n");
+	for (size_t i = 0; i < nitems(commands); i++)
+		fprintf(stderr, "       posternctl [-c FILE] %s\n",
+		    commands[i].usage);
+	return CTL_USAGE;
+}
+
+int
+ctl_unimplemented(const char *what)
+{
+	fprintf(stderr, "posternctl: %s: not yet implemented\n", what);
+	return CTL_USAGE;
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *path = "etc/postern.conf";
+	char err[CONFIG_ERR_MAX];
+	struct ctl ctl;
+	int ch, r;
+
+	log_init("posternctl", 0);
+	while ((ch = getopt(argc, argv, "+c:")) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		default:
+			return usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		return usage();
+	for (size_t i = 0; i < nitems(commands); i++) {
+		if (strcmp(argv[0], commands[i].name) != 0)
+			continue;
+		if (config_load(path, &ctl.cfg, err, sizeof(err)) == -1) {
+			fprintf(stderr, "%s\n", err);
+			return CTL_USAGE;
+		}
+		r = commands[i].fn(&ctl, argc, argv);
+		config_free(&ctl.cfg);
+		return r;
+	}
+	fprintf(stderr, "posternctl: unknown command '%s'\n", argv[0]);
+	return usage();
+}

@@ -1,0 +1,13 @@
+/*
+ * alias.c: posternctl alias ... (its issue fills this in).
+ */
+#include "ctl/ctl.h"
+
+int
+ctl_alias(struct ctl *ctl, int argc, char **argv)
+{
+	(void)ctl;
+	(void)argc;
+	(void)argv;
+	return ctl_unimplemented("alias");
+}

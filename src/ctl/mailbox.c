@@ -1,0 +1,13 @@
+/*
+ * mailbox.c: posternctl mailbox ... (its issue fills this in).
+ */
+#include "ctl/ctl.h"
+
+int
+ctl_mailbox(struct ctl *ctl, int argc, char **argv)
+{
+	(void)ctl;
+	(void)argc;
+	(void)argv;
+	return ctl_unimplemented("mailbox");
+}
