@@ -84,15 +84,15 @@ deps-test:
 	@scripts/deps.sh test
 
 run: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j2 all
 	@scripts/run.sh
 
 test: deps-test
-	@$(MAKE) --no-print-directory all tools asan fuzz
+	@$(MAKE) --no-print-directory -j2 all tools asan fuzz
 	@python3 tests/run.py
 
 bench: deps-test
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j2 all
 	@scripts/bench.sh
 
 clean:

@@ -82,9 +82,8 @@ enum lr_result
 lr_next(struct linereader *lr, const char **line_out, size_t *len_out)
 {
 	for (;;) {
-		char *start = lr->in.data + lr->off;
 		size_t avail = lr->in.len - lr->off;
-		char *nl;
+		char *start, *nl;
 		size_t n;
 
 		if (avail == 0) {
@@ -94,6 +93,7 @@ lr_next(struct linereader *lr, const char **line_out, size_t *len_out)
 			}
 			return LR_MORE;
 		}
+		start = lr->in.data + lr->off;
 		nl = memchr(start + lr->scan, '\n', avail - lr->scan);
 		if (nl == NULL) {
 			lr->scan = avail;
