@@ -1,0 +1,680 @@
+/*
+ * spool.c: the queue on disk (see spool.h). Runs in the smtp role (writing,
+ * group commit), the queue role (reading, state, removal), posternctl and
+ * sendmail (listing, flush requests, synchronous injection).
+ */
+#include "queue/spool.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/queue.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "lib/buf.h"
+#include "lib/durable.h"
+#include "lib/util.h"
+
+#define SPOOL_WBUF	(64 * 1024)	/* message write buffer */
+
+struct spool {
+	char	*dir;		/* data_dir/queue */
+	int	 dirfd;		/* for syncfs and *at() calls */
+};
+
+struct spool_msg {
+	struct spool	*sp;
+	char		 id[QUEUE_ID_LEN + 1];
+	char		 tmp[PATH_MAX];
+	int		 fd;
+	struct buf	 wbuf;
+	size_t		 size;
+	int		 error;		/* sticky errno */
+	TAILQ_ENTRY(spool_msg) entry;
+	spool_done_fn	 done;
+	void		*arg;
+	int		 result;
+};
+TAILQ_HEAD(msgq, spool_msg);
+
+static const char *subdirs[] = { "tmp", "msg", "state", "corrupt" };
+
+int
+spool_open(const char *data_dir, struct spool **out, char *err, size_t errlen)
+{
+	struct spool *sp;
+	char path[PATH_MAX];
+
+	sp = xcalloc(1, sizeof(*sp));
+	sp->dir = xasprintf("%s/queue", data_dir);
+	for (size_t i = 0; i < nitems(subdirs); i++) {
+		snprintf(path, sizeof(path), "%s/%s", sp->dir, subdirs[i]);
+		if (durable_mkdirs(path, 0750) == -1) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+	}
+	sp->dirfd = open(sp->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sp->dirfd == -1) {
+		snprintf(err, errlen, "%s: %s", sp->dir, strerror(errno));
+		goto fail;
+	}
+	*out = sp;
+	return 0;
+fail:
+	free(sp->dir);
+	free(sp);
+	return -1;
+}
+
+void
+spool_close(struct spool **spp)
+{
+	struct spool *sp = *spp;
+
+	if (sp == NULL)
+		return;
+	close(sp->dirfd);
+	free(sp->dir);
+	free(sp);
+	*spp = NULL;
+}
+
+const char *
+spool_path(const struct spool *sp)
+{
+	return sp->dir;
+}
+
+bool
+spool_id_valid(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n] != '\0'; n++)
+		if (!((s[n] >= '0' && s[n] <= '9') ||
+		    (s[n] >= 'A' && s[n] <= 'F')))
+			return false;
+	return n == QUEUE_ID_LEN;
+}
+
+/* Microseconds since the epoch in 13 hex digits, then 3 random ones: ids
+ * sort by arrival and two writers in one microsecond still differ. */
+static void
+make_id(char *out)
+{
+	struct timespec ts;
+	unsigned long long us;
+	unsigned short rnd = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	us = (unsigned long long)ts.tv_sec * 1000000ULL +
+	    (unsigned long long)ts.tv_nsec / 1000;
+	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
+		rnd = (unsigned short)(getpid() ^ ts.tv_nsec);
+	snprintf(out, QUEUE_ID_LEN + 1, "%013llX%03X",
+	    us & 0xFFFFFFFFFFFFFULL, rnd & 0xFFF);
+}
+
+static int
+flush_wbuf(struct spool_msg *m)
+{
+	if (m->error) {
+		errno = m->error;
+		return -1;
+	}
+	if (m->wbuf.len == 0)
+		return 0;
+	if (durable_write_all(m->fd, m->wbuf.data, m->wbuf.len) == -1) {
+		m->error = errno;
+		return -1;
+	}
+	buf_reset(&m->wbuf);
+	return 0;
+}
+
+int
+spool_msg_begin(struct spool *sp, struct queue_envelope *env,
+    struct spool_msg **out)
+{
+	struct spool_msg *m = xcalloc(1, sizeof(*m));
+	char final[PATH_MAX];
+
+	m->sp = sp;
+	m->fd = -1;
+	buf_init(&m->wbuf, SPOOL_WBUF + QUEUE_ENV_MAX);
+	for (int tries = 0;; tries++) {
+		make_id(m->id);
+		snprintf(final, sizeof(final), "%s/msg/%s", sp->dir, m->id);
+		if (access(final, F_OK) == -1 || tries == 5)
+			break;
+	}
+	memcpy(env->id, m->id, sizeof(m->id));
+	snprintf(m->tmp, sizeof(m->tmp), "%s/tmp/%s.%ld", sp->dir, m->id,
+	    (long)getpid());
+	m->fd = open(m->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	if (m->fd == -1)
+		goto fail;
+	if (queue_env_format(env, &m->wbuf) == -1) {
+		errno = E2BIG;
+		goto fail;
+	}
+	*out = m;
+	return 0;
+fail:
+	{
+		int saved = errno;
+		spool_msg_abort(&m);
+		errno = saved;
+	}
+	return -1;
+}
+
+int
+spool_msg_write(struct spool_msg *m, const void *data, size_t len)
+{
+	if (m->error) {
+		errno = m->error;
+		return -1;
+	}
+	m->size += len;
+	if (m->wbuf.len + len > SPOOL_WBUF && flush_wbuf(m) == -1)
+		return -1;
+	if (len >= SPOOL_WBUF) {
+		if (durable_write_all(m->fd, data, len) == -1) {
+			m->error = errno;
+			return -1;
+		}
+		return 0;
+	}
+	if (buf_append(&m->wbuf, data, len) == -1) {
+		m->error = ENOBUFS;
+		errno = ENOBUFS;
+		return -1;
+	}
+	return 0;
+}
+
+size_t
+spool_msg_size(const struct spool_msg *m)
+{
+	return m->size;
+}
+
+const char *
+spool_msg_id(const struct spool_msg *m)
+{
+	return m->id;
+}
+
+static void
+msg_free(struct spool_msg *m)
+{
+	if (m->fd != -1)
+		close(m->fd);
+	buf_free(&m->wbuf);
+	free(m);
+}
+
+void
+spool_msg_abort(struct spool_msg **mp)
+{
+	struct spool_msg *m = *mp;
+
+	if (m == NULL)
+		return;
+	if (m->fd != -1)
+		unlink(m->tmp);
+	msg_free(m);
+	*mp = NULL;
+}
+
+/* Flushes, closes and renames into msg/ without making it durable. */
+static int
+publish(struct spool_msg *m)
+{
+	char final[PATH_MAX];
+
+	if (flush_wbuf(m) == -1)
+		return -1;
+	if (close(m->fd) == -1) {
+		m->fd = -1;
+		return -1;
+	}
+	m->fd = -1;
+	snprintf(final, sizeof(final), "%s/msg/%s", m->sp->dir, m->id);
+	if (renameat2(AT_FDCWD, m->tmp, AT_FDCWD, final, RENAME_NOREPLACE)
+	    == -1)
+		return -1;
+	return 0;
+}
+
+int
+spool_commit_sync(struct spool_msg **mp)
+{
+	struct spool_msg *m = *mp;
+	char msgdir[PATH_MAX];
+	int r = -1, saved;
+
+	*mp = NULL;
+	if (flush_wbuf(m) == -1 || fsync(m->fd) == -1)
+		goto out;
+	if (publish(m) == -1)
+		goto out;
+	snprintf(msgdir, sizeof(msgdir), "%s/msg", m->sp->dir);
+	r = durable_fsync_dir(msgdir);
+out:
+	saved = errno;
+	if (r == -1 && m->fd != -1)
+		unlink(m->tmp);
+	else if (r == -1)
+		unlink(m->tmp);	/* rename failed: the tmp name still exists */
+	msg_free(m);
+	errno = saved;
+	return r;
+}
+
+/*
+ * Group commit. The loop thread appends to `pending` and pokes the worker;
+ * the worker takes the whole list, publishes each message, runs one syncfs
+ * for all of them, and moves them to `done`, then signals the loop through
+ * an eventfd. Neither side holds the lock while doing I/O.
+ */
+struct spool_committer {
+	struct spool	*sp;
+	pthread_t	 thread;
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 wake;
+	struct msgq	 pending;
+	struct msgq	 done;
+	bool		 stopping;
+	int		 efd;
+	struct event	*ev;
+	unsigned	 inflight;	/* committed but not yet reported */
+};
+
+static void *
+committer_main(void *arg)
+{
+	struct spool_committer *c = arg;
+	struct msgq batch;
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		struct spool_msg *m;
+		bool any = false;
+		uint64_t one = 1;
+
+		while (TAILQ_EMPTY(&c->pending) && !c->stopping)
+			pthread_cond_wait(&c->wake, &c->lock);
+		if (TAILQ_EMPTY(&c->pending) && c->stopping)
+			break;
+		TAILQ_INIT(&batch);
+		TAILQ_CONCAT(&batch, &c->pending, entry);
+		pthread_mutex_unlock(&c->lock);
+
+		TAILQ_FOREACH(m, &batch, entry) {
+			m->result = publish(m);
+			if (m->result == -1)
+				unlink(m->tmp);
+			else
+				any = true;
+		}
+		if (any && syncfs(c->sp->dirfd) == -1)
+			TAILQ_FOREACH(m, &batch, entry)
+				m->result = -1;
+
+		pthread_mutex_lock(&c->lock);
+		TAILQ_CONCAT(&c->done, &batch, entry);
+		(void)!write(c->efd, &one, sizeof(one));
+	}
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
+}
+
+static void
+on_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct spool_committer *c = arg;
+	struct msgq done;
+	struct spool_msg *m;
+	uint64_t n;
+
+	(void)what;
+	(void)!read(fd, &n, sizeof(n));
+	TAILQ_INIT(&done);
+	pthread_mutex_lock(&c->lock);
+	TAILQ_CONCAT(&done, &c->done, entry);
+	pthread_mutex_unlock(&c->lock);
+	while ((m = TAILQ_FIRST(&done)) != NULL) {
+		TAILQ_REMOVE(&done, m, entry);
+		c->inflight--;
+		m->done(m->arg, m->result, m->id);
+		msg_free(m);
+	}
+}
+
+struct spool_committer *
+spool_committer_new(struct spool *sp, struct event_base *base)
+{
+	struct spool_committer *c = xcalloc(1, sizeof(*c));
+
+	c->sp = sp;
+	TAILQ_INIT(&c->pending);
+	TAILQ_INIT(&c->done);
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->wake, NULL);
+	c->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (c->efd == -1)
+		abort();
+	c->ev = event_new(base, c->efd, EV_READ | EV_PERSIST, on_done, c);
+	if (c->ev == NULL || event_add(c->ev, NULL) == -1)
+		abort();
+	if (pthread_create(&c->thread, NULL, committer_main, c) != 0)
+		abort();
+	return c;
+}
+
+void
+spool_commit(struct spool_committer *c, struct spool_msg **mp,
+    spool_done_fn done, void *arg)
+{
+	struct spool_msg *m = *mp;
+
+	*mp = NULL;
+	m->done = done;
+	m->arg = arg;
+	/* Large writes happen here in the loop already (spool_msg_write);
+	 * what is left for the worker is at most one buffer. */
+	c->inflight++;
+	pthread_mutex_lock(&c->lock);
+	TAILQ_INSERT_TAIL(&c->pending, m, entry);
+	pthread_cond_signal(&c->wake);
+	pthread_mutex_unlock(&c->lock);
+}
+
+void
+spool_committer_free(struct spool_committer **cp)
+{
+	struct spool_committer *c = *cp;
+
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->stopping = true;
+	pthread_cond_signal(&c->wake);
+	pthread_mutex_unlock(&c->lock);
+	pthread_join(c->thread, NULL);
+	on_done(c->efd, EV_READ, c);	/* report what finished last */
+	event_free(c->ev);
+	close(c->efd);
+	pthread_mutex_destroy(&c->lock);
+	pthread_cond_destroy(&c->wake);
+	free(c);
+	*cp = NULL;
+}
+
+/* Reads up to max bytes from the start of fd into b. */
+static int
+read_head(int fd, struct buf *b, size_t max)
+{
+	char chunk[8192];
+
+	while (b->len < max) {
+		size_t want = max - b->len < sizeof(chunk) ? max - b->len :
+		    sizeof(chunk);
+		ssize_t n = read(fd, chunk, want);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		if (buf_append(b, chunk, (size_t)n) == -1) {
+			errno = ENOBUFS;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+parse_file(int fd, struct queue_envelope *env, size_t *used)
+{
+	struct buf b;
+	const char *errstr;
+	int r;
+
+	buf_init(&b, QUEUE_ENV_MAX);
+	if (read_head(fd, &b, QUEUE_ENV_MAX) == -1) {
+		buf_free(&b);
+		return -1;
+	}
+	r = queue_env_parse(buf_cstr(&b), b.len, env, used, &errstr);
+	buf_free(&b);
+	if (r == -1)
+		errno = EBADMSG;
+	return r;
+}
+
+int
+spool_load(struct spool *sp, const char *id, struct queue_envelope *env,
+    int *fd_out, off_t *body_off_out, off_t *body_size_out)
+{
+	char path[PATH_MAX];
+	struct queue_envelope st;
+	struct stat sb;
+	size_t used, sused;
+	int fd, sfd;
+
+	if (!spool_id_valid(id)) {
+		errno = ENOENT;
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/msg/%s", sp->dir, id);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, &sb) == -1 || parse_file(fd, env, &used) == -1)
+		goto fail;
+	if (strcmp(env->id, id) != 0) {
+		queue_env_free(env);
+		errno = EBADMSG;
+		goto fail;
+	}
+	snprintf(path, sizeof(path), "%s/state/%s", sp->dir, id);
+	if ((sfd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
+		int r = parse_file(sfd, &st, &sused);
+		close(sfd);
+		if (r == -1 || st.nrcpts != env->nrcpts ||
+		    strcmp(st.id, id) != 0) {
+			if (r == 0)
+				queue_env_free(&st);
+			queue_env_free(env);
+			errno = EBADMSG;
+			goto fail;
+		}
+		/* The state file is the current truth about recipients. */
+		queue_env_free(env);
+		*env = st;
+	} else if (errno != ENOENT) {
+		queue_env_free(env);
+		goto fail;
+	}
+	if (body_off_out)
+		*body_off_out = (off_t)used;
+	if (body_size_out)
+		*body_size_out = sb.st_size - (off_t)used;
+	if (fd_out)
+		*fd_out = fd;
+	else
+		close(fd);
+	return 0;
+fail:
+	{
+		int saved = errno;
+		close(fd);
+		errno = saved;
+	}
+	return -1;
+}
+
+int
+spool_state_save(struct spool *sp, const struct queue_envelope *env)
+{
+	char path[PATH_MAX];
+	struct buf b;
+	int r;
+
+	buf_init(&b, QUEUE_ENV_MAX);
+	if (queue_env_format(env, &b) == -1) {
+		buf_free(&b);
+		errno = E2BIG;
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/state/%s", sp->dir, env->id);
+	r = durable_write(path, b.data, b.len, 0640);
+	buf_free(&b);
+	return r;
+}
+
+int
+spool_remove(struct spool *sp, const char *id)
+{
+	char path[PATH_MAX];
+
+	if (!spool_id_valid(id)) {
+		errno = ENOENT;
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/state/%s", sp->dir, id);
+	if (unlink(path) == -1 && errno != ENOENT)
+		return -1;
+	snprintf(path, sizeof(path), "%s/msg/%s", sp->dir, id);
+	return unlink(path);
+}
+
+int
+spool_quarantine(struct spool *sp, const char *id)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+
+	if (!spool_id_valid(id)) {
+		errno = ENOENT;
+		return -1;
+	}
+	snprintf(from, sizeof(from), "%s/state/%s", sp->dir, id);
+	snprintf(to, sizeof(to), "%s/corrupt/%s.state", sp->dir, id);
+	(void)rename(from, to);
+	snprintf(from, sizeof(from), "%s/msg/%s", sp->dir, id);
+	snprintf(to, sizeof(to), "%s/corrupt/%s", sp->dir, id);
+	return rename(from, to);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+spool_list(struct spool *sp, char ***ids_out, size_t *n_out)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	char **ids = NULL;
+	size_t n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/msg", sp->dir);
+	if ((d = opendir(path)) == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		if (!spool_id_valid(e->d_name))
+			continue;
+		ids = xreallocarray(ids, n + 1, sizeof(*ids));
+		ids[n++] = xstrdup(e->d_name);
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(ids, n, sizeof(*ids), cmp_str);
+	*ids_out = ids;
+	*n_out = n;
+	return 0;
+}
+
+void
+spool_list_free(char **ids, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+}
+
+void
+spool_clean_tmp(struct spool *sp)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/tmp", sp->dir);
+	if ((d = opendir(path)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		const char *dot = strchr(e->d_name, '.');
+		long pid;
+		char *end;
+
+		if (e->d_name[0] == '.' || dot == NULL)
+			continue;
+		pid = strtol(dot + 1, &end, 10);
+		if (*end != '\0' || pid <= 0)
+			continue;
+		if (pid == (long)getpid() ||
+		    (kill((pid_t)pid, 0) == -1 && errno == ESRCH)) {
+			snprintf(path, sizeof(path), "%s/tmp/%s", sp->dir,
+			    e->d_name);
+			unlink(path);
+		}
+	}
+	closedir(d);
+}
+
+int
+spool_flush_request(struct spool *sp)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/flush", sp->dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+	if (fd == -1)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+bool
+spool_flush_take(struct spool *sp)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/flush", sp->dir);
+	return unlink(path) == 0;
+}
