@@ -37,7 +37,7 @@ $(1)/obj/%.o: src/%.c
 	$$(CC) $$(ALL_CFLAGS) $(2) -c -o $$@ $$<
 $(1)/libpostern.a: $$(patsubst src/%.c,$(1)/obj/%.o,$$(CORE_SRCS))
 	@rm -f $$@
-	ar rcs $$@ $$^
+	ar rcsT $$@ $$^
 $(1)/posternd: $$(patsubst src/%.c,$(1)/obj/%.o,$$(wildcard src/daemon/*.c)) $(1)/libpostern.a
 	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS)
 $(1)/posternctl: $$(patsubst src/%.c,$(1)/obj/%.o,$$(wildcard src/ctl/*.c)) $(1)/libpostern.a
@@ -69,7 +69,7 @@ $(B)/fuzz/obj/%.o: src/%.c
 	$(FUZZ_CC) $(CSTD) $(WARN) -Wno-unknown-warning-option -O1 -g $(PKG_CFLAGS) -Isrc $(FUZZ_FLAGS) -c -o $@ $<
 $(B)/fuzz/libpostern.a: $(patsubst src/%.c,$(B)/fuzz/obj/%.o,$(CORE_SRCS))
 	@rm -f $@
-	ar rcs $@ $^
+	ar rcsT $@ $^
 $(B)/fuzz/%: fuzz/%.c $(B)/fuzz/libpostern.a
 	$(FUZZ_CC) $(CSTD) -O1 -g $(PKG_CFLAGS) -Isrc -fsanitize=fuzzer,address,undefined -o $@ $< $(B)/fuzz/libpostern.a $(PKG_LIBS)
 FUZZ_BINS := $(patsubst fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))

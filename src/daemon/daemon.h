@@ -45,6 +45,5 @@ SSL_CTX *daemon_tls_load(const struct config *cfg, char *err, size_t errlen);
 int stub_smtp_main(const struct role_env *env);
 int stub_pop3_main(const struct role_env *env);
 int stub_imap_main(const struct role_env *env);
-int stub_queue_main(const struct role_env *env);
 
 #endif

@@ -26,6 +26,7 @@
 #include "daemon/daemon.h"
 #include "lib/log.h"
 #include "lib/util.h"
+#include "queue/queue.h"
 
 #define STOP_GRACE_MS	 8000	/* then SIGKILL; INTERFACE.md: exit within 10 s */
 #define BACKOFF_MIN_MS	 250
@@ -297,7 +298,7 @@ master_run(struct config *cfg, SSL_CTX *tls, struct daemon_binds *binds)
 		bool listeners;
 	} table[] = {
 		{ "smtp",	stub_smtp_main,		true },
-		{ "queue",	stub_queue_main,	false },
+		{ "queue",	queue_role_main,	false },
 		{ "pop3",	stub_pop3_main,		true },
 		{ "imap",	stub_imap_main,		true },
 	};

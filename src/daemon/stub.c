@@ -121,9 +121,3 @@ stub_imap_main(const struct role_env *env)
 	return stub_run(env, "* BYE [UNAVAILABLE] %s IMAP service not yet "
 	    "implemented\r\n");
 }
-
-int
-stub_queue_main(const struct role_env *env)
-{
-	return stub_run(env, "");
-}
