@@ -250,6 +250,7 @@ dir_decode(const char *d)
 			return NULL;
 		name[n++] = c;
 	}
+	name[n] = '\0';
 	if (store_folder_name_check(name, n, canon, sizeof(canon),
 	    &errstr) == -1 || strcmp(canon, "INBOX") == 0)
 		return NULL;
