@@ -648,7 +648,10 @@ store_folder_rename(struct store *store, const char *user, const char *from,
 		}
 		if (strcmp(list[i].name, cf) == 0)
 			found = 1;
-		if (lt - lf + strlen(list[i].name) > STORE_FOLDER_NAME_MAX)
+		if (strncmp(list[i].name, cf, lf) == 0 &&
+		    (list[i].name[lf] == '\0' ||
+		    list[i].name[lf] == STORE_FOLDER_DELIM) &&
+		    strlen(list[i].name) + lt - lf > STORE_FOLDER_NAME_MAX)
 			r = store_err(store->err, errstr_out,
 			    "new name too long");
 	}
