@@ -1,0 +1,476 @@
+/*
+ * role.c: the pop3 role process. One libevent loop serves pop3_listen
+ * (plain text, STLS: RFC 2595) and pop3s_listen (implicit TLS, wrapped by
+ * lib/server) for every session; each connection feeds its bytes to a
+ * session engine (session.h) and carries out the actions it asks for
+ * against the store (maildrop.h). Started by posternd's master.
+ *
+ * Blocking work done inline for now: password hashing (yescrypt, a few
+ * ms) at login, SQLite and file reads. TODO: a worker thread for logins.
+ */
+#include "pop3d/pop3d.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "lib/log.h"
+#include "lib/util.h"
+#include "pop3d/maildrop.h"
+#include "pop3d/session.h"
+#include "store/account.h"
+#include "store/addr.h"
+#include "store/store.h"
+
+#define POP3D_PER_IP_MAX	20	/* sessions from one address */
+#define PUMP_HIGH		(256 * 1024)	/* output kept queued */
+#define PUMP_LOW		(64 * 1024)	/* refill below this */
+#define INPUT_HIGH		(64 * 1024)	/* stop reading above this */
+#define SHUTDOWN_GRACE_MS	500
+
+struct pop3d_role;
+
+struct conn {
+	TAILQ_ENTRY(conn)	 entry;
+	struct pop3d_role	*role;
+	struct bufferevent	*bev;
+	struct pop3d_session	*s;
+	struct pop3d_maildrop	*md;
+	struct event		*timer;		/* auth failure delay */
+	int			 msgfd;		/* RETR in progress, or -1 */
+	bool			 delayed;
+	bool			 closing;
+	const char		*service;
+	char			 peer[64];
+	char			 user[STORE_ADDR_MAX + 1];
+};
+
+struct pop3d_role {
+	const struct role_env	*env;
+	struct event_base	*base;
+	struct server		*srv;
+	struct store		*store;
+	struct pop3d_sizecache	*sizes;
+	TAILQ_HEAD(, conn)	 conns;
+	size_t			 nconns;
+};
+
+static void conn_process(struct conn *c);
+static void on_read(struct bufferevent *bev, void *arg);
+static void on_write(struct bufferevent *bev, void *arg);
+static void on_event(struct bufferevent *bev, short what, void *arg);
+
+static void
+conn_free(struct conn *c)
+{
+	struct pop3d_role *role = c->role;
+
+	TAILQ_REMOVE(&role->conns, c, entry);
+	role->nconns--;
+	if (c->msgfd != -1)
+		close(c->msgfd);
+	if (c->timer != NULL)
+		event_free(c->timer);
+	bufferevent_free(c->bev);
+	pop3d_maildrop_close(&c->md);	/* a drop deletes nothing */
+	pop3d_session_free(&c->s);
+	free(c);
+}
+
+/* Hands the engine's replies to libevent. */
+static void
+conn_flush(struct conn *c)
+{
+	struct buf *out = pop3d_session_out(c->s);
+
+	if (out->len > 0 && bufferevent_write(c->bev, out->data, out->len))
+		log_warnx("%s: cannot queue output", c->peer);
+	buf_reset(out);
+}
+
+/* A reply from the glue itself, outside the engine. */
+static void
+say(struct conn *c, const char *text)
+{
+	bufferevent_write(c->bev, text, strlen(text));
+}
+
+/* Closes once the output is gone (on_write), or now when it is. */
+static void
+conn_close(struct conn *c)
+{
+	c->closing = true;
+	bufferevent_disable(c->bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		conn_free(c);
+}
+
+static void
+setup_bev(struct conn *c)
+{
+	struct timeval tv = { POP3D_IDLE_TIMEOUT_S, 0 };
+
+	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
+	bufferevent_set_timeouts(c->bev, &tv, &tv);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, INPUT_HIGH);
+	bufferevent_setwatermark(c->bev, EV_WRITE, PUMP_LOW, 0);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+static void
+do_auth(struct conn *c, const struct pop3d_action *a)
+{
+	struct pop3d_role *role = c->role;
+	struct pop3d_msginfo *msgs = NULL;
+	const char *err = NULL;
+	uint32_t uidvalidity = 0;
+	size_t n = 0;
+	int r;
+
+	r = store_user_verify(role->store, a->user, a->pass, c->user, &err);
+	if (r != 1) {
+		if (r == -1)
+			log_warnx("%s: login check failed: %s", c->peer, err);
+		else
+			log_info("%s: login failed for %s", c->peer, a->user);
+		pop3d_session_auth_done(c->s, r == -1 ? POP3D_AUTH_TEMP :
+		    POP3D_AUTH_BAD, 0, NULL, 0);
+		return;
+	}
+	r = pop3d_maildrop_open(role->store, role->sizes, c->user, &c->md,
+	    &msgs, &n, &uidvalidity, &err);
+	if (r == 1)
+		log_info("%s: %s logged in, %zu messages", c->peer, c->user,
+		    n);
+	else if (r == 0)
+		log_info("%s: %s: maildrop in use", c->peer, c->user);
+	else
+		log_warnx("%s: %s: cannot open maildrop: %s", c->peer,
+		    c->user, err);
+	pop3d_session_auth_done(c->s, r == 1 ? POP3D_AUTH_OK : r == 0 ?
+	    POP3D_AUTH_INUSE : POP3D_AUTH_TEMP, uidvalidity, msgs, n);
+	free(msgs);
+}
+
+/* Streams the open message while the output has room; on its end,
+ * goes on with the session. */
+static void
+pump(struct conn *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	char chunk[POP3D_CHUNK_MAX];
+	ssize_t n;
+
+	while (c->msgfd != -1 && evbuffer_get_length(out) < PUMP_HIGH) {
+		n = read(c->msgfd, chunk, sizeof(chunk));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			/* The +OK is out: all we can do is hang up. */
+			log_warn("%s: %s: reading a message", c->peer, c->user);
+			conn_free(c);
+			return;
+		}
+		if (n > 0 && pop3d_session_msg_push(c->s, chunk, (size_t)n)) {
+			conn_flush(c);
+			continue;
+		}
+		pop3d_session_msg_end(c->s);
+		conn_flush(c);
+		close(c->msgfd);
+		c->msgfd = -1;
+		conn_process(c);
+		return;
+	}
+}
+
+static void
+do_retr(struct conn *c, const struct pop3d_action *a)
+{
+	const char *err = NULL;
+	int fd = -1, r;
+
+	r = pop3d_maildrop_msg_open(c->md, a->uid, &fd, &err);
+	if (r == -1)
+		log_warnx("%s: %s: message %u: %s", c->peer, c->user, a->uid,
+		    err);
+	pop3d_session_msg_begin(c->s, r);
+	conn_flush(c);
+	if (r == 1) {
+		c->msgfd = fd;
+		pump(c);
+	}
+}
+
+/* STLS: drop unread plaintext (RFC 2595 §4), wrap the connection. */
+static void
+do_starttls(struct conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct bufferevent *tbev;
+
+	evbuffer_drain(in, evbuffer_get_length(in));
+	tbev = server_starttls(c->role->base, c->role->env->tls, c->bev);
+	if (tbev == NULL) {
+		log_warnx("%s: cannot start TLS", c->peer);
+		pop3d_session_tls_done(c->s, false);
+		return;
+	}
+	c->bev = tbev;
+	setup_bev(c);
+	pop3d_session_tls_done(c->s, true);
+}
+
+static void
+do_update(struct conn *c, const struct pop3d_action *a)
+{
+	const char *err = NULL;
+	int r;
+
+	r = pop3d_maildrop_update(c->md, a->dele, a->ndele, a->seen,
+	    a->nseen, &err);
+	if (r == -1)
+		log_warnx("%s: %s: update failed: %s", c->peer, c->user, err);
+	log_info("%s: %s logged out, %zu deleted, %zu retrieved", c->peer,
+	    c->user, a->ndele, a->nseen);
+	pop3d_session_update_done(c->s, r);
+	pop3d_maildrop_close(&c->md);
+}
+
+static void
+on_delay(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	c->delayed = false;
+	conn_flush(c);
+	conn_process(c);
+}
+
+/* Feeds input to the engine, one chunk; false when there is none. */
+static bool
+feed(struct conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	size_t n = evbuffer_get_length(in), took;
+	unsigned char *p;
+
+	if (n == 0)
+		return false;
+	if (n > POP3D_CHUNK_MAX)
+		n = POP3D_CHUNK_MAX;
+	if ((p = evbuffer_pullup(in, (ssize_t)n)) == NULL)
+		return false;
+	took = pop3d_session_push(c->s, p, n);
+	evbuffer_drain(in, took);
+	return took > 0;
+}
+
+/* Runs the engine and carries out its actions until it needs input,
+ * waits for output room (RETR) or a timer (DELAY). */
+static void
+conn_process(struct conn *c)
+{
+	struct pop3d_action a;
+	enum pop3d_act t;
+
+	while (!c->closing && !c->delayed && c->msgfd == -1) {
+		t = pop3d_session_run(c->s, &a);
+		if (t != POP3D_ACT_DELAY)
+			conn_flush(c);
+		switch (t) {
+		case POP3D_ACT_NONE:
+			if (!feed(c))
+				return;
+			break;
+		case POP3D_ACT_AUTH:
+			do_auth(c, &a);
+			break;
+		case POP3D_ACT_RETR:
+			do_retr(c, &a);
+			return;		/* pump goes on from here */
+		case POP3D_ACT_STARTTLS:
+			do_starttls(c);
+			break;
+		case POP3D_ACT_UPDATE:
+			do_update(c, &a);
+			break;
+		case POP3D_ACT_DELAY: {
+			struct timeval tv = { a.delay_ms / 1000,
+			    (a.delay_ms % 1000) * 1000 };
+			if (c->timer == NULL)
+				c->timer = evtimer_new(c->role->base,
+				    on_delay, c);
+			c->delayed = true;
+			evtimer_add(c->timer, &tv);
+			return;
+		}
+		case POP3D_ACT_CLOSE:
+			conn_close(c);
+			return;
+		}
+	}
+}
+
+static void
+on_read(struct bufferevent *bev, void *arg)
+{
+	conn_process(arg);
+}
+
+static void
+on_write(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	if (c->closing) {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			conn_free(c);
+		return;
+	}
+	if (c->msgfd != -1)
+		pump(c);
+}
+
+static void
+on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	if (what & BEV_EVENT_CONNECTED)
+		return;		/* TLS handshake done */
+	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) &&
+	    !c->closing) {
+		/* RFC 1939 §3: autologout, without entering UPDATE. */
+		log_info("%s: idle timeout", c->peer);
+		say(c, "-ERR Autologout: idle too long\r\n");
+		conn_close(c);
+		return;
+	}
+	conn_free(c);	/* EOF, error, or a peer that stopped reading */
+}
+
+static size_t
+conns_from(struct pop3d_role *role, const char *peer)
+{
+	struct conn *c;
+	size_t n = 0;
+
+	TAILQ_FOREACH(c, &role->conns, entry)
+		n += strcmp(c->peer, peer) == 0;
+	return n;
+}
+
+static void
+on_conn(struct server_conn *sc, void *arg)
+{
+	struct pop3d_role *role = arg;
+	const struct config *cfg = role->env->cfg;
+	struct pop3d_settings set;
+	struct conn *c;
+	bool loop = server_peer_is_loopback(&sc->peer);
+	size_t same = conns_from(role, sc->peer_addr);
+
+	c = xcalloc(1, sizeof(*c));
+	c->role = role;
+	c->bev = sc->bev;
+	c->msgfd = -1;
+	c->service = sc->service;
+	snprintf(c->peer, sizeof(c->peer), "%s", sc->peer_addr);
+	memset(&set, 0, sizeof(set));
+	set.hostname = cfg->hostname;
+	set.tls_active = sc->tls;
+	set.tls_offered = !sc->tls;
+	set.plaintext_ok = cfg->plaintext_auth == CONFIG_PLAINTEXT_ALWAYS ||
+	    (cfg->plaintext_auth == CONFIG_PLAINTEXT_LOOPBACK && loop);
+	c->s = pop3d_session_new(&set);
+	TAILQ_INSERT_TAIL(&role->conns, c, entry);
+	role->nconns++;
+	setup_bev(c);
+	log_info("%s: connection from %s", sc->service, c->peer);
+	if (same >= POP3D_PER_IP_MAX) {
+		buf_reset(pop3d_session_out(c->s));
+		say(c, "-ERR [SYS/TEMP] Too many connections from your "
+		    "address\r\n");
+		conn_close(c);
+		return;
+	}
+	conn_flush(c);		/* the greeting; TLS sends it after the
+				 * handshake */
+}
+
+static void
+on_stop(evutil_socket_t fd, short what, void *arg)
+{
+	event_base_loopexit(arg, NULL);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct pop3d_role *role = arg;
+	struct timeval tv = { 0, SHUTDOWN_GRACE_MS * 1000 };
+	struct conn *c, *next;
+
+	if (sig == SIGHUP)
+		return;		/* the master restarts roles on reload */
+	log_info("stopping, %zu sessions", role->nconns);
+	server_stop_listening(role->srv);
+	/* Sessions end without UPDATE: nothing is deleted. */
+	for (c = TAILQ_FIRST(&role->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->closing)
+			continue;
+		if (c->msgfd == -1)
+			say(c, "-ERR [SYS/TEMP] Server shutting down\r\n");
+		conn_close(c);
+	}
+	if (role->nconns == 0)
+		event_base_loopexit(role->base, NULL);
+	else
+		event_base_once(role->base, -1, EV_TIMEOUT, on_stop,
+		    role->base, &tv);
+}
+
+int
+pop3d_role_main(const struct role_env *env)
+{
+	struct event *sig[3];
+	const int signo[3] = { SIGTERM, SIGINT, SIGHUP };
+	struct pop3d_role role;
+	char err[512];
+	struct conn *c;
+
+	memset(&role, 0, sizeof(role));
+	role.env = env;
+	TAILQ_INIT(&role.conns);
+	if (store_open(env->cfg, &role.store, err, sizeof(err)) == -1)
+		fatalx("store: %s", err);
+	role.sizes = pop3d_sizecache_new();
+	if ((role.base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	for (size_t i = 0; i < 3; i++) {
+		sig[i] = evsignal_new(role.base, signo[i], on_signal, &role);
+		evsignal_add(sig[i], NULL);
+	}
+	role.srv = server_new(role.base, env->tls, env->listeners,
+	    env->nlisteners, on_conn, &role);
+	event_base_dispatch(role.base);
+	while ((c = TAILQ_FIRST(&role.conns)) != NULL)
+		conn_free(c);
+	server_free(&role.srv);
+	for (size_t i = 0; i < 3; i++)
+		event_free(sig[i]);
+	event_base_free(role.base);
+	pop3d_sizecache_free(&role.sizes);
+	store_close(&role.store);
+	return 0;
+}
