@@ -157,6 +157,45 @@ test_failures(void **state)
 	fixture_free(f);
 }
 
+static void
+test_quota(void **state)
+{
+	struct fixture *f = setup();
+	struct deliver_report rep;
+	const char *errstr, *msg = "Subject: q\r\n\r\n0123456789\r\n";
+
+	(void)state;
+	/* Each copy is the message plus ~60 bytes of prepended headers. */
+	assert_int_equal(store_user_set_quota(f->store, "bob@example.org",
+	    150, &errstr), 1);
+	assert_int_equal(deliver_rcpt(f->store, "s@x.test", "bob@example.org",
+	    msg, strlen(msg), &rep), DELIVER_OK);
+	deliver_report_free(&rep);
+	assert_int_equal(deliver_rcpt(f->store, "s@x.test", "bob@example.org",
+	    msg, strlen(msg), &rep), DELIVER_OK);
+	deliver_report_free(&rep);
+	assert_int_equal(deliver_rcpt(f->store, "s@x.test", "bob@example.org",
+	    msg, strlen(msg), &rep), DELIVER_TEMPFAIL);
+	assert_non_null(strstr(rep.results[0].text, "4.2.2"));
+	deliver_report_free(&rep);
+	assert_int_equal(store_user_set_quota(f->store, "bob@example.org",
+	    0, &errstr), 1);
+	assert_int_equal(deliver_rcpt(f->store, "s@x.test", "bob@example.org",
+	    msg, strlen(msg), &rep), DELIVER_OK);
+	deliver_report_free(&rep);
+	assert_int_equal(store_user_set_quota(f->store, "zed@example.org",
+	    1, &errstr), 0);
+	/* Disabled users still get mail but cannot log in. */
+	assert_int_equal(store_user_set_enabled(f->store, "bob@example.org",
+	    false, &errstr), 1);
+	assert_int_equal(store_user_verify(f->store, "bob@example.org", "pw",
+	    NULL, &errstr), 0);
+	assert_int_equal(deliver_rcpt(f->store, "s@x.test", "bob@example.org",
+	    msg, strlen(msg), &rep), DELIVER_OK);
+	deliver_report_free(&rep);
+	fixture_free(f);
+}
+
 int
 main(void)
 {
@@ -164,6 +203,7 @@ main(void)
 		cmocka_unit_test(test_user),
 		cmocka_unit_test(test_alias_results),
 		cmocka_unit_test(test_failures),
+		cmocka_unit_test(test_quota),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
