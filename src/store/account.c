@@ -78,13 +78,17 @@ hash_make(const char *pw)
 char *
 store_user_dir(const struct store *store, const char *address)
 {
-	char enc[STORE_LOCAL_MAX * 3 + 1];
-	const char *at = strrchr(address, '@');
+	char addr[STORE_ADDR_MAX + 1], enc[STORE_LOCAL_MAX * 3 + 1];
+	const char *errstr, *at;
 
-	if (at == NULL ||
-	    store_path_encode(address, (size_t)(at - address), enc,
+	/* Normalised again: a caller's spelling never picks another tree. */
+	if (store_addr_normalize(address, NULL, addr, sizeof(addr),
+	    &errstr) == -1)
+		return NULL;
+	at = strrchr(addr, '@');
+	if (store_path_encode(addr, (size_t)(at - addr), enc,
 	    sizeof(enc)) == -1)
-		abort();	/* callers pass normal forms only */
+		return NULL;
 	return xasprintf("%s/mail/%s/%s", store->cfg->data_dir, at + 1, enc);
 }
 
@@ -156,7 +160,8 @@ store_user_del(struct store *store, const char *address,
 		    "user del");
 	if (sqlite3_changes(store->db) == 0)
 		return 0;
-	dir = store_user_dir(store, addr);
+	if ((dir = store_user_dir(store, addr)) == NULL)
+		abort();	/* addr is in normal form */
 	parent = xasprintf("%s/deleted/%s", store->cfg->data_dir,
 	    store_addr_domain(addr));
 	dest = xasprintf("%s/%s.%lld", parent, strrchr(dir, '/') + 1,

@@ -85,8 +85,9 @@ void store_user_list_free(struct store_user *users, size_t n);
 
 /*
  * The user's mail tree, data_dir/mail/<domain>/<encoded local part>
- * (addr.h store_path_encode). address must be in normal form. The caller
- * frees the result.
+ * (addr.h store_path_encode), for any spelling of address (the domain's
+ * case does not matter). The caller frees the result; NULL when address
+ * is not a valid address.
  */
 char *store_user_dir(const struct store *store, const char *address);
 

@@ -19,7 +19,11 @@
 
 #include "lib/durable.h"
 #include "lib/util.h"
+#include "store/account.h"
 #include "store/folder.h"
+
+#define STR_(x)	#x
+#define STR(x)	STR_(x)
 
 static const char index_schema[] =
     "CREATE TABLE IF NOT EXISTS meta ("
@@ -240,6 +244,39 @@ uvfile_read(struct store_mbox *mbox, int64_t *uidvalidity, int64_t *floor)
 	return 1;
 }
 
+/*
+ * A new UIDVALIDITY for a folder: the time, but always above the last one
+ * given to any folder of this user, so a folder deleted and created again
+ * within a second still gets a new one (RFC 3501 §2.3.1.1). -1 on error.
+ */
+static int64_t
+uidvalidity_new(struct store_mbox *mbox, int64_t old)
+{
+	int64_t uv = time(NULL), last = 0;
+	char text[32];
+	ssize_t n;
+	int fd, len;
+
+	if ((fd = open(mbox->lastuv, O_RDONLY | O_CLOEXEC)) != -1) {
+		n = read(fd, text, sizeof(text) - 1);
+		close(fd);
+		if (n > 0) {
+			text[n] = '\0';
+			last = strtoll(text, NULL, 10);
+		}
+	}
+	if (uv <= old)
+		uv = old + 1;
+	if (uv <= last)
+		uv = last + 1;
+	if (uv > UINT32_MAX)
+		uv = 1;		/* after 2106, or 4 billion renumberings */
+	len = snprintf(text, sizeof(text), "%" PRId64 "\n", uv);
+	if (durable_write(mbox->lastuv, text, (size_t)len, 0600) == -1)
+		return -1;
+	return uv;
+}
+
 static int
 uvfile_write(struct store_mbox *mbox, int64_t uidvalidity, int64_t floor)
 {
@@ -441,7 +478,7 @@ build(struct store_mbox *mbox, int64_t old_uv, int64_t old_modseq,
 	struct timeval tv;
 	struct mfile *v;
 	sqlite3_stmt *ins = NULL;
-	int64_t uv = 0, floor = 1, uidnext, modseq, now = time(NULL);
+	int64_t uv = 0, floor = 1, uidnext, modseq;
 	bool keep;
 	size_t n;
 	int r = 0;
@@ -468,9 +505,11 @@ build(struct store_mbox *mbox, int64_t old_uv, int64_t old_modseq,
 		if (uidnext < floor)
 			uidnext = floor;
 	} else {
-		uv = uv >= now ? uv + 1 : now;
-		if (uv > UINT32_MAX)
-			uv = 1;
+		if ((uv = uidvalidity_new(mbox, uv)) == -1) {
+			r = store_err(mbox->err, errstr_out, "%s: %s",
+			    mbox->lastuv, strerror(errno));
+			goto out;
+		}
 		if (n > 1)
 			qsort(v, n, sizeof(*v), mfile_cmp_arrival);
 		for (size_t i = 0; i < n; i++)
@@ -547,7 +586,7 @@ mbox_open(struct store *store, const char *user, const char *folder,
 {
 	struct store_mbox *mbox;
 	const char *errstr = NULL;
-	char *dir, *path;
+	char *dir, *path, *root;
 	int64_t uv;
 	int r;
 
@@ -560,12 +599,18 @@ mbox_open(struct store *store, const char *user, const char *folder,
 	mbox->dir = dir;
 	mbox->notify = xasprintf("%s/%s", dir, MBOX_NOTIFY_FILE);
 	mbox->uvfile = xasprintf("%s/%s", dir, MBOX_UIDVALIDITY_FILE);
+	root = store_user_dir(store, user);	/* valid: the path was */
+	mbox->lastuv = xasprintf("%s/%s", root, MBOX_LAST_UV_FILE);
+	free(root);
 	mbox->host = safe_host(store->cfg->hostname);
 	path = xasprintf("%s/%s", dir, MBOX_INDEX_FILE);
 	r = store_db_open(path, index_schema, &mbox->db, mbox->err, &errstr);
 	free(path);
 	if (r == -1 || mbox_begin(mbox, &errstr) == -1)
 		goto fail;
+	/* Small caches: an IMAP process holds thousands of these. */
+	sqlite3_exec(mbox->db, "PRAGMA cache_size=-" STR(MBOX_CACHE_KIB),
+	    NULL, NULL, NULL);
 	/* Several processes may open a folder without an index at once:
 	 * the write lock lets one build it and the others find it built. */
 	r = mbox_meta_get(mbox, "uidvalidity", &uv);
@@ -608,6 +653,7 @@ store_mbox_close(struct store_mbox **mboxp)
 	free(mbox->dir);
 	free(mbox->notify);
 	free(mbox->uvfile);
+	free(mbox->lastuv);
 	free(mbox->host);
 	free(mbox);
 	*mboxp = NULL;

@@ -19,6 +19,7 @@
 #include "fixture.h"
 #include "lib/util.h"
 #include "store/account.h"
+#include "store/folder.h"
 #include "store/mbox.h"
 
 #define U	"bob@example.org"
@@ -434,6 +435,37 @@ test_rebuild(void **state)
 }
 
 static void
+test_uidvalidity_unique(void **state)
+{
+	struct fixture *f = setup();
+	struct store_mbox *m;
+	const char *errstr;
+	uint32_t v[4];
+
+	(void)state;
+	/* Created, deleted and created again within one second: each
+	 * incarnation gets its own UIDVALIDITY (RFC 3501 §2.3.1.1). */
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(store_folder_create(f->store, U, "Tmp",
+		    &errstr), 0);
+		m = open_box(f, "Tmp");
+		v[i] = status(m).uidvalidity;
+		store_mbox_close(&m);
+		assert_int_equal(store_folder_delete(f->store, U, "Tmp", false,
+		    &errstr), 1);
+		for (int j = 0; j < i; j++)
+			assert_true(v[i] > v[j]);
+	}
+	/* Any spelling of the user reaches the same tree; junk does not. */
+	assert_int_equal(store_mbox_open(f->store, "bob@EXAMPLE.org", "INBOX",
+	    &m, &errstr), 1);
+	store_mbox_close(&m);
+	assert_int_equal(store_mbox_open(f->store, "bob@@x", "INBOX", &m,
+	    &errstr), -1);
+	fixture_free(f);
+}
+
+static void
 test_flags_info(void **state)
 {
 	char info[8];
@@ -458,6 +490,7 @@ main(void)
 		cmocka_unit_test(test_copy_move),
 		cmocka_unit_test(test_sync),
 		cmocka_unit_test(test_rebuild),
+		cmocka_unit_test(test_uidvalidity_unique),
 		cmocka_unit_test(test_flags_info),
 	};
 
