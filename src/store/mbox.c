@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
@@ -144,8 +145,25 @@ mbox_name_with_flags(const char *name, unsigned flags)
 int
 mbox_begin(struct store_mbox *mbox, const char **errstr_out)
 {
-	if (store_db_exec(mbox->db, "BEGIN IMMEDIATE") == -1)
-		return store_dberr(mbox->err, errstr_out, mbox->db, mbox->dir);
+	char *path;
+
+	if (mbox->lockfd == -1) {
+		path = xasprintf("%s/%s", mbox->dir, MBOX_LOCK_FILE);
+		mbox->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		free(path);
+		if (mbox->lockfd == -1)
+			return store_err(mbox->err, errstr_out, "%s/%s: %s",
+			    mbox->dir, MBOX_LOCK_FILE, strerror(errno));
+	}
+	while (flock(mbox->lockfd, LOCK_EX) == -1)
+		if (errno != EINTR)
+			return store_err(mbox->err, errstr_out, "flock %s: %s",
+			    mbox->dir, strerror(errno));
+	if (store_db_exec(mbox->db, "BEGIN IMMEDIATE") == -1) {
+		store_dberr(mbox->err, errstr_out, mbox->db, mbox->dir);
+		flock(mbox->lockfd, LOCK_UN);
+		return -1;
+	}
 	return 0;
 }
 
@@ -157,6 +175,7 @@ mbox_commit(struct store_mbox *mbox, const char **errstr_out)
 		mbox_rollback(mbox);
 		return -1;
 	}
+	flock(mbox->lockfd, LOCK_UN);
 	return 0;
 }
 
@@ -165,6 +184,8 @@ mbox_rollback(struct store_mbox *mbox)
 {
 	if (!sqlite3_get_autocommit(mbox->db))
 		store_db_exec(mbox->db, "ROLLBACK");
+	if (mbox->lockfd != -1)
+		flock(mbox->lockfd, LOCK_UN);
 }
 
 int
@@ -595,6 +616,7 @@ mbox_open(struct store *store, const char *user, const char *folder,
 	if (store_folder_path(store, user, folder, &dir, errstr_out) == -1)
 		return -1;
 	mbox = xcalloc(1, sizeof(*mbox));
+	mbox->lockfd = -1;
 	mbox->store = store;
 	mbox->dir = dir;
 	mbox->notify = xasprintf("%s/%s", dir, MBOX_NOTIFY_FILE);
@@ -606,13 +628,30 @@ mbox_open(struct store *store, const char *user, const char *folder,
 	path = xasprintf("%s/%s", dir, MBOX_INDEX_FILE);
 	r = store_db_open(path, index_schema, &mbox->db, mbox->err, &errstr);
 	free(path);
-	if (r == -1 || mbox_begin(mbox, &errstr) == -1)
+	if (r == -1)
 		goto fail;
+	mbox->user = xstrdup(user);
+	{
+		struct stat st;
+		path = xasprintf("%s/%s", dir, MBOX_INDEX_FILE);
+		if (stat(path, &st) == 0) {
+			mbox->dev = st.st_dev;
+			mbox->ino = st.st_ino;
+		}
+		free(path);
+	}
 	/* Small caches: an IMAP process holds thousands of these. */
 	sqlite3_exec(mbox->db, "PRAGMA cache_size=-" STR(MBOX_CACHE_KIB),
 	    NULL, NULL, NULL);
+	/* The common case needs no write lock: the index is built. */
+	if ((r = mbox_meta_get(mbox, "uidvalidity", &uv)) == 1) {
+		*mbox_out = mbox;
+		return 1;
+	}
 	/* Several processes may open a folder without an index at once:
 	 * the write lock lets one build it and the others find it built. */
+	if (mbox_begin(mbox, &errstr) == -1)
+		goto fail;
 	r = mbox_meta_get(mbox, "uidvalidity", &uv);
 	if (r == -1) {
 		store_dberr(mbox->err, &errstr, mbox->db, "index");
@@ -650,13 +689,65 @@ store_mbox_close(struct store_mbox **mboxp)
 	if (mbox == NULL)
 		return;
 	sqlite3_close(mbox->db);
+	if (mbox->lockfd != -1)
+		close(mbox->lockfd);
 	free(mbox->dir);
 	free(mbox->notify);
 	free(mbox->uvfile);
 	free(mbox->lastuv);
 	free(mbox->host);
+	free(mbox->user);
 	free(mbox);
 	*mboxp = NULL;
+}
+
+/* Whether a cached handle still points at the folder's index file. */
+static bool
+mbox_current(struct store_mbox *mbox)
+{
+	struct stat st;
+	char *path = xasprintf("%s/%s", mbox->dir, MBOX_INDEX_FILE);
+	int r = stat(path, &st);
+
+	free(path);
+	return r == 0 && st.st_dev == mbox->dev && st.st_ino == mbox->ino;
+}
+
+int
+store_inbox_get(struct store *store, const char *user,
+    struct store_mbox **mbox_out, const char **errstr_out)
+{
+	struct store_mbox **slot = NULL;
+	int r;
+
+	for (size_t i = 0; i < STORE_INBOX_CACHE; i++) {
+		struct store_mbox *m = store->inbox[i];
+		if (m == NULL || strcmp(m->user, user) != 0)
+			continue;
+		if (mbox_current(m)) {
+			*mbox_out = m;
+			return 1;
+		}
+		store_mbox_close(&store->inbox[i]);
+		slot = &store->inbox[i];
+		break;
+	}
+	if (slot == NULL) {
+		slot = &store->inbox[store->inbox_next];
+		store->inbox_next = (store->inbox_next + 1) % STORE_INBOX_CACHE;
+		store_mbox_close(slot);
+	}
+	if ((r = store_mbox_open(store, user, "INBOX", slot, errstr_out)) != 1)
+		return r;
+	*mbox_out = *slot;
+	return 1;
+}
+
+void
+store_inbox_cache_free(struct store *store)
+{
+	for (size_t i = 0; i < STORE_INBOX_CACHE; i++)
+		store_mbox_close(&store->inbox[i]);
 }
 
 const char *
