@@ -35,6 +35,8 @@
 #define PUMP_LOW		(64 * 1024)	/* refill below this */
 #define INPUT_HIGH		(64 * 1024)	/* stop reading above this */
 #define SHUTDOWN_GRACE_MS	500
+#define CLOSE_POLL_MS		20	/* waiting for the last bytes */
+#define CLOSE_POLL_MAX		1500	/* 30 s, then drop them */
 
 struct pop3d_role;
 
@@ -46,6 +48,7 @@ struct conn {
 	struct pop3d_maildrop	*md;
 	struct event		*timer;		/* auth failure delay */
 	int			 msgfd;		/* RETR in progress, or -1 */
+	unsigned		 close_polls;
 	bool			 delayed;
 	bool			 closing;
 	const char		*service;
@@ -103,14 +106,48 @@ say(struct conn *c, const char *text)
 	bufferevent_write(c->bev, text, strlen(text));
 }
 
-/* Closes once the output is gone (on_write), or now when it is. */
+/* Whether every reply has left, the TLS layer's records included (an
+ * STLS filter hands its output to the plain bufferevent below it). */
+static bool
+conn_drained(struct conn *c)
+{
+	struct bufferevent *under = bufferevent_get_underlying(c->bev);
+
+	return evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 &&
+	    (under == NULL ||
+	    evbuffer_get_length(bufferevent_get_output(under)) == 0);
+}
+
+static void
+on_close_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct timeval tv = { 0, CLOSE_POLL_MS * 1000 };
+
+	if (conn_drained(c) || --c->close_polls == 0)
+		conn_free(c);
+	else
+		evtimer_add(c->timer, &tv);
+}
+
+/* Closes once the output is gone: at once, from on_write, or from a
+ * short poll when the bytes sit below an STLS filter. */
 static void
 conn_close(struct conn *c)
 {
+	struct timeval tv = { 0, CLOSE_POLL_MS * 1000 };
+
 	c->closing = true;
 	bufferevent_disable(c->bev, EV_READ);
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+	if (conn_drained(c)) {
 		conn_free(c);
+		return;
+	}
+	if (c->timer != NULL)
+		event_free(c->timer);
+	c->timer = evtimer_new(c->role->base, on_close_poll, c);
+	c->close_polls = CLOSE_POLL_MAX;
+	evtimer_add(c->timer, &tv);
 }
 
 static void
@@ -332,7 +369,7 @@ on_write(struct bufferevent *bev, void *arg)
 	struct conn *c = arg;
 
 	if (c->closing) {
-		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		if (conn_drained(c))
 			conn_free(c);
 		return;
 	}
