@@ -22,9 +22,9 @@ number(const char *arg, long max)
 	for (; *arg != '\0'; arg++) {
 		if (*arg < '0' || *arg > '9')
 			return -1;
+		if (v > (max - (*arg - '0')) / 10)
+			return max + 1;		/* too big: checked before */
 		v = v * 10 + (*arg - '0');
-		if (v > max)
-			return max + 1;
 	}
 	return v;
 }
