@@ -5,8 +5,9 @@
  * session engine (session.h) and carries out the actions it asks for
  * against the store (maildrop.h). Started by posternd's master.
  *
- * Blocking work done inline for now: password hashing (yescrypt, a few
- * ms) at login, SQLite and file reads. TODO: a worker thread for logins.
+ * Password checks (yescrypt, tens of ms) run on worker threads (authq.h);
+ * the maildrop's SQLite and file reads stay on the loop: they are short
+ * and mostly served from the page cache.
  */
 #include "pop3d/pop3d.h"
 
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -24,6 +26,7 @@
 
 #include "lib/log.h"
 #include "lib/util.h"
+#include "pop3d/authq.h"
 #include "pop3d/maildrop.h"
 #include "pop3d/session.h"
 #include "store/account.h"
@@ -35,6 +38,9 @@
 #define PUMP_LOW		(64 * 1024)	/* refill below this */
 #define INPUT_HIGH		(64 * 1024)	/* stop reading above this */
 #define SHUTDOWN_GRACE_MS	500
+#define IPFAIL_SLOTS		1024	/* failed-login memory, by address */
+#define IPFAIL_SHIFT_MAX	4	/* first delay at most 16 x */
+#define IPFAIL_FORGET_S		900	/* quiet this long: forgiven */
 #define CLOSE_POLL_MS		20	/* waiting for the last bytes */
 #define CLOSE_POLL_MAX		1500	/* 30 s, then drop them */
 
@@ -49,6 +55,7 @@ struct conn {
 	struct event		*timer;		/* auth failure delay */
 	int			 msgfd;		/* RETR in progress, or -1 */
 	unsigned		 close_polls;
+	struct pop3d_authjob	*authjob;	/* password check running */
 	bool			 delayed;
 	bool			 closing;
 	const char		*service;
@@ -62,6 +69,12 @@ struct pop3d_role {
 	struct server		*srv;
 	struct store		*store;
 	struct pop3d_sizecache	*sizes;
+	struct pop3d_authq	*authq;		/* NULL: check inline */
+	struct ipfail {
+		uint64_t	 key;
+		unsigned	 n;
+		time_t		 last;
+	}			 ipfail[IPFAIL_SLOTS];
 	TAILQ_HEAD(, conn)	 conns;
 	size_t			 nconns;
 };
@@ -78,6 +91,8 @@ conn_free(struct conn *c)
 
 	TAILQ_REMOVE(&role->conns, c, entry);
 	role->nconns--;
+	if (c->authjob != NULL)
+		c->authjob->owner = NULL;	/* freed when it comes back */
 	if (c->msgfd != -1)
 		close(c->msgfd);
 	if (c->timer != NULL)
@@ -162,26 +177,59 @@ setup_bev(struct conn *c)
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 
+static struct ipfail *
+ipfail_slot(struct pop3d_role *role, const char *peer)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	struct ipfail *f;
+
+	for (const char *p = peer; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	f = &role->ipfail[h % IPFAIL_SLOTS];
+	if (f->key != h || time(NULL) - f->last > IPFAIL_FORGET_S) {
+		f->key = h;
+		f->n = 0;
+	}
+	return f;
+}
+
+/* The first failure delay for a new session: it grows with the recent
+ * failures from the same address, so reconnecting does not reset it. */
+static unsigned
+ipfail_delay(struct pop3d_role *role, const char *peer)
+{
+	unsigned n = ipfail_slot(role, peer)->n;
+
+	return POP3D_AUTH_DELAY_MS << (n < IPFAIL_SHIFT_MAX ? n :
+	    IPFAIL_SHIFT_MAX);
+}
+
+/* The password check came back (r as store_user_verify): open the
+ * maildrop on success and tell the engine. */
 static void
-do_auth(struct conn *c, const struct pop3d_action *a)
+auth_finish(struct conn *c, int r, const char *user, const char *canon,
+    const char *err)
 {
 	struct pop3d_role *role = c->role;
 	struct pop3d_msginfo *msgs = NULL;
-	const char *err = NULL;
 	uint32_t uidvalidity = 0;
 	size_t n = 0;
-	int r;
+	struct ipfail *f;
 
-	r = store_user_verify(role->store, a->user, a->pass, c->user, &err);
 	if (r != 1) {
 		if (r == -1)
 			log_warnx("%s: login check failed: %s", c->peer, err);
-		else
-			log_info("%s: login failed for %s", c->peer, a->user);
+		else {
+			log_info("%s: login failed for %s", c->peer, user);
+			f = ipfail_slot(role, c->peer);
+			f->n++;
+			f->last = time(NULL);
+		}
 		pop3d_session_auth_done(c->s, r == -1 ? POP3D_AUTH_TEMP :
 		    POP3D_AUTH_BAD, 0, NULL, 0);
 		return;
 	}
+	strlcpy_(c->user, canon, sizeof(c->user));
 	r = pop3d_maildrop_open(role->store, role->sizes, c->user, &c->md,
 	    &msgs, &n, &uidvalidity, &err);
 	if (r == 1)
@@ -195,6 +243,43 @@ do_auth(struct conn *c, const struct pop3d_action *a)
 	pop3d_session_auth_done(c->s, r == 1 ? POP3D_AUTH_OK : r == 0 ?
 	    POP3D_AUTH_INUSE : POP3D_AUTH_TEMP, uidvalidity, msgs, n);
 	free(msgs);
+}
+
+static void
+on_auth_done(struct pop3d_authjob *job, void *arg)
+{
+	struct conn *c = job->owner;
+
+	if (c != NULL) {
+		c->authjob = NULL;
+		auth_finish(c, job->result, job->user, job->canon, job->err);
+		conn_process(c);
+	}
+	free(job);
+}
+
+static void
+do_auth(struct conn *c, const struct pop3d_action *a)
+{
+	struct pop3d_role *role = c->role;
+	struct pop3d_authjob *job;
+	char canon[STORE_ADDR_MAX + 1];
+	const char *err = NULL;
+	int r;
+
+	if (role->authq == NULL) {
+		r = store_user_verify(role->store, a->user, a->pass, canon,
+		    &err);
+		auth_finish(c, r, a->user, canon, err);
+		return;
+	}
+	job = xcalloc(1, sizeof(*job));
+	job->owner = c;
+	/* Both fit: the engine holds them in buffers of these sizes. */
+	strlcpy_(job->user, a->user, sizeof(job->user));
+	strlcpy_(job->pass, a->pass, sizeof(job->pass));
+	c->authjob = job;
+	pop3d_authq_submit(role->authq, job);
 }
 
 /* Streams the open message while the output has room; on its end,
@@ -319,7 +404,8 @@ conn_process(struct conn *c)
 	struct pop3d_action a;
 	enum pop3d_act t;
 
-	while (!c->closing && !c->delayed && c->msgfd == -1) {
+	while (!c->closing && !c->delayed && c->msgfd == -1 &&
+	    c->authjob == NULL) {
 		t = pop3d_session_run(c->s, &a);
 		if (t != POP3D_ACT_DELAY)
 			conn_flush(c);
@@ -426,6 +512,7 @@ on_conn(struct server_conn *sc, void *arg)
 	set.hostname = cfg->hostname;
 	set.tls_active = sc->tls;
 	set.tls_offered = !sc->tls;
+	set.auth_delay_ms = ipfail_delay(role, c->peer);
 	set.plaintext_ok = cfg->plaintext_auth == CONFIG_PLAINTEXT_ALWAYS ||
 	    (cfg->plaintext_auth == CONFIG_PLAINTEXT_LOOPBACK && loop);
 	c->s = pop3d_session_new(&set);
@@ -494,6 +581,10 @@ pop3d_role_main(const struct role_env *env)
 	role.sizes = pop3d_sizecache_new();
 	if ((role.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
+	role.authq = pop3d_authq_new(role.base, env->cfg, POP3D_AUTH_THREADS,
+	    on_auth_done, NULL);
+	if (role.authq == NULL)
+		log_warnx("no auth worker threads: checking passwords inline");
 	for (size_t i = 0; i < 3; i++) {
 		sig[i] = evsignal_new(role.base, signo[i], on_signal, &role);
 		evsignal_add(sig[i], NULL);
@@ -503,6 +594,7 @@ pop3d_role_main(const struct role_env *env)
 	event_base_dispatch(role.base);
 	while ((c = TAILQ_FIRST(&role.conns)) != NULL)
 		conn_free(c);
+	pop3d_authq_free(&role.authq);
 	server_free(&role.srv);
 	for (size_t i = 0; i < 3; i++)
 		event_free(sig[i]);
