@@ -412,6 +412,102 @@ class Pop3Commands(Pop3Base):
         s.close()
 
 
+class Pop3Concurrency(Pop3Base):
+    """Other writers on the maildrop while a POP3 session has it open."""
+
+    def setUp(self):
+        self.empty()
+
+    def store_tool(self, *args):
+        return subprocess.run([str(STORE_TOOL), "-c", str(self.srv.conf), *args],
+                              capture_output=True, text=True, check=True).stdout
+
+    def test_delivery_during_session(self):
+        self.fill(msg("before"))
+        p = self.login()
+        self.assertEqual(p.stat()[0], 1)
+        # Local delivery, as the queue does it for SMTP mail.
+        self.store_tool("deliver", "a@example.org", BOB, "3", "late")
+        self.assertEqual(p.stat()[0], 1)
+        self.assertEqual(len(p.uidl()[1]), 1)
+        self.assertIn(b"Subject: before", p.retr(1)[1])
+        p.dele(1)
+        p.quit()
+        p = self.login()
+        self.assertEqual(p.stat()[0], 3)
+        subjects = [l for i in range(3) for l in p.top(i + 1, 0)[1]
+                    if l.startswith(b"Subject:")]
+        self.assertEqual(sorted(subjects),
+                         [b"Subject: test late-%d" % i for i in range(3)])
+        p.quit()
+
+    def test_expunge_by_another_client_during_session(self):
+        ids = self.fill(msg("e1"), msg("e2"), msg("e3"))
+        p = self.login()
+        # What an IMAP client's EXPUNGE does to message 1.
+        self.store_tool("churn", BOB, "INBOX", str(ids[0][1]), "0")
+        with self.assertRaises(poplib.error_proto) as e:
+            p.retr(1)
+        self.assertIn(b"removed", e.exception.args[0])
+        self.assertEqual(p.stat()[0], 3)          # numbers never shift
+        self.assertIn(b"Subject: e2", p.retr(2)[1])
+        p.dele(1)
+        p.dele(3)
+        p.quit()
+        p = self.login()
+        self.assertEqual(p.stat()[0], 1)
+        self.assertIn(b"Subject: e2", p.retr(1)[1])
+        p.quit()
+
+    def test_per_address_connection_cap(self):
+        socks = []
+        try:
+            for _ in range(20):
+                s = socket.create_connection(("127.0.0.1", self.srv.port("pop3")),
+                                             timeout=30)
+                self.assertTrue(s.makefile("rb").readline().startswith(b"+OK"))
+                socks.append(s)
+            s = socket.create_connection(("127.0.0.1", self.srv.port("pop3")),
+                                         timeout=30)
+            socks.append(s)
+            self.assertIn(b"Too many connections", s.makefile("rb").readline())
+        finally:
+            for s in socks:
+                s.close()
+        # Wait until the server has seen them go, for the tests after us.
+        for _ in range(100):
+            with socket.create_connection(("127.0.0.1", self.srv.port("pop3")),
+                                          timeout=30) as s:
+                if s.makefile("rb").readline().startswith(b"+OK"):
+                    break
+            time.sleep(0.05)
+
+    def test_sigterm_ends_sessions_without_update(self):
+        srv = Postern(extra={"domains": "example.org"}, services=["pop3"]).start()
+        try:
+            srv.ctl("user", "add", BOB, input=BOB_PW + "\n")
+            subprocess.run([str(FILL), "-c", str(srv.conf), BOB, "-"],
+                           input=msg("term"), check=True, capture_output=True)
+            p = poplib.POP3("127.0.0.1", srv.port("pop3"), timeout=30)
+            p.user(BOB)
+            p.pass_(BOB_PW)
+            p.dele(1)
+            t0 = time.monotonic()
+            srv.proc.terminate()
+            self.assertIn(b"shutting down", p.file.readline())
+            self.assertEqual(srv.stop(), 0)
+            self.assertLess(time.monotonic() - t0, 10)
+            srv.start()
+            p = poplib.POP3("127.0.0.1", srv.port("pop3"), timeout=30)
+            p.user(BOB)
+            p.pass_(BOB_PW)
+            self.assertEqual(p.stat()[0], 1)      # the DELE never happened
+            p.quit()
+        finally:
+            srv.stop()
+            srv.tmp.cleanup()
+
+
 class Pop3Tls(Pop3Base):
     """plaintext_auth = never: passwords only over TLS."""
     extra = {"plaintext_auth": "never"}
