@@ -82,6 +82,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	set.tls_active = data[0] & 1;
 	set.tls_offered = data[0] & 2;
 	set.plaintext_ok = data[0] & 4;
+	set.expire_days = (data[0] & 8) ? data[0] >> 4 : -1;
 	chunk = 1 + data[1];
 	s = pop3d_session_new(&set);
 	glue(s);

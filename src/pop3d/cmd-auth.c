@@ -28,9 +28,12 @@ pop3d_cmd_capa(struct pop3d_session *s, int argc, char **argv)
 	pop3d_reply(s, "RESP-CODES");
 	pop3d_reply(s, "AUTH-RESP-CODE");
 	pop3d_reply(s, "PIPELINING");
-	/* Mail stays until the client deletes it; no login throttling
-	 * beyond the failure delay. */
-	pop3d_reply(s, "EXPIRE NEVER");
+	/* RFC 2449 §6.7: how long retrieved mail may stay (pop3_expire);
+	 * no login throttling beyond the failure delay. */
+	if (s->set.expire_days < 0)
+		pop3d_reply(s, "EXPIRE NEVER");
+	else
+		pop3d_reply(s, "EXPIRE %d", s->set.expire_days);
 	pop3d_reply(s, "LOGIN-DELAY 0");
 	if (pw) {
 		/* RFC 2595 §6: no PLAIN (nor USER) where passwords may not

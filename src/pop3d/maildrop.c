@@ -10,18 +10,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/log.h"
 #include "lib/util.h"
+#include "pop3d/expire.h"
 #include "pop3d/msgout.h"
 #include "store/mbox.h"
 
 #define READ_CHUNK	65536
+#define DAY_S		86400
 
 struct pop3d_maildrop {
 	struct store_mbox	*mbox;
 	int			 lockfd;
+	int			 expire_days;	/* -1: never */
+	uint32_t		 uidvalidity;
+	struct pop3d_retrieved	*ret;		/* expiry record, by UID */
+	size_t			 nret;
 };
 
 struct sizeslot {
@@ -174,9 +181,48 @@ list(struct pop3d_maildrop *md, struct entry **v_out, size_t *n_out,
 	return r;
 }
 
+/*
+ * Expunges what was retrieved expire_days ago or more (RFC 2449 §6.7) and
+ * keeps the record only for messages still listed. Each expunged entry
+ * of v gets uid 0. 0 or -1.
+ */
+static int
+expire(struct pop3d_maildrop *md, struct entry *v, size_t n,
+    const char **errstr_out)
+{
+	const struct pop3d_retrieved *r;
+	struct pop3d_retrieved *keep;
+	int64_t now = time(NULL);
+	size_t nkeep = 0;
+
+	if (pop3d_retrieved_load(store_mbox_dir(md->mbox), md->uidvalidity,
+	    &md->ret, &md->nret) == -1)
+		log_warn("%s: %s", store_mbox_dir(md->mbox),
+		    POP3D_RETRIEVED_FILE);
+	keep = xcalloc(md->nret ? md->nret : 1, sizeof(*keep));
+	for (size_t i = 0; i < n; i++) {
+		if ((r = pop3d_retrieved_find(md->ret, md->nret,
+		    v[i].uid)) == NULL)
+			continue;
+		if (now - r->when >= (int64_t)md->expire_days * DAY_S) {
+			if (store_msg_expunge(md->mbox, v[i].uid,
+			    errstr_out) == -1) {
+				free(keep);
+				return -1;
+			}
+			v[i].uid = 0;
+		} else
+			keep[nkeep++] = *r;	/* still in UID order */
+	}
+	free(md->ret);
+	md->ret = keep;
+	md->nret = nkeep;
+	return 0;
+}
+
 int
 pop3d_maildrop_open(struct store *store, struct pop3d_sizecache *cache,
-    const char *user, struct pop3d_maildrop **md_out,
+    const char *user, int expire_days, struct pop3d_maildrop **md_out,
     struct pop3d_msginfo **msgs_out, size_t *n_out,
     uint32_t *uidvalidity_out, const char **errstr_out)
 {
@@ -188,6 +234,7 @@ pop3d_maildrop_open(struct store *store, struct pop3d_sizecache *cache,
 	int r;
 
 	md->lockfd = -1;
+	md->expire_days = expire_days;
 	if ((r = store_mbox_open(store, user, "INBOX", &md->mbox,
 	    errstr_out)) != 1) {
 		if (r == 0)
@@ -202,8 +249,13 @@ pop3d_maildrop_open(struct store *store, struct pop3d_sizecache *cache,
 	if (store_mbox_status(md->mbox, &st, errstr_out) == -1 ||
 	    list(md, &v, &n, errstr_out) == -1)
 		goto fail;
+	md->uidvalidity = st.uidvalidity;
+	if (expire_days >= 0 && expire(md, v, n, errstr_out) == -1)
+		goto fail;
 	msgs = xcalloc(n ? n : 1, sizeof(*msgs));
 	for (size_t i = 0; i < n; i++) {
+		if (v[i].uid == 0)
+			continue;	/* expired just now */
 		int got = msg_size(md, cache, &v[i], &msgs[k].size,
 		    errstr_out);
 		if (got == -1)
@@ -235,6 +287,34 @@ pop3d_maildrop_msg_open(struct pop3d_maildrop *md, uint32_t uid, int *fd_out,
 	return store_msg_open(md->mbox, uid, fd_out, errstr_out);
 }
 
+/* Adds the first retrieval of seen to the expiry record. Entries of
+ * deleted messages go at the next login, when they are not listed. */
+static int
+record(struct pop3d_maildrop *md, const uint32_t *seen, size_t nseen)
+{
+	struct pop3d_retrieved *v;
+	size_t n = md->nret;
+	int rc;
+
+	v = xcalloc(n + nseen, sizeof(*v));
+	if (n > 0)
+		memcpy(v, md->ret, n * sizeof(*v));
+	for (size_t i = 0; i < nseen; i++)
+		if (pop3d_retrieved_find(md->ret, md->nret, seen[i]) == NULL) {
+			v[n].uid = seen[i];
+			v[n++].when = time(NULL);
+		}
+	if (n == md->nret) {
+		free(v);
+		return 0;
+	}
+	/* Unsorted is fine: pop3d_retrieved_parse sorts. */
+	rc = pop3d_retrieved_save(store_mbox_dir(md->mbox), md->uidvalidity,
+	    v, n);
+	free(v);
+	return rc;
+}
+
 int
 pop3d_maildrop_update(struct pop3d_maildrop *md, const uint32_t *dele,
     size_t ndele, const uint32_t *seen, size_t nseen,
@@ -250,6 +330,9 @@ pop3d_maildrop_update(struct pop3d_maildrop *md, const uint32_t *dele,
 	for (size_t i = 0; i < ndele; i++)
 		if (store_msg_expunge(md->mbox, dele[i], errstr_out) == -1)
 			rc = -1;
+	if (md->expire_days >= 0 && nseen > 0 && record(md, seen, nseen) == -1)
+		log_warn("%s: %s", store_mbox_dir(md->mbox),
+		    POP3D_RETRIEVED_FILE);	/* mail kept longer: no error */
 	return rc;
 }
 
@@ -263,6 +346,7 @@ pop3d_maildrop_close(struct pop3d_maildrop **mdp)
 	if (md->lockfd != -1)
 		close(md->lockfd);	/* releases the flock */
 	store_mbox_close(&md->mbox);
+	free(md->ret);
 	free(md);
 	*mdp = NULL;
 }

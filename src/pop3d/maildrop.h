@@ -38,10 +38,12 @@ void pop3d_sizecache_free(struct pop3d_sizecache **cp);
  * Opens, locks and lists the INBOX of user (normal form). 1 and
  * *md_out, *msgs_out (n_out entries in UID order; the caller frees it)
  * and *uidvalidity_out; 0 when another session holds the lock; -1 on
- * store trouble (*errstr_out). cache may be NULL.
+ * store trouble (*errstr_out). cache may be NULL. expire_days >= 0
+ * first expunges mail POP3 retrieved that many days ago or more
+ * (expire.h); -1 keeps everything.
  */
 int pop3d_maildrop_open(struct store *store, struct pop3d_sizecache *cache,
-    const char *user, struct pop3d_maildrop **md_out,
+    const char *user, int expire_days, struct pop3d_maildrop **md_out,
     struct pop3d_msginfo **msgs_out, size_t *n_out,
     uint32_t *uidvalidity_out, const char **errstr_out);
 
@@ -51,7 +53,8 @@ int pop3d_maildrop_msg_open(struct pop3d_maildrop *md, uint32_t uid,
     int *fd_out, const char **errstr_out);
 
 /*
- * The UPDATE state (RFC 1939 §6): expunges dele, sets \Seen on seen.
+ * The UPDATE state (RFC 1939 §6): expunges dele, sets \Seen on seen,
+ * and with expiry on records when seen were first retrieved.
  * Messages already gone count as done. 0, or -1 when any change failed
  * (the others are still made).
  */

@@ -70,6 +70,7 @@ struct pop3d_role {
 	struct store		*store;
 	struct pop3d_sizecache	*sizes;
 	struct pop3d_authq	*authq;		/* NULL: check inline */
+	int			 expire_days;	/* pop3_expire; -1: never */
 	struct ipfail {
 		uint64_t	 key;
 		unsigned	 n;
@@ -230,7 +231,8 @@ auth_finish(struct conn *c, int r, const char *user, const char *canon,
 		return;
 	}
 	strlcpy_(c->user, canon, sizeof(c->user));
-	r = pop3d_maildrop_open(role->store, role->sizes, c->user, &c->md,
+	r = pop3d_maildrop_open(role->store, role->sizes, c->user,
+	    role->expire_days, &c->md,
 	    &msgs, &n, &uidvalidity, &err);
 	if (r == 1)
 		log_info("%s: %s logged in, %zu messages", c->peer, c->user,
@@ -513,6 +515,7 @@ on_conn(struct server_conn *sc, void *arg)
 	set.tls_active = sc->tls;
 	set.tls_offered = !sc->tls;
 	set.auth_delay_ms = ipfail_delay(role, c->peer);
+	set.expire_days = role->expire_days;
 	set.plaintext_ok = cfg->plaintext_auth == CONFIG_PLAINTEXT_ALWAYS ||
 	    (cfg->plaintext_auth == CONFIG_PLAINTEXT_LOOPBACK && loop);
 	c->s = pop3d_session_new(&set);
@@ -576,6 +579,9 @@ pop3d_role_main(const struct role_env *env)
 	memset(&role, 0, sizeof(role));
 	role.env = env;
 	TAILQ_INIT(&role.conns);
+	/* TODO(config): cfg->pop3_expire (days, "never") once lib/config.c
+	 * has the key; until then retrieved mail stays (EXPIRE NEVER). */
+	role.expire_days = -1;
 	if (store_open(env->cfg, &role.store, err, sizeof(err)) == -1)
 		fatalx("store: %s", err);
 	role.sizes = pop3d_sizecache_new();

@@ -57,6 +57,7 @@ struct pop3d_settings {
 	bool		 tls_offered;	/* STLS may be offered */
 	bool		 plaintext_ok;	/* passwords allowed without TLS */
 	unsigned	 auth_delay_ms;	/* 0: POP3D_AUTH_DELAY_MS */
+	int		 expire_days;	/* CAPA EXPIRE; -1: NEVER */
 };
 
 /* One message of the maildrop as listed when the session began. */

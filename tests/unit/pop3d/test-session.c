@@ -11,6 +11,7 @@
  *                  RETR uid, STARTTLS, UPDATE dele=.. seen=.., DELAY ms,
  *                  CLOSE)
  *   !set k=v ...   settings before the session: plaintext tls stls
+ *                  expire (days; default -1, never)
  *   # text         comment
  * Client lines are fed in runs; a run ends at the next S:/A: line. The
  * engine's S:/A: output over the whole session must equal the file's.
@@ -230,7 +231,8 @@ static int
 play(const char *path, const char *text, size_t chunk)
 {
 	struct pop3d_settings set = { .hostname = "pop.test",
-	    .plaintext_ok = true, .tls_offered = true, .auth_delay_ms = 1000 };
+	    .plaintext_ok = true, .tls_offered = true, .auth_delay_ms = 1000,
+	    .expire_days = -1 };
 	struct buf in, want;
 	struct run r;
 	char *copy = strdup(text), *line, *save = NULL;
@@ -246,6 +248,9 @@ play(const char *path, const char *text, size_t chunk)
 			set.plaintext_ok = strstr(line, "plaintext=0") == NULL;
 			set.tls_active = strstr(line, "tls=1") != NULL;
 			set.tls_offered = strstr(line, "stls=0") == NULL;
+			if (strstr(line, "expire=") != NULL)
+				set.expire_days = atoi(strstr(line,
+				    "expire=") + 7);
 			continue;
 		}
 		if (line[0] == '#' || line[0] == '\0')
