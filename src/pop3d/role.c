@@ -348,6 +348,10 @@ do_starttls(struct conn *c)
 		pop3d_session_tls_done(c->s, false);
 		return;
 	}
+	/* The filter moves records below only while the plain connection
+	 * has room: so a long RETR stays bounded and our write callback
+	 * fires as the socket drains. */
+	bufferevent_setwatermark(c->bev, EV_WRITE, 0, PUMP_HIGH);
 	c->bev = tbev;
 	setup_bev(c);
 	pop3d_session_tls_done(c->s, true);

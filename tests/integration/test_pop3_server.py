@@ -532,6 +532,21 @@ class Pop3Tls(Pop3Base):
         p.dele(1)
         p.quit()
 
+    def test_big_message_over_stls(self):
+        big = b"Subject: big tls\r\n\r\n" + b"".join(
+            b"%s%d %s\r\n" % (b"." if i % 5 == 0 else b"", i, b"y" * (i % 300))
+            for i in range(20000))
+        self.fill(big)
+        p = self.connect()
+        p.stls(context=client_tls_context())
+        p.user(BOB)
+        p.pass_(BOB_PW)
+        self.assertEqual(p.list(1), f"+OK 1 {len(big)}".encode())
+        _, got, _ = p.retr(1)
+        self.assertEqual(b"\r\n".join(got) + b"\r\n", big)
+        p.dele(1)
+        p.quit()
+
     def test_pop3s(self):
         self.fill(msg("implicit"))
         p = poplib.POP3_SSL("127.0.0.1", self.srv.port("pop3s"),
