@@ -315,24 +315,65 @@ record(struct pop3d_maildrop *md, const uint32_t *seen, size_t nseen)
 	return rc;
 }
 
+/* \Seen first: a failure there must not cost a deletion. */
+static int
+apply(struct store_mbox *mbox, const uint32_t *dele, size_t ndele,
+    const uint32_t *seen, size_t nseen, const char **errstr_out)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < nseen; i++)
+		if (store_msg_flags(mbox, seen[i], STORE_FLAGS_ADD,
+		    STORE_FLAG_SEEN, NULL, NULL, errstr_out) == -1)
+			rc = -1;
+	for (size_t i = 0; i < ndele; i++)
+		if (store_msg_expunge(mbox, dele[i], errstr_out) == -1)
+			rc = -1;
+	return rc;
+}
+
+int
+pop3d_maildrop_apply(struct store *store, const char *user,
+    const uint32_t *dele, size_t ndele, const uint32_t *seen, size_t nseen,
+    const char **errstr_out)
+{
+	struct store_mbox *mbox;
+	int r;
+
+	if ((r = store_mbox_open(store, user, "INBOX", &mbox,
+	    errstr_out)) != 1) {
+		if (r == 0)
+			*errstr_out = "no INBOX";
+		return -1;
+	}
+	r = apply(mbox, dele, ndele, seen, nseen, errstr_out);
+	store_mbox_close(&mbox);
+	return r;
+}
+
+int
+pop3d_maildrop_record(struct pop3d_maildrop *md, const uint32_t *seen,
+    size_t nseen)
+{
+	if (md->expire_days < 0 || nseen == 0)
+		return 0;
+	if (record(md, seen, nseen) == -1) {
+		log_warn("%s: %s", store_mbox_dir(md->mbox),
+		    POP3D_RETRIEVED_FILE);
+		return -1;
+	}
+	return 0;
+}
+
 int
 pop3d_maildrop_update(struct pop3d_maildrop *md, const uint32_t *dele,
     size_t ndele, const uint32_t *seen, size_t nseen,
     const char **errstr_out)
 {
-	int rc = 0;
+	int rc;
 
-	/* \Seen first: a failure there must not cost a deletion. */
-	for (size_t i = 0; i < nseen; i++)
-		if (store_msg_flags(md->mbox, seen[i], STORE_FLAGS_ADD,
-		    STORE_FLAG_SEEN, NULL, NULL, errstr_out) == -1)
-			rc = -1;
-	for (size_t i = 0; i < ndele; i++)
-		if (store_msg_expunge(md->mbox, dele[i], errstr_out) == -1)
-			rc = -1;
-	if (md->expire_days >= 0 && nseen > 0 && record(md, seen, nseen) == -1)
-		log_warn("%s: %s", store_mbox_dir(md->mbox),
-		    POP3D_RETRIEVED_FILE);	/* mail kept longer: no error */
+	rc = apply(md->mbox, dele, ndele, seen, nseen, errstr_out);
+	(void)pop3d_maildrop_record(md, seen, nseen);
 	return rc;
 }
 

@@ -62,6 +62,21 @@ int pop3d_maildrop_update(struct pop3d_maildrop *md, const uint32_t *dele,
     size_t ndele, const uint32_t *seen, size_t nseen,
     const char **errstr_out);
 
+/*
+ * The store half of UPDATE, for a worker thread with its own store
+ * handle: opens user's INBOX, sets \Seen on seen, expunges dele, closes.
+ * Messages already gone count as done. 0, or -1 when any change failed.
+ */
+int pop3d_maildrop_apply(struct store *store, const char *user,
+    const uint32_t *dele, size_t ndele, const uint32_t *seen, size_t nseen,
+    const char **errstr_out);
+
+/* The maildrop's half of UPDATE after apply: with expiry on, records
+ * when seen were first retrieved. 0, or -1 (logged; mail then stays
+ * longer, nothing is lost). */
+int pop3d_maildrop_record(struct pop3d_maildrop *md, const uint32_t *seen,
+    size_t nseen);
+
 /* Unlocks and closes; sets *mdp to NULL. NULL is a no-op. */
 void pop3d_maildrop_close(struct pop3d_maildrop **mdp);
 

@@ -5,9 +5,10 @@
  * session engine (session.h) and carries out the actions it asks for
  * against the store (maildrop.h). Started by posternd's master.
  *
- * Password checks (yescrypt, tens of ms) run on worker threads (authq.h);
- * the maildrop's SQLite and file reads stay on the loop: they are short
- * and mostly served from the page cache.
+ * Password checks (yescrypt, tens of ms) and QUIT's expunges (a durable
+ * commit each) run on worker threads (workq.h); the maildrop's SQLite
+ * and file reads at login and RETR stay on the loop: they are short and
+ * mostly served from the page cache.
  */
 #include "pop3d/pop3d.h"
 
@@ -26,7 +27,7 @@
 
 #include "lib/log.h"
 #include "lib/util.h"
-#include "pop3d/authq.h"
+#include "pop3d/workq.h"
 #include "pop3d/maildrop.h"
 #include "pop3d/session.h"
 #include "store/account.h"
@@ -55,7 +56,7 @@ struct conn {
 	struct event		*timer;		/* auth failure delay */
 	int			 msgfd;		/* RETR in progress, or -1 */
 	unsigned		 close_polls;
-	struct pop3d_authjob	*authjob;	/* password check running */
+	struct pop3d_job	*job;		/* worker job running */
 	bool			 delayed;
 	bool			 closing;
 	const char		*service;
@@ -69,7 +70,7 @@ struct pop3d_role {
 	struct server		*srv;
 	struct store		*store;
 	struct pop3d_sizecache	*sizes;
-	struct pop3d_authq	*authq;		/* NULL: check inline */
+	struct pop3d_workq	*workq;		/* NULL: work inline */
 	int			 expire_days;	/* pop3_expire; -1: never */
 	struct ipfail {
 		uint64_t	 key;
@@ -92,8 +93,8 @@ conn_free(struct conn *c)
 
 	TAILQ_REMOVE(&role->conns, c, entry);
 	role->nconns--;
-	if (c->authjob != NULL)
-		c->authjob->owner = NULL;	/* freed when it comes back */
+	if (c->job != NULL)
+		c->job->owner = NULL;	/* freed when it comes back */
 	if (c->msgfd != -1)
 		close(c->msgfd);
 	if (c->timer != NULL)
@@ -248,40 +249,24 @@ auth_finish(struct conn *c, int r, const char *user, const char *canon,
 }
 
 static void
-on_auth_done(struct pop3d_authjob *job, void *arg)
-{
-	struct conn *c = job->owner;
-
-	if (c != NULL) {
-		c->authjob = NULL;
-		auth_finish(c, job->result, job->user, job->canon, job->err);
-		conn_process(c);
-	}
-	free(job);
-}
-
-static void
 do_auth(struct conn *c, const struct pop3d_action *a)
 {
 	struct pop3d_role *role = c->role;
-	struct pop3d_authjob *job;
 	char canon[STORE_ADDR_MAX + 1];
 	const char *err = NULL;
 	int r;
 
-	if (role->authq == NULL) {
+	if (role->workq == NULL) {
 		r = store_user_verify(role->store, a->user, a->pass, canon,
 		    &err);
 		auth_finish(c, r, a->user, canon, err);
 		return;
 	}
-	job = xcalloc(1, sizeof(*job));
-	job->owner = c;
+	c->job = pop3d_job_new(POP3D_JOB_AUTH, c);
 	/* Both fit: the engine holds them in buffers of these sizes. */
-	strlcpy_(job->user, a->user, sizeof(job->user));
-	strlcpy_(job->pass, a->pass, sizeof(job->pass));
-	c->authjob = job;
-	pop3d_authq_submit(role->authq, job);
+	strlcpy_(c->job->user, a->user, sizeof(c->job->user));
+	strlcpy_(c->job->pass, a->pass, sizeof(c->job->pass));
+	pop3d_workq_submit(role->workq, c->job);
 }
 
 /* Streams the open message while the output has room; on its end,
@@ -358,19 +343,60 @@ do_starttls(struct conn *c)
 }
 
 static void
-do_update(struct conn *c, const struct pop3d_action *a)
+update_finish(struct conn *c, int r, const uint32_t *seen, size_t nseen,
+    size_t ndele, const char *err)
 {
-	const char *err = NULL;
-	int r;
-
-	r = pop3d_maildrop_update(c->md, a->dele, a->ndele, a->seen,
-	    a->nseen, &err);
 	if (r == -1)
 		log_warnx("%s: %s: update failed: %s", c->peer, c->user, err);
+	(void)pop3d_maildrop_record(c->md, seen, nseen);
 	log_info("%s: %s logged out, %zu deleted, %zu retrieved", c->peer,
-	    c->user, a->ndele, a->nseen);
+	    c->user, ndele, nseen);
 	pop3d_session_update_done(c->s, r);
 	pop3d_maildrop_close(&c->md);
+}
+
+/* RFC 1939 §6 UPDATE, on a worker: the maildrop stays locked meanwhile. */
+static void
+do_update(struct conn *c, const struct pop3d_action *a)
+{
+	struct pop3d_job *job;
+	const char *err = NULL;
+	int r = 0;
+
+	if (c->role->workq == NULL || (a->ndele == 0 && a->nseen == 0)) {
+		if (a->ndele > 0 || a->nseen > 0)
+			r = pop3d_maildrop_apply(c->role->store, c->user,
+			    a->dele, a->ndele, a->seen, a->nseen, &err);
+		update_finish(c, r, a->seen, a->nseen, a->ndele, err);
+		return;
+	}
+	job = c->job = pop3d_job_new(POP3D_JOB_UPDATE, c);
+	strlcpy_(job->user, c->user, sizeof(job->user));
+	job->dele = xcalloc(a->ndele + 1, sizeof(*job->dele));
+	memcpy(job->dele, a->dele, a->ndele * sizeof(*job->dele));
+	job->ndele = a->ndele;
+	job->seen = xcalloc(a->nseen + 1, sizeof(*job->seen));
+	memcpy(job->seen, a->seen, a->nseen * sizeof(*job->seen));
+	job->nseen = a->nseen;
+	pop3d_workq_submit(c->role->workq, job);
+}
+
+static void
+on_job_done(struct pop3d_job *job, void *arg)
+{
+	struct conn *c = job->owner;
+
+	if (c != NULL) {
+		c->job = NULL;
+		if (job->kind == POP3D_JOB_AUTH)
+			auth_finish(c, job->result, job->user, job->canon,
+			    job->err);
+		else
+			update_finish(c, job->result, job->seen, job->nseen,
+			    job->ndele, job->err);
+		conn_process(c);
+	}
+	pop3d_job_free(job);
 }
 
 static void
@@ -411,7 +437,7 @@ conn_process(struct conn *c)
 	enum pop3d_act t;
 
 	while (!c->closing && !c->delayed && c->msgfd == -1 &&
-	    c->authjob == NULL) {
+	    c->job == NULL) {
 		t = pop3d_session_run(c->s, &a);
 		if (t != POP3D_ACT_DELAY)
 			conn_flush(c);
@@ -591,10 +617,10 @@ pop3d_role_main(const struct role_env *env)
 	role.sizes = pop3d_sizecache_new();
 	if ((role.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
-	role.authq = pop3d_authq_new(role.base, env->cfg, POP3D_AUTH_THREADS,
-	    on_auth_done, NULL);
-	if (role.authq == NULL)
-		log_warnx("no auth worker threads: checking passwords inline");
+	role.workq = pop3d_workq_new(role.base, env->cfg, POP3D_WORK_THREADS,
+	    on_job_done, NULL);
+	if (role.workq == NULL)
+		log_warnx("no worker threads: logins and QUIT run inline");
 	for (size_t i = 0; i < 3; i++) {
 		sig[i] = evsignal_new(role.base, signo[i], on_signal, &role);
 		evsignal_add(sig[i], NULL);
@@ -604,7 +630,7 @@ pop3d_role_main(const struct role_env *env)
 	event_base_dispatch(role.base);
 	while ((c = TAILQ_FIRST(&role.conns)) != NULL)
 		conn_free(c);
-	pop3d_authq_free(&role.authq);
+	pop3d_workq_free(&role.workq);
 	server_free(&role.srv);
 	for (size_t i = 0; i < 3; i++)
 		event_free(sig[i]);

@@ -7,6 +7,7 @@ for byte), and users are made with posternctl.
 """
 import base64
 import poplib
+import re
 import socket
 import ssl
 import subprocess
@@ -57,8 +58,16 @@ class Pop3Base(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.srv.stop()
+        code = cls.srv.stop()
+        log = cls.srv.log()
         cls.srv.tmp.cleanup()
+        # Sanitizer reports from the pop3 role (ASan build) fail the class.
+        for bad in ("AddressSanitizer", "LeakSanitizer", "runtime error",
+                    "exited with status [1-9]", "killed by signal"):
+            if re.search(bad, log):
+                raise AssertionError(f"posternd log has {bad!r}:\n{log[-4000:]}")
+        if code != 0:
+            raise AssertionError(f"posternd exited {code}:\n{log[-4000:]}")
 
     # -- helpers -------------------------------------------------------
     def fill(self, *messages, user=BOB):

@@ -1,8 +1,8 @@
 /*
- * authq.c: worker threads that check POP3 passwords (store_user_verify)
- * for the pop3 role's event loop. See authq.h.
+ * workq.c: worker threads that check POP3 passwords and carry out QUIT's
+ * changes for the pop3 role's event loop. See workq.h.
  */
-#include "pop3d/authq.h"
+#include "pop3d/workq.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,52 +14,86 @@
 
 #include "lib/log.h"
 #include "lib/util.h"
+#include "pop3d/maildrop.h"
 #include "store/account.h"
 #include "store/store.h"
 
-struct pop3d_authq {
+struct pop3d_workq {
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 cv;
-	struct pop3d_authjob	*todo, **todo_tail;
-	struct pop3d_authjob	*done;
+	struct pop3d_job	*todo, **todo_tail;
+	struct pop3d_job	*done;
 	bool			 stop;
 	int			 pipe[2];	/* workers -> loop wake-ups */
 	struct event		*ev;
 	pthread_t		*threads;
 	int			 nthreads;
 	const struct config	*cfg;
-	pop3d_authq_done_fn	 fn;
+	pop3d_workq_done_fn	 fn;
 	void			*arg;
 };
+
+static void
+run(struct store *store, struct pop3d_job *job)
+{
+	const char *errstr = "store unavailable";
+
+	if (store == NULL)
+		job->result = -1;
+	else if (job->kind == POP3D_JOB_AUTH)
+		job->result = store_user_verify(store, job->user, job->pass,
+		    job->canon, &errstr);
+	else
+		job->result = pop3d_maildrop_apply(store, job->user,
+		    job->dele, job->ndele, job->seen, job->nseen, &errstr);
+	if (job->result == -1)
+		strlcpy_(job->err, errstr, sizeof(job->err));
+	explicit_bzero(job->pass, sizeof(job->pass));
+}
+
+struct pop3d_job *
+pop3d_job_new(enum pop3d_job_kind kind, void *owner)
+{
+	struct pop3d_job *job = xcalloc(1, sizeof(*job));
+
+	job->kind = kind;
+	job->owner = owner;
+	return job;
+}
+
+void
+pop3d_job_free(struct pop3d_job *job)
+{
+	if (job == NULL)
+		return;
+	explicit_bzero(job->pass, sizeof(job->pass));
+	free(job->dele);
+	free(job->seen);
+	free(job);
+}
 
 static void *
 worker(void *arg)
 {
-	struct pop3d_authq *q = arg;
-	struct pop3d_authjob *job;
+	struct pop3d_workq *q = arg;
+	struct pop3d_job *job;
 	struct store *store = NULL;
 	char err[256];
-	const char *errstr;
 
 	if (store_open(q->cfg, &store, err, sizeof(err)) == -1)
-		log_warnx("auth worker: store: %s", err);
+		log_warnx("worker: store: %s", err);
 	pthread_mutex_lock(&q->mu);
 	for (;;) {
 		while (q->todo == NULL && !q->stop)
 			pthread_cond_wait(&q->cv, &q->mu);
-		if (q->stop)
-			break;
+		if (q->todo == NULL)
+			break;		/* stopping, and the queue is done */
 		job = q->todo;
 		if ((q->todo = job->next) == NULL)
 			q->todo_tail = &q->todo;
 		pthread_mutex_unlock(&q->mu);
 
-		errstr = "store unavailable";
-		job->result = store == NULL ? -1 : store_user_verify(store,
-		    job->user, job->pass, job->canon, &errstr);
-		if (job->result == -1)
-			strlcpy_(job->err, errstr, sizeof(job->err));
-		explicit_bzero(job->pass, sizeof(job->pass));
+		run(store, job);
 
 		pthread_mutex_lock(&q->mu);
 		job->next = q->done;
@@ -75,8 +109,8 @@ worker(void *arg)
 static void
 on_wake(evutil_socket_t fd, short what, void *arg)
 {
-	struct pop3d_authq *q = arg;
-	struct pop3d_authjob *list, *next, *rev = NULL;
+	struct pop3d_workq *q = arg;
+	struct pop3d_job *list, *next, *rev = NULL;
 	char drain[64];
 
 	while (read(fd, drain, sizeof(drain)) > 0)
@@ -96,11 +130,11 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-struct pop3d_authq *
-pop3d_authq_new(struct event_base *base, const struct config *cfg,
-    int nthreads, pop3d_authq_done_fn done, void *arg)
+struct pop3d_workq *
+pop3d_workq_new(struct event_base *base, const struct config *cfg,
+    int nthreads, pop3d_workq_done_fn done, void *arg)
 {
-	struct pop3d_authq *q = xcalloc(1, sizeof(*q));
+	struct pop3d_workq *q = xcalloc(1, sizeof(*q));
 
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->cv, NULL);
@@ -120,14 +154,14 @@ pop3d_authq_new(struct event_base *base, const struct config *cfg,
 		    q) != 0)
 			break;
 	if (q->nthreads == 0) {
-		pop3d_authq_free(&q);
+		pop3d_workq_free(&q);
 		return NULL;
 	}
 	return q;
 }
 
 void
-pop3d_authq_submit(struct pop3d_authq *q, struct pop3d_authjob *job)
+pop3d_workq_submit(struct pop3d_workq *q, struct pop3d_job *job)
 {
 	job->next = NULL;
 	pthread_mutex_lock(&q->mu);
@@ -138,21 +172,20 @@ pop3d_authq_submit(struct pop3d_authq *q, struct pop3d_authjob *job)
 }
 
 static void
-free_list(struct pop3d_authjob *j)
+free_list(struct pop3d_job *j)
 {
-	struct pop3d_authjob *next;
+	struct pop3d_job *next;
 
 	for (; j != NULL; j = next) {
 		next = j->next;
-		explicit_bzero(j->pass, sizeof(j->pass));
-		free(j);
+		pop3d_job_free(j);
 	}
 }
 
 void
-pop3d_authq_free(struct pop3d_authq **qp)
+pop3d_workq_free(struct pop3d_workq **qp)
 {
-	struct pop3d_authq *q = *qp;
+	struct pop3d_workq *q = *qp;
 
 	if (q == NULL)
 		return;
