@@ -244,7 +244,12 @@ pop3d_maildrop_open(struct store *store, struct pop3d_sizecache *cache,
 	}
 	if ((r = lock(md, errstr_out)) != 1)
 		goto fail;
-	/* Listed after locking: what we list is what this session owns. */
+	/* Listed after locking: what we list is what this session owns.
+	 * Files another tool added or removed (mutt, a Maildir MDA) are
+	 * taken in first; if that fails the index still serves. */
+	if (store_mbox_sync(md->mbox, NULL, errstr_out) == -1)
+		log_warnx("%s: sync: %s", store_mbox_dir(md->mbox),
+		    *errstr_out);
 	r = -1;
 	if (store_mbox_status(md->mbox, &st, errstr_out) == -1 ||
 	    list(md, &v, &n, errstr_out) == -1)

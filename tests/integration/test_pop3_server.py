@@ -468,6 +468,20 @@ class Pop3Concurrency(Pop3Base):
         self.assertIn(b"Subject: e2", p.retr(1)[1])
         p.quit()
 
+    def test_maildir_file_from_another_tool(self):
+        # An MDA writing the Maildir directly (tmp/ then new/).
+        box = self.srv.dir / "data" / "mail" / "example.org" / "bob"
+        raw = b"Subject: dropped\nX: y\n\nby hand\n"
+        (box / "tmp" / "1700000000.M1P1.elsewhere").write_bytes(raw)
+        (box / "tmp" / "1700000000.M1P1.elsewhere").rename(
+            box / "new" / "1700000000.M1P1.elsewhere")
+        p = self.login()
+        self.assertEqual(p.stat(), (1, len(crlf(raw))))
+        self.assertEqual(b"\r\n".join(p.retr(1)[1]) + b"\r\n", crlf(raw))
+        p.dele(1)
+        p.quit()
+        self.assertEqual(list((box / "new").iterdir()) + list((box / "cur").iterdir()), [])
+
     def test_per_address_connection_cap(self):
         socks = []
         try:
