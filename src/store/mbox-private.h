@@ -6,6 +6,7 @@
 #define STORE_MBOX_PRIVATE_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -55,6 +56,19 @@ void mbox_notify(struct store_mbox *mbox);
 /* Records an expunge (inside a transaction), keeping the UIDNEXT floor
  * file right. 0 or -1. */
 int mbox_expunged(struct store_mbox *mbox, uint32_t uid, int64_t modseq);
+
+/* store_mbox_open, also telling whether the index had to be built with
+ * new UIDs (renumbered_out may be NULL). */
+int mbox_open_ex(struct store *store, const char *user, const char *folder,
+    struct store_mbox **mbox_out, bool *renumbered_out,
+    const char **errstr_out);
+/*
+ * Builds the index from the files inside a transaction, into empty
+ * tables; old_uv and old_modseq (0: unknown) are what the index held.
+ * 0 or -1.
+ */
+int mbox_build(struct store_mbox *mbox, int64_t old_uv, int64_t old_modseq,
+    bool *renumbered_out, const char **errstr_out);
 
 /* Length of the base (unique part) of a Maildir name: up to ':'. */
 size_t mbox_name_base_len(const char *name);
