@@ -219,7 +219,8 @@ int store_mbox_sync(struct store_mbox *mbox, bool *changed_out,
 
 /*
  * Rebuilds the index of folder from its files (posternctl mailbox
- * reindex), safely beside running processes. *uidvalidity_changed_out
+ * reindex), safely beside running processes. A damaged index file is
+ * moved aside (postern-index.db.corrupt) and rebuilt. *uidvalidity_changed_out
  * (may be NULL) tells whether the UIDs had to be renumbered. 1 done, 0 no
  * such folder, -1 error.
  */

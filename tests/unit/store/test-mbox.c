@@ -430,6 +430,30 @@ test_rebuild(void **state)
 	store_mbox_close(&m);
 	assert_int_equal(store_mbox_reindex(f->store, U, "Nope", NULL,
 	    &errstr), 0);
+
+	/* A damaged index file: reindex moves it aside and rebuilds. */
+	remove_index(dir);
+	{
+		char *p = xasprintf("%s/postern-index.db", dir);
+		FILE *fp = fopen(p, "w");
+		assert_non_null(fp);
+		for (int i = 0; i < 200; i++)
+			fputs("this is not an SQLite database\n", fp);
+		fclose(fp);
+		assert_int_equal(store_mbox_open(f->store, U, "INBOX", &m,
+		    &errstr), -1);
+		assert_int_equal(store_mbox_reindex(f->store, U, "INBOX",
+		    &renumbered, &errstr), 1);
+		m = open_box(f, "INBOX");
+		assert_int_equal(status(m).uidvalidity, s0.uidvalidity);
+		assert_int_equal(status(m).exists, 5);
+		store_mbox_close(&m);
+		char *aside = xasprintf("%s.corrupt", p);
+		struct stat st;
+		assert_int_equal(stat(aside, &st), 0);
+		free(aside);
+		free(p);
+	}
 	free(dir);
 	fixture_free(f);
 }
