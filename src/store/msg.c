@@ -173,6 +173,13 @@ store_msg_append_iov(struct store_mbox *mbox, const struct iovec *iov,
 		return store_err(mbox->err, errstr_out, "%s/tmp: %s",
 		    mbox->dir, strerror(errno));
 	}
+	/*
+	 * TODO(mime): once src/mime lands, parse the header section here
+	 * (bounded, before taking the lock) and store ENVELOPE and
+	 * BODYSTRUCTURE in the INSERT below, so FETCH never parses on the
+	 * hot path. Until then the columns stay NULL and the IMAP server
+	 * fills them on first FETCH with store_msg_cache_set.
+	 */
 	/* The lock: one writer per folder from here to COMMIT. */
 	if (mbox_begin(mbox, errstr_out) == -1)
 		goto fail;
