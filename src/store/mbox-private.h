@@ -33,6 +33,7 @@ struct store_mbox {
 	ino_t		 ino;		/* cached handle checks it is current */
 	sqlite3		*db;
 	int		 lockfd;	/* dir/postern-index.lock, or -1 */
+	bool		 locked;	/* holding lockfd's flock */
 	char		 err[STORE_ERR_MAX];
 };
 
