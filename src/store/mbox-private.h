@@ -20,6 +20,7 @@
 #define MBOX_LAST_UV_FILE	"postern-uidvalidity-last"	/* user root */
 #define MBOX_CACHE_KIB		256	/* SQLite page cache per handle */
 #define MBOX_NAME_MAX		255	/* a Maildir file name */
+#define MBOX_TMP_MAX_AGE	(36 * 3600)	/* stale tmp/ files, seconds */
 
 struct store_mbox {
 	struct store	*store;

@@ -509,12 +509,44 @@ out:
 	return r;
 }
 
+/*
+ * Removes files left in tmp/ by deliveries that died, once they are
+ * older than MBOX_TMP_MAX_AGE (the Maildir convention: 36 hours, far
+ * longer than any delivery takes).
+ */
+static void
+tmp_clean(struct store_mbox *mbox)
+{
+	char *path = xasprintf("%s/tmp", mbox->dir);
+	time_t limit = time(NULL) - MBOX_TMP_MAX_AGE;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd;
+
+	if ((d = opendir(path)) == NULL) {
+		free(path);
+		return;
+	}
+	fd = dirfd(d);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode) && st.st_mtime < limit)
+			unlinkat(fd, de->d_name, 0);
+	}
+	closedir(d);
+	free(path);
+}
+
 int
 store_mbox_sync(struct store_mbox *mbox, bool *changed_out,
     const char **errstr_out)
 {
 	bool changed = false;
 
+	tmp_clean(mbox);
 	if (mbox_begin(mbox, errstr_out) == -1)
 		return -1;
 	if (sync_locked(mbox, &changed, errstr_out) == -1) {
