@@ -85,3 +85,7 @@ class BuiltTest(unittest.TestCase):
             self.skipTest(skip_reason())
         self.assertTrue(os.access(CTL, os.X_OK))
         self.assertTrue(os.access(TOOL, os.X_OK))
+
+
+if __name__ == '__main__':
+    unittest.main()
