@@ -33,7 +33,7 @@ glue(struct pop3d_session *s)
 		out = pop3d_session_out(s);
 		assert(out->len == 0 || (out->len >= 2 &&
 		    memcmp(out->data + out->len - 2, "\r\n", 2) == 0));
-		buf_reset(out);
+		pop3d_session_out_clear(s);
 		switch (t) {
 		case POP3D_ACT_NONE:
 		case POP3D_ACT_CLOSE:

@@ -113,7 +113,7 @@ conn_flush(struct conn *c)
 
 	if (out->len > 0 && bufferevent_write(c->bev, out->data, out->len))
 		log_warnx("%s: cannot queue output", c->peer);
-	buf_reset(out);
+	pop3d_session_out_clear(c->s);
 }
 
 /* A reply from the glue itself, outside the engine. */
@@ -554,7 +554,7 @@ on_conn(struct server_conn *sc, void *arg)
 	setup_bev(c);
 	log_info("%s: connection from %s", sc->service, c->peer);
 	if (same >= POP3D_PER_IP_MAX) {
-		buf_reset(pop3d_session_out(c->s));
+		pop3d_session_out_clear(c->s);
 		say(c, "-ERR [SYS/TEMP] Too many connections from your "
 		    "address\r\n");
 		conn_close(c);

@@ -48,6 +48,7 @@
 #define POP3D_IDLE_TIMEOUT_S	600	/* RFC 1939 §3: at least 10 minutes */
 #define POP3D_OUT_MAX		(64u * 1024 * 1024)	/* LIST of a huge box */
 #define POP3D_CHUNK_MAX		65536	/* most bytes per msg_push */
+#define POP3D_OUT_KEEP		16384	/* output memory kept when idle */
 
 struct pop3d_session;
 
@@ -109,8 +110,12 @@ size_t pop3d_session_push(struct pop3d_session *s, const void *data,
 /* Processes buffered lines until an action is needed or input runs out. */
 enum pop3d_act pop3d_session_run(struct pop3d_session *s,
     struct pop3d_action *act_out);
-/* Replies to send, in order. The caller sends and then buf_reset()s it. */
+/* Replies to send, in order. The caller sends them, then calls
+ * pop3d_session_out_clear. */
 struct buf *pop3d_session_out(struct pop3d_session *s);
+/* Empties the output, giving back memory a RETR grew it by (an idle
+ * session should cost little: many may wait at once). */
+void pop3d_session_out_clear(struct pop3d_session *s);
 
 /* AUTH done. With POP3D_AUTH_OK, msgs (n entries, copied) is the maildrop
  * in the order message numbers are given, and uidvalidity the folder's

@@ -80,7 +80,7 @@ drain(struct run *r)
 		    out->data + i);
 		i = (size_t)(crlf - out->data) + 2;
 	}
-	buf_reset(out);
+	pop3d_session_out_clear(r->s);
 }
 
 static void
