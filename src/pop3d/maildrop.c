@@ -22,6 +22,13 @@
 #define READ_CHUNK	65536
 #define DAY_S		86400
 
+/* An entry listed from the index, before its size is known. */
+struct entry {
+	uint32_t	 uid;
+	uint64_t	 filesize;
+	char		*file;
+};
+
 struct pop3d_maildrop {
 	struct store_mbox	*mbox;
 	int			 lockfd;
@@ -29,6 +36,8 @@ struct pop3d_maildrop {
 	uint32_t		 uidvalidity;
 	struct pop3d_retrieved	*ret;		/* expiry record, by UID */
 	size_t			 nret;
+	struct entry		*files;		/* as listed, by UID */
+	size_t			 nfiles;
 };
 
 struct sizeslot {
@@ -41,12 +50,6 @@ struct pop3d_sizecache {
 	struct sizeslot	 slot[POP3D_SIZECACHE_SLOTS];
 };
 
-/* An entry listed from the index, before its size is known. */
-struct entry {
-	uint32_t	 uid;
-	uint64_t	 filesize;
-	char		*file;
-};
 
 struct pop3d_sizecache *
 pop3d_sizecache_new(void)
@@ -268,9 +271,9 @@ pop3d_maildrop_open(struct store *store, struct pop3d_sizecache *cache,
 		if (got == 1)
 			msgs[k++].uid = v[i].uid;
 	}
-	for (size_t i = 0; i < n; i++)
-		free(v[i].file);
-	free(v);
+	/* The file names serve RETR without asking the index again. */
+	md->files = v;
+	md->nfiles = n;
 	*md_out = md;
 	*msgs_out = msgs;
 	*n_out = k;
@@ -285,10 +288,35 @@ fail:
 	return r;
 }
 
+static int
+cmp_entry(const void *a, const void *b)
+{
+	uint32_t x = ((const struct entry *)a)->uid;
+	uint32_t y = ((const struct entry *)b)->uid;
+
+	return x < y ? -1 : x > y;
+}
+
 int
 pop3d_maildrop_msg_open(struct pop3d_maildrop *md, uint32_t uid, int *fd_out,
     const char **errstr_out)
 {
+	struct entry key = { .uid = uid }, *e;
+	char *path;
+	int fd = -1;
+
+	/* The name listed at login, unless flags renamed the file or it
+	 * was expunged since: then the index knows. */
+	e = bsearch(&key, md->files, md->nfiles, sizeof(*e), cmp_entry);
+	if (e != NULL) {
+		path = xasprintf("%s/%s", store_mbox_dir(md->mbox), e->file);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		free(path);
+	}
+	if (fd != -1) {
+		*fd_out = fd;
+		return 1;
+	}
 	return store_msg_open(md->mbox, uid, fd_out, errstr_out);
 }
 
@@ -392,6 +420,9 @@ pop3d_maildrop_close(struct pop3d_maildrop **mdp)
 	if (md->lockfd != -1)
 		close(md->lockfd);	/* releases the flock */
 	store_mbox_close(&md->mbox);
+	for (size_t i = 0; i < md->nfiles; i++)
+		free(md->files[i].file);
+	free(md->files);
 	free(md->ret);
 	free(md);
 	*mdp = NULL;
