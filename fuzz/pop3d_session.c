@@ -66,6 +66,8 @@ glue(struct pop3d_session *s)
 		case POP3D_ACT_DELAY:
 			assert(a.delay_ms > 0);
 			break;
+		case POP3D_ACT_FLUSH:
+			break;
 		}
 	}
 }

@@ -123,16 +123,22 @@ say(struct conn *c, const char *text)
 	bufferevent_write(c->bev, text, strlen(text));
 }
 
+/* Bytes queued for the peer, the TLS layer's included. */
+static size_t
+backlog(struct conn *c)
+{
+	struct bufferevent *under = bufferevent_get_underlying(c->bev);
+
+	return evbuffer_get_length(bufferevent_get_output(c->bev)) +
+	    (under ? evbuffer_get_length(bufferevent_get_output(under)) : 0);
+}
+
 /* Whether every reply has left, the TLS layer's records included (an
  * STLS filter hands its output to the plain bufferevent below it). */
 static bool
 conn_drained(struct conn *c)
 {
-	struct bufferevent *under = bufferevent_get_underlying(c->bev);
-
-	return evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 &&
-	    (under == NULL ||
-	    evbuffer_get_length(bufferevent_get_output(under)) == 0);
+	return backlog(c) == 0;
 }
 
 static void
@@ -274,11 +280,10 @@ do_auth(struct conn *c, const struct pop3d_action *a)
 static void
 pump(struct conn *c)
 {
-	struct evbuffer *out = bufferevent_get_output(c->bev);
 	char chunk[POP3D_CHUNK_MAX];
 	ssize_t n;
 
-	while (c->msgfd != -1 && evbuffer_get_length(out) < PUMP_HIGH) {
+	while (c->msgfd != -1 && backlog(c) < PUMP_HIGH) {
 		n = read(c->msgfd, chunk, sizeof(chunk));
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -443,8 +448,13 @@ conn_process(struct conn *c)
 			conn_flush(c);
 		switch (t) {
 		case POP3D_ACT_NONE:
-			if (!feed(c))
+			/* No more input while the peer is not reading. */
+			if (backlog(c) > PUMP_HIGH || !feed(c))
 				return;
+			break;
+		case POP3D_ACT_FLUSH:
+			if (backlog(c) > PUMP_HIGH)
+				return;		/* on_write resumes */
 			break;
 		case POP3D_ACT_AUTH:
 			do_auth(c, &a);
@@ -493,6 +503,8 @@ on_write(struct bufferevent *bev, void *arg)
 	}
 	if (c->msgfd != -1)
 		pump(c);
+	else if (!c->delayed && c->job == NULL)
+		conn_process(c);	/* output drained: go on */
 }
 
 static void

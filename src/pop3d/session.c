@@ -164,6 +164,11 @@ pop3d_session_run(struct pop3d_session *s, struct pop3d_action *act_out)
 	memset(act_out, 0, sizeof(*act_out));
 	while (!s->closing && s->pending == POP3D_ACT_NONE &&
 	    s->delay_ms == 0) {
+		/* Pipelined commands answer into a bounded buffer. */
+		if (s->out.len >= POP3D_OUT_FLUSH) {
+			act_out->type = POP3D_ACT_FLUSH;
+			return POP3D_ACT_FLUSH;
+		}
 		switch (lr_next(&s->lr, &cline, &len)) {
 		case LR_LINE:
 			if (s->sasl != POP3D_SASL_NONE)

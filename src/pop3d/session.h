@@ -20,6 +20,9 @@
  *                       -> pop3d_session_update_done (RFC 1939 §6)
  *   POP3D_ACT_DELAY     wait act.delay_ms (auth failure), then send the
  *                       output and run again
+ *   POP3D_ACT_FLUSH     much output is waiting (a client pipelining
+ *                       without reading): send it, run again once the
+ *                       peer has taken most of it
  *   POP3D_ACT_CLOSE     send the output and close; run keeps returning it
  *
  * A connection that goes away is simply freed: nothing is deleted (the
@@ -49,6 +52,7 @@
 #define POP3D_OUT_MAX		(64u * 1024 * 1024)	/* LIST of a huge box */
 #define POP3D_CHUNK_MAX		65536	/* most bytes per msg_push */
 #define POP3D_OUT_KEEP		16384	/* output memory kept when idle */
+#define POP3D_OUT_FLUSH		(256u * 1024)	/* pause input past this */
 
 struct pop3d_session;
 
@@ -74,6 +78,7 @@ enum pop3d_act {
 	POP3D_ACT_STARTTLS,
 	POP3D_ACT_UPDATE,
 	POP3D_ACT_DELAY,
+	POP3D_ACT_FLUSH,
 	POP3D_ACT_CLOSE,
 };
 

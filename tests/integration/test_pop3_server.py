@@ -12,6 +12,7 @@ import socket
 import ssl
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 from pathlib import Path
@@ -406,6 +407,21 @@ class Pop3Commands(Pop3Base):
         self.assertTrue(f.readline().startswith(b"+OK"))
         self.assertEqual(f.readline(), b"")     # closed after QUIT
         s.close()
+
+    def test_pipelining_client_that_reads_late(self):
+        self.fill(msg("q1"), msg("q2"))
+        p = self.login()
+        n = 8000                    # ~0.6 MB of replies, past every buffer
+        sender = threading.Thread(
+            target=lambda: p.sock.sendall(b"UIDL\r\n" * n + b"NOOP\r\n"))
+        sender.start()
+        time.sleep(1)               # the server must stop, not balloon
+        for _ in range(n):
+            self.assertTrue(p._getline()[0].startswith(b"+OK"))
+            self.assertEqual(len([p._getline() for _ in range(3)]), 3)
+        self.assertEqual(p._getline()[0], b"+OK")
+        sender.join()
+        p.quit()
 
     def test_limits(self):
         s = socket.create_connection(("127.0.0.1", self.srv.port("pop3")), timeout=30)

@@ -52,6 +52,7 @@ struct run {
 	struct pop3d_session	*s;
 	struct buf		 got;	/* S:/A: lines produced */
 	bool			 closed;
+	unsigned		 flushes;
 	bool			 tls_started;	/* drop the rest of the run */
 };
 
@@ -173,6 +174,9 @@ step(struct run *r)
 			break;
 		case POP3D_ACT_DELAY:
 			gotf(r, "A: DELAY %u\n", a.delay_ms);
+			break;
+		case POP3D_ACT_FLUSH:
+			r->flushes++;
 			break;
 		case POP3D_ACT_CLOSE:
 			if (!r->closed)
@@ -306,6 +310,49 @@ test_chat(void **state)
 	assert_int_equal(rc, 0);
 }
 
+/* A client pipelining without reading: the engine stops taking commands
+ * once POP3D_OUT_FLUSH bytes wait, so its output stays bounded. */
+static void
+test_flush(void **state)
+{
+	struct pop3d_settings set = { .hostname = "pop.test",
+	    .plaintext_ok = true, .expire_days = -1 };
+	struct pop3d_action a;
+	struct run r;
+	size_t flushes = 0, lists = 0;
+	enum pop3d_act t;
+
+	memset(&r, 0, sizeof(r));
+	(void)state;
+	buf_init(&r.got, 1 << 20);
+	r.s = pop3d_session_new(&set);
+	static const char login[] =
+	    "USER bob@example.org\r\nPASS secret word\r\n";
+
+	pop3d_session_push(r.s, login, sizeof(login) - 1);
+	assert_int_equal(pop3d_session_run(r.s, &a), POP3D_ACT_AUTH);
+	fake_auth(&r, &a);
+	for (int i = 0; i < 20000; i++) {
+		while (pop3d_session_push(r.s, "LIST\r\n", 6) == 0) {
+			t = pop3d_session_run(r.s, &a);
+			assert_true(t == POP3D_ACT_NONE || t == POP3D_ACT_FLUSH);
+			assert_true(pop3d_session_out(r.s)->len <
+			    POP3D_OUT_FLUSH + 4096);
+			if (t == POP3D_ACT_FLUSH) {
+				flushes++;
+				lists += pop3d_session_out(r.s)->len;
+				pop3d_session_out_clear(r.s);
+			}
+		}
+	}
+	while ((t = pop3d_session_run(r.s, &a)) == POP3D_ACT_FLUSH)
+		pop3d_session_out_clear(r.s);
+	assert_int_equal(t, POP3D_ACT_NONE);
+	assert_true(flushes > 0 && lists > 0);
+	pop3d_session_free(&r.s);
+	buf_free(&r.got);
+}
+
 /* One test per transcript. */
 int
 main(void)
@@ -319,7 +366,7 @@ main(void)
 		fprintf(stderr, "%s: no transcripts\n", CHAT_DIR);
 		return 1;
 	}
-	tests = calloc((size_t)n, sizeof(*tests));
+	tests = calloc((size_t)n + 1, sizeof(*tests));
 	for (int i = 0; i < n; i++) {
 		size_t l = strlen(names[i]->d_name);
 		if (l > 5 && strcmp(names[i]->d_name + l - 5, ".chat") == 0) {
@@ -333,6 +380,9 @@ main(void)
 		free(names[i]);
 	}
 	free(names);
+	tests[nt].name = strdup("flush");
+	tests[nt].test_func = test_flush;
+	nt++;
 	rc = _cmocka_run_group_tests("pop3d-chats", tests, nt, NULL, NULL);
 	for (size_t i = 0; i < nt; i++)
 		free((void *)tests[i].name);
