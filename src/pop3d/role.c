@@ -275,15 +275,19 @@ do_auth(struct conn *c, const struct pop3d_action *a)
 	pop3d_workq_submit(role->workq, c->job);
 }
 
-/* Streams the open message while the output has room; on its end,
- * goes on with the session. */
-static void
+/*
+ * Streams the open message while the output has room. 1 the message is
+ * done, 0 it waits for on_write, -1 the connection is gone. It never
+ * runs the session itself, so pipelined RETRs loop in conn_process
+ * instead of recursing.
+ */
+static int
 pump(struct conn *c)
 {
 	char chunk[POP3D_CHUNK_MAX];
 	ssize_t n;
 
-	while (c->msgfd != -1 && backlog(c) < PUMP_HIGH) {
+	while (backlog(c) < PUMP_HIGH) {
 		n = read(c->msgfd, chunk, sizeof(chunk));
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -291,7 +295,7 @@ pump(struct conn *c)
 			/* The +OK is out: all we can do is hang up. */
 			log_warn("%s: %s: reading a message", c->peer, c->user);
 			conn_free(c);
-			return;
+			return -1;
 		}
 		if (n > 0 && pop3d_session_msg_push(c->s, chunk, (size_t)n)) {
 			conn_flush(c);
@@ -301,12 +305,13 @@ pump(struct conn *c)
 		conn_flush(c);
 		close(c->msgfd);
 		c->msgfd = -1;
-		conn_process(c);
-		return;
+		return 1;
 	}
+	return 0;
 }
 
-static void
+/* RETR/TOP: as pump. */
+static int
 do_retr(struct conn *c, const struct pop3d_action *a)
 {
 	const char *err = NULL;
@@ -318,10 +323,10 @@ do_retr(struct conn *c, const struct pop3d_action *a)
 		    err);
 	pop3d_session_msg_begin(c->s, r);
 	conn_flush(c);
-	if (r == 1) {
-		c->msgfd = fd;
-		pump(c);
-	}
+	if (r != 1)
+		return 1;
+	c->msgfd = fd;
+	return pump(c);
 }
 
 /* STLS: drop unread plaintext (RFC 2595 §4), wrap the connection. */
@@ -460,8 +465,9 @@ conn_process(struct conn *c)
 			do_auth(c, &a);
 			break;
 		case POP3D_ACT_RETR:
-			do_retr(c, &a);
-			return;		/* pump goes on from here */
+			if (do_retr(c, &a) != 1)
+				return;		/* on_write pumps on */
+			break;
 		case POP3D_ACT_STARTTLS:
 			do_starttls(c);
 			break;
@@ -501,9 +507,9 @@ on_write(struct bufferevent *bev, void *arg)
 			conn_free(c);
 		return;
 	}
-	if (c->msgfd != -1)
-		pump(c);
-	else if (!c->delayed && c->job == NULL)
+	if (c->msgfd != -1 && pump(c) != 1)
+		return;
+	if (!c->delayed && c->job == NULL)
 		conn_process(c);	/* output drained: go on */
 }
 

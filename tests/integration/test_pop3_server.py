@@ -423,6 +423,18 @@ class Pop3Commands(Pop3Base):
         sender.join()
         p.quit()
 
+    def test_many_pipelined_retrs(self):
+        self.fill(msg("small"))
+        p = self.login()
+        n = 5000
+        sender = threading.Thread(
+            target=lambda: p.sock.sendall(b"RETR 1\r\n" * n))
+        sender.start()
+        for _ in range(n):
+            self.assertIn(b"Subject: small", p._getlongresp()[1])
+        sender.join()
+        p.quit()
+
     def test_limits(self):
         s = socket.create_connection(("127.0.0.1", self.srv.port("pop3")), timeout=30)
         f = s.makefile("rb")
