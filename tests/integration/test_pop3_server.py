@@ -533,6 +533,29 @@ class Pop3Concurrency(Pop3Base):
                     break
             time.sleep(0.05)
 
+    def test_failure_delay_grows_across_connections(self):
+        srv = Postern(extra={"domains": "example.org"}, services=["pop3"]).start()
+        try:
+            srv.ctl("user", "add", BOB, input=BOB_PW + "\n")
+            took = []
+            for _ in range(2):
+                p = poplib.POP3("127.0.0.1", srv.port("pop3"), timeout=30)
+                p.user(BOB)
+                t0 = time.monotonic()
+                with self.assertRaises(poplib.error_proto):
+                    p.pass_("wrong")
+                took.append(time.monotonic() - t0)
+                p.close()
+            self.assertGreaterEqual(took[0], 0.9)
+            self.assertGreaterEqual(took[1], 1.9)    # not reset by reconnecting
+            p = poplib.POP3("127.0.0.1", srv.port("pop3"), timeout=30)
+            p.user(BOB)
+            p.pass_(BOB_PW)                          # the right one still works
+            p.quit()
+        finally:
+            srv.stop()
+            srv.tmp.cleanup()
+
     def test_sigterm_ends_sessions_without_update(self):
         srv = Postern(extra={"domains": "example.org"}, services=["pop3"]).start()
         try:
