@@ -3,8 +3,9 @@
  * session engine in memory, with a fake glue (users, passwords, queue).
  * Unit-level: no network, no files besides the transcripts.
  *
- * usage: smtpchat [-b] [-v] FILE...
+ * usage: smtpchat [-b] [-r SEED] [-v] FILE...
  *   -b  feed client bytes one at a time (default: each block at once)
+ *   -r  feed client bytes in random pieces of 1-64 bytes
  *   -v  print every line as it is checked
  * Exit 0 when every transcript passed, 1 otherwise.
  *
@@ -59,6 +60,7 @@ struct run {
 	const char *file;
 	int lineno;
 	bool bytewise, verbose;
+	unsigned random;	/* seed; 0: off */
 	int failed;
 	struct smtpd_session *s;
 	struct fake f;
@@ -75,7 +77,7 @@ fail(struct run *r, const char *fmt, ...)
 	if (r->failed++)
 		return;
 	fprintf(stderr, "FAIL %s:%d (%s): ", r->file, r->lineno,
-	    r->bytewise ? "bytewise" : "whole");
+	    r->random ? "random" : r->bytewise ? "bytewise" : "whole");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -318,7 +320,12 @@ flush(struct run *r)
 
 		if (want == 0)
 			break;
-		if (r->bytewise)
+		if (r->random) {
+			size_t k = 1 + (size_t)(rand_r(&r->random) % 64);
+
+			if (want > k)
+				want = k;
+		} else if (r->bytewise)
 			want = 1;
 		n = smtpd_session_push(r->s, r->pending.data + off, want);
 		collect(r);
@@ -582,12 +589,12 @@ fake_free(struct fake *f)
 
 /* Runs one transcript; returns 0 when it passed (or was skipped). */
 static int
-run_file(const char *file, bool bytewise, bool verbose)
+run_file(const char *file, bool bytewise, unsigned seed, bool verbose)
 {
 	struct smtpd_settings set = { .hostname = "mx.example.org",
 		.peer_addr = "192.0.2.1" };
-	struct run r = { .file = file, .bytewise = bytewise,
-		.verbose = verbose };
+	struct run r = { .file = file, .bytewise = bytewise || seed,
+		.random = seed, .verbose = verbose };
 	bool greet = true, skip = false, started = false;
 	char *line = NULL;
 	size_t cap = 0;
@@ -701,20 +708,24 @@ int
 main(int argc, char **argv)
 {
 	bool bytewise = false, verbose = false;
+	unsigned seed = 0;
 	int i, bad = 0, n = 0;
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-b") == 0)
 			bytewise = true;
+		else if (strcmp(argv[i], "-r") == 0 && i + 1 < argc)
+			seed = (unsigned)strtoul(argv[++i], NULL, 10) | 1;
 		else if (strcmp(argv[i], "-v") == 0)
 			verbose = true;
 		else {
-			fprintf(stderr, "usage: smtpchat [-b] [-v] FILE...\n");
+			fprintf(stderr,
+			    "usage: smtpchat [-b] [-r SEED] [-v] FILE...\n");
 			return 2;
 		}
 	}
 	for (; i < argc; i++, n++)
-		bad += run_file(argv[i], bytewise, verbose);
+		bad += run_file(argv[i], bytewise, seed, verbose);
 	printf("smtpchat: %d passed, %d failed\n", n - bad, bad);
 	return bad ? 1 : 0;
 }
