@@ -27,6 +27,7 @@
 #include "lib/log.h"
 #include "lib/util.h"
 #include "queue/queue.h"
+#include "smtpd/smtpd.h"
 
 #define STOP_GRACE_MS	 8000	/* then SIGKILL; INTERFACE.md: exit within 10 s */
 #define BACKOFF_MIN_MS	 250
@@ -297,7 +298,7 @@ master_run(struct config *cfg, SSL_CTX *tls, struct daemon_binds *binds)
 		role_main_fn main;
 		bool listeners;
 	} table[] = {
-		{ "smtp",	stub_smtp_main,		true },
+		{ "smtp",	smtpd_role_main,	true },
 		{ "queue",	queue_role_main,	false },
 		{ "pop3",	stub_pop3_main,		true },
 		{ "imap",	stub_imap_main,		true },

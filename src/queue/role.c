@@ -92,6 +92,7 @@ try_rcpt(struct qrole *q, struct queue_envelope *env, size_t i, int fd,
 	}
 	r->attempts++;
 	res = queue_local_deliver(q->local, env, i, fd, off, size, &error);
+	r = &env->rcpts[i];	/* the call may have grown env->rcpts */
 	free(r->error);
 	r->error = error;
 	switch (res) {
@@ -146,6 +147,7 @@ process(struct qrole *q, const char *id)
 			continue;
 		if (r->next_try <= now || r->last_try < q->flush_time) {
 			try_rcpt(q, &env, i, fd, off, size, now);
+			r = &env.rcpts[i];	/* may have moved */
 			changed = true;
 		}
 		if ((r->status == QUEUE_RCPT_PENDING ||
