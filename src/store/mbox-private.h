@@ -14,6 +14,8 @@
 #define MBOX_INDEX_FILE		"postern-index.db"
 #define MBOX_NOTIFY_FILE	"postern-changed"
 #define MBOX_UIDVALIDITY_FILE	"postern-uidvalidity"
+#define MBOX_LAST_UV_FILE	"postern-uidvalidity-last"	/* user root */
+#define MBOX_CACHE_KIB		256	/* SQLite page cache per handle */
 #define MBOX_NAME_MAX		255	/* a Maildir file name */
 
 struct store_mbox {
@@ -21,6 +23,7 @@ struct store_mbox {
 	char		*dir;		/* the folder's directory */
 	char		*notify;	/* dir/postern-changed */
 	char		*uvfile;	/* dir/postern-uidvalidity */
+	char		*lastuv;	/* root/postern-uidvalidity-last */
 	char		*host;		/* hostname safe in a file name */
 	sqlite3		*db;
 	char		 err[STORE_ERR_MAX];

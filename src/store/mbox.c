@@ -13,12 +13,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "lib/durable.h"
 #include "lib/util.h"
+#include "store/account.h"
 #include "store/folder.h"
+
+#define STR_(x)	#x
+#define STR(x)	STR_(x)
 
 static const char index_schema[] =
     "CREATE TABLE IF NOT EXISTS meta ("
@@ -239,6 +244,39 @@ uvfile_read(struct store_mbox *mbox, int64_t *uidvalidity, int64_t *floor)
 	return 1;
 }
 
+/*
+ * A new UIDVALIDITY for a folder: the time, but always above the last one
+ * given to any folder of this user, so a folder deleted and created again
+ * within a second still gets a new one (RFC 3501 §2.3.1.1). -1 on error.
+ */
+static int64_t
+uidvalidity_new(struct store_mbox *mbox, int64_t old)
+{
+	int64_t uv = time(NULL), last = 0;
+	char text[32];
+	ssize_t n;
+	int fd, len;
+
+	if ((fd = open(mbox->lastuv, O_RDONLY | O_CLOEXEC)) != -1) {
+		n = read(fd, text, sizeof(text) - 1);
+		close(fd);
+		if (n > 0) {
+			text[n] = '\0';
+			last = strtoll(text, NULL, 10);
+		}
+	}
+	if (uv <= old)
+		uv = old + 1;
+	if (uv <= last)
+		uv = last + 1;
+	if (uv > UINT32_MAX)
+		uv = 1;		/* after 2106, or 4 billion renumberings */
+	len = snprintf(text, sizeof(text), "%" PRId64 "\n", uv);
+	if (durable_write(mbox->lastuv, text, (size_t)len, 0600) == -1)
+		return -1;
+	return uv;
+}
+
 static int
 uvfile_write(struct store_mbox *mbox, int64_t uidvalidity, int64_t floor)
 {
@@ -353,7 +391,8 @@ scan(struct store_mbox *mbox, struct mfile **out, size_t *n_out)
 		closedir(d);
 		free(path);
 	}
-	qsort(v, n, sizeof(*v), mfile_cmp_base);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), mfile_cmp_base);
 	*out = v;
 	*n_out = n;
 	return 0;
@@ -433,12 +472,13 @@ static const char insert_sql[] = "INSERT INTO msgs (uid, base, file, flags,"
  * whether a new UIDVALIDITY was chosen. 0 or -1.
  */
 static int
-build(struct store_mbox *mbox, int64_t old_uv, bool *renumbered_out,
-    const char **errstr_out)
+build(struct store_mbox *mbox, int64_t old_uv, int64_t old_modseq,
+    bool *renumbered_out, const char **errstr_out)
 {
+	struct timeval tv;
 	struct mfile *v;
 	sqlite3_stmt *ins = NULL;
-	int64_t uv = 0, floor = 1, uidnext, modseq, now = time(NULL);
+	int64_t uv = 0, floor = 1, uidnext, modseq;
 	bool keep;
 	size_t n;
 	int r = 0;
@@ -453,7 +493,8 @@ build(struct store_mbox *mbox, int64_t old_uv, bool *renumbered_out,
 	if (old_uv > uv)
 		uv = old_uv;
 	/* Keep the UIDs when every file has its own valid U= tag. */
-	qsort(v, n, sizeof(*v), mfile_cmp_uidtag);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), mfile_cmp_uidtag);
 	keep = uv > 0;
 	for (size_t i = 0; keep && i < n; i++)
 		if (v[i].uidtag < 1 || v[i].uidtag > UINT32_MAX - 1 ||
@@ -464,10 +505,13 @@ build(struct store_mbox *mbox, int64_t old_uv, bool *renumbered_out,
 		if (uidnext < floor)
 			uidnext = floor;
 	} else {
-		uv = uv >= now ? uv + 1 : now;
-		if (uv > UINT32_MAX)
-			uv = 1;
-		qsort(v, n, sizeof(*v), mfile_cmp_arrival);
+		if ((uv = uidvalidity_new(mbox, uv)) == -1) {
+			r = store_err(mbox->err, errstr_out, "%s: %s",
+			    mbox->lastuv, strerror(errno));
+			goto out;
+		}
+		if (n > 1)
+			qsort(v, n, sizeof(*v), mfile_cmp_arrival);
 		for (size_t i = 0; i < n; i++)
 			if (retag(mbox, &v[i], (uint32_t)(i + 1)) == -1) {
 				r = store_err(mbox->err, errstr_out, "%s: %s",
@@ -476,8 +520,15 @@ build(struct store_mbox *mbox, int64_t old_uv, bool *renumbered_out,
 			}
 		uidnext = (int64_t)n + 1;
 	}
-	/* MODSEQs only grow across rebuilds: see mbox.h. */
-	modseq = now << 20;
+	/*
+	 * MODSEQs only grow across rebuilds, even when the old index is
+	 * lost: they start at the time in microseconds, and every change
+	 * costs a committed transaction (far more than a microsecond).
+	 */
+	gettimeofday(&tv, NULL);
+	modseq = (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+	if (modseq <= old_modseq)
+		modseq = old_modseq + 1;
 	if (sqlite3_prepare_v2(mbox->db, insert_sql, -1, &ins, NULL) !=
 	    SQLITE_OK) {
 		r = store_dberr(mbox->err, errstr_out, mbox->db, "index build");
@@ -527,13 +578,15 @@ safe_host(const char *h)
 	return out;
 }
 
-int
-store_mbox_open(struct store *store, const char *user, const char *folder,
-    struct store_mbox **mbox_out, const char **errstr_out)
+/* store_mbox_open, also telling whether it had to renumber. */
+static int
+mbox_open(struct store *store, const char *user, const char *folder,
+    struct store_mbox **mbox_out, bool *renumbered_out,
+    const char **errstr_out)
 {
 	struct store_mbox *mbox;
 	const char *errstr = NULL;
-	char *dir, *path;
+	char *dir, *path, *root;
 	int64_t uv;
 	int r;
 
@@ -546,12 +599,18 @@ store_mbox_open(struct store *store, const char *user, const char *folder,
 	mbox->dir = dir;
 	mbox->notify = xasprintf("%s/%s", dir, MBOX_NOTIFY_FILE);
 	mbox->uvfile = xasprintf("%s/%s", dir, MBOX_UIDVALIDITY_FILE);
+	root = store_user_dir(store, user);	/* valid: the path was */
+	mbox->lastuv = xasprintf("%s/%s", root, MBOX_LAST_UV_FILE);
+	free(root);
 	mbox->host = safe_host(store->cfg->hostname);
 	path = xasprintf("%s/%s", dir, MBOX_INDEX_FILE);
 	r = store_db_open(path, index_schema, &mbox->db, mbox->err, &errstr);
 	free(path);
 	if (r == -1 || mbox_begin(mbox, &errstr) == -1)
 		goto fail;
+	/* Small caches: an IMAP process holds thousands of these. */
+	sqlite3_exec(mbox->db, "PRAGMA cache_size=-" STR(MBOX_CACHE_KIB),
+	    NULL, NULL, NULL);
 	/* Several processes may open a folder without an index at once:
 	 * the write lock lets one build it and the others find it built. */
 	r = mbox_meta_get(mbox, "uidvalidity", &uv);
@@ -559,7 +618,7 @@ store_mbox_open(struct store *store, const char *user, const char *folder,
 		store_dberr(mbox->err, &errstr, mbox->db, "index");
 		goto fail;
 	}
-	if (r == 0 && build(mbox, 0, NULL, &errstr) == -1)
+	if (r == 0 && build(mbox, 0, 0, renumbered_out, &errstr) == -1)
 		goto fail;
 	if (mbox_commit(mbox, &errstr) == -1)
 		goto fail;
@@ -576,6 +635,13 @@ fail:
 	return -1;
 }
 
+int
+store_mbox_open(struct store *store, const char *user, const char *folder,
+    struct store_mbox **mbox_out, const char **errstr_out)
+{
+	return mbox_open(store, user, folder, mbox_out, NULL, errstr_out);
+}
+
 void
 store_mbox_close(struct store_mbox **mboxp)
 {
@@ -587,6 +653,7 @@ store_mbox_close(struct store_mbox **mboxp)
 	free(mbox->dir);
 	free(mbox->notify);
 	free(mbox->uvfile);
+	free(mbox->lastuv);
 	free(mbox->host);
 	free(mbox);
 	*mboxp = NULL;
@@ -702,7 +769,8 @@ sync_locked(struct store_mbox *mbox, bool *changed, const char **errstr_out)
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	qsort(rows, nrows, sizeof(*rows), mrow_cmp);
+	if (nrows > 1)
+		qsort(rows, nrows, sizeof(*rows), mrow_cmp);
 	if (mbox_meta_get(mbox, "uidnext", &uidnext) != 1 ||
 	    sqlite3_prepare_v2(mbox->db, insert_sql, -1, &ins, NULL) !=
 	    SQLITE_OK)
@@ -819,17 +887,19 @@ store_mbox_reindex(struct store *store, const char *user, const char *folder,
     bool *uidvalidity_changed_out, const char **errstr_out)
 {
 	struct store_mbox *mbox;
-	bool renumbered = false;
-	int64_t uv = 0;
+	bool renumbered = false, at_open = false;
+	int64_t uv = 0, hm = 0;
+	const char *errstr = NULL;
 	int r;
 
-	const char *errstr = NULL;
 
-	if ((r = store_mbox_open(store, user, folder, &mbox, errstr_out)) != 1)
+	if ((r = mbox_open(store, user, folder, &mbox, &at_open,
+	    errstr_out)) != 1)
 		return r;
 	if (mbox_begin(mbox, &errstr) == -1)
 		goto fail;
 	if (mbox_meta_get(mbox, "uidvalidity", &uv) == -1 ||
+	    mbox_meta_get(mbox, "highestmodseq", &hm) == -1 ||
 	    store_db_exec(mbox->db, "DELETE FROM msgs") == -1 ||
 	    store_db_exec(mbox->db, "DELETE FROM meta") == -1) {
 		store_dberr(mbox->err, &errstr, mbox->db, "reindex");
@@ -837,7 +907,7 @@ store_mbox_reindex(struct store *store, const char *user, const char *folder,
 		goto fail;
 	}
 	/* Expunge history keeps its old, smaller MODSEQs: still valid. */
-	if (build(mbox, uv, &renumbered, &errstr) == -1) {
+	if (build(mbox, uv, hm, &renumbered, &errstr) == -1) {
 		mbox_rollback(mbox);
 		goto fail;
 	}
@@ -845,7 +915,7 @@ store_mbox_reindex(struct store *store, const char *user, const char *folder,
 		goto fail;
 	mbox_notify(mbox);
 	if (uidvalidity_changed_out != NULL)
-		*uidvalidity_changed_out = renumbered;
+		*uidvalidity_changed_out = renumbered || at_open;
 	store_mbox_close(&mbox);
 	return 1;
 fail:

@@ -29,7 +29,11 @@
  * UIDVALIDITY and every UID when all files carry distinct U= tags, with
  * UIDNEXT at least the floor; otherwise it picks a new, larger
  * UIDVALIDITY and numbers the messages afresh (renaming the files).
- * MODSEQs start at unixtime << 20 on every (re)build, so they only grow.
+ * A new UIDVALIDITY is the time, but above the last one given to any
+ * folder of the user (postern-uidvalidity-last in the user's root), so
+ * a folder deleted and created again never reuses one.
+ * MODSEQs start at the time in microseconds on every (re)build, so they
+ * only grow.
  * Keywords and cached fields are lost in a rebuild.
  *
  * Change notification. After every committed change the process touches
