@@ -122,7 +122,8 @@ smtpd_commit_result(struct smtpd_session *s, enum smtpd_status st)
 		break;
 	default:
 		smtpd_emit(s, SMTPD_EV_REJECT, "sink failed to commit");
-		smtpd_reply(s, "451 4.3.0 Error queueing the message, try again later");
+		smtpd_reply(s,
+		    "451 4.3.0 Error queueing the message, try again later");
 		break;
 	}
 	smtpd_tx_reset(s);
@@ -207,7 +208,8 @@ smtpd_cmd_bdat(struct smtpd_session *s, char *arg, size_t len)
 	if (parse_bdat(arg, len, &size, &last) == -1) {
 		/* The chunk cannot be framed: the rest may be anything. */
 		smtpd_emit(s, SMTPD_EV_PROTOCOL, "unparsable BDAT");
-		smtpd_reply_close(s, "501 5.5.4 Syntax: BDAT size [LAST], closing");
+		smtpd_reply_close(s,
+		    "501 5.5.4 Syntax: BDAT size [LAST], closing");
 		return;
 	}
 	t->bdat_size = t->bdat_left = size;
@@ -257,7 +259,8 @@ smtpd_bdat_chunk_end(struct smtpd_session *s)
 	}
 	if (t->too_big && !t->bdat_last) {
 		/* RFC 3030 §2: the client stops after an error reply. */
-		smtpd_reply(s, "552 5.3.4 Message size exceeds fixed maximum message size");
+		smtpd_reply(s, "552 5.3.4 Message size exceeds fixed maximum "
+		    "message size");
 		if (t->begun) {
 			s->ops->msg_abort(s->ctx);
 			t->begun = false;

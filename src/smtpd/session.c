@@ -210,12 +210,14 @@ dispatch(struct smtpd_session *s, char *line, size_t len)
 	if (s->more && !(c->flags & SYNC_FREE) &&
 	    ((c->flags & GROUP_END) || !s->esmtp)) {
 		smtpd_emit(s, SMTPD_EV_PROTOCOL, "improper command pipelining");
-		smtpd_reply_close(s, "554 5.5.0 Error: SMTP protocol synchronization");
+		smtpd_reply_close(s,
+		    "554 5.5.0 Error: SMTP protocol synchronization");
 		return;
 	}
 	if ((c->flags & JUNK) && ++s->junk > s->set.junk_limit) {
 		smtpd_emit(s, SMTPD_EV_LIMIT, "too many junk commands");
-		smtpd_reply_close(s, "421 4.7.0 Too many commands without mail, closing");
+		smtpd_reply_close(s,
+		    "421 4.7.0 Too many commands without mail, closing");
 		return;
 	}
 	if ((refusal = check(s, c, len)) != NULL) {
@@ -468,28 +470,36 @@ smtpd_session_waiting(const struct smtpd_session *s)
 	return s->state == SMTPD_STATE_WAIT || s->state == SMTPD_STATE_TLS;
 }
 
-/* Checks that the session waits for w; a wrong call is a glue bug. */
-static void
+/* Ends a wait for w: false when the session was closed meanwhile (abort,
+ * timeout) and the result is to be ignored. Any other wrong call is a
+ * glue bug. */
+static bool
 resume(struct smtpd_session *s, enum smtpd_wait w)
 {
+	if (s->state == SMTPD_STATE_CLOSED)
+		return false;
 	if (s->state != SMTPD_STATE_WAIT || s->wait != w)
 		abort();
 	s->wait = SMTPD_WAIT_NONE;
 	s->state = SMTPD_STATE_CMD;
+	return true;
 }
 
 void
 smtpd_session_rcpt_done(struct smtpd_session *s, enum smtpd_rcpt_kind kind)
 {
-	resume(s, SMTPD_WAIT_RCPT);
-	smtpd_rcpt_result(s, kind == SMTPD_RCPT_PENDING ? SMTPD_RCPT_TEMPFAIL : kind);
+	if (!resume(s, SMTPD_WAIT_RCPT))
+		return;
+	smtpd_rcpt_result(s, kind == SMTPD_RCPT_PENDING ?
+	    SMTPD_RCPT_TEMPFAIL : kind);
 	process(s);
 }
 
 void
 smtpd_session_auth_done(struct smtpd_session *s, enum smtpd_status st)
 {
-	resume(s, SMTPD_WAIT_AUTH);
+	if (!resume(s, SMTPD_WAIT_AUTH))
+		return;
 	smtpd_auth_result(s, st == SMTPD_PENDING ? SMTPD_TEMPFAIL : st);
 	process(s);
 }
@@ -497,7 +507,8 @@ smtpd_session_auth_done(struct smtpd_session *s, enum smtpd_status st)
 void
 smtpd_session_commit_done(struct smtpd_session *s, enum smtpd_status st)
 {
-	resume(s, SMTPD_WAIT_COMMIT);
+	if (!resume(s, SMTPD_WAIT_COMMIT))
+		return;
 	smtpd_commit_result(s, st == SMTPD_PENDING ? SMTPD_TEMPFAIL : st);
 	process(s);
 }
@@ -505,6 +516,8 @@ smtpd_session_commit_done(struct smtpd_session *s, enum smtpd_status st)
 void
 smtpd_session_tls_done(struct smtpd_session *s, const char *info)
 {
+	if (s->state == SMTPD_STATE_CLOSED)
+		return;
 	if (s->state != SMTPD_STATE_TLS)
 		abort();
 	s->actions &= ~SMTPD_ACT_STARTTLS;

@@ -33,7 +33,8 @@
  *  6. An op returning SMTPD_PENDING (rcpt lookup, auth, commit) makes the
  *     engine wait: it holds input and sends nothing until the glue calls
  *     the matching smtpd_session_*_done(). Never call a *_done function
- *     from inside an op callback; return the result instead.
+ *     from inside an op callback; return the result instead. A *_done
+ *     call after smtpd_session_abort() is ignored.
  *  7. Timeouts (the SMTPD_TIMEOUT_* values below) are the glue's:
  *     smtpd_session_abort(s, "4.4.2", "Timeout") then close.
  *  8. smtpd_session_free(&s) at the end; it calls msg_abort if a message
@@ -159,7 +160,10 @@ struct smtpd_ops {
 	int (*msg_write)(void *ctx, const void *data, size_t len);
 	/* The content ended and passed every check: make the message
 	 * durable (fsync) before answering. OK, TEMPFAIL, PERMFAIL, or
-	 * PENDING followed by smtpd_session_commit_done(). */
+	 * PENDING followed by smtpd_session_commit_done(). From this call
+	 * on the glue owns the outcome: on a failure it removes what it
+	 * wrote, and the engine calls msg_abort for this message only if
+	 * the session ends (abort, free) while the commit is PENDING. */
 	enum smtpd_status (*msg_commit)(void *ctx);
 	/* Forget the message begun (rejected, RSET, connection gone). */
 	void (*msg_abort)(void *ctx);

@@ -332,6 +332,29 @@ test_write_faults(void **state)
 	}
 }
 
+/* A timeout while the commit is pending: 421, msg_abort, and the late
+ * commit_done is ignored. */
+static void
+test_abort_then_done(void **state)
+{
+	struct glue g;
+	struct smtpd_session *s = session(&g, false);
+
+	g.pending_commit = true;
+	say(s, &g, "EHLO c\r\n");
+	say(s, &g, "MAIL FROM:<a@b>\r\nRCPT TO:<u@example.org>\r\nDATA\r\n");
+	say(s, &g, "x\r\n.\r\n");
+	assert_true(smtpd_session_waiting(s));
+	smtpd_session_abort(s, "4.4.2", "Timeout");
+	assert_string_equal(drain(s, &g), "421 4.4.2 mx Timeout\r\n");
+	assert_int_equal(g.aborts, 1);
+	smtpd_session_commit_done(s, SMTPD_OK);
+	assert_string_equal(drain(s, &g), "");
+	assert_int_equal(smtpd_session_actions(s), SMTPD_ACT_CLOSE);
+	smtpd_session_free(&s);
+	assert_int_equal(g.aborts, 1);
+}
+
 static void
 test_tls_discard(void **state)
 {
@@ -368,6 +391,7 @@ main(void)
 		cmocka_unit_test(test_output_bound),
 		cmocka_unit_test(test_abort_paths),
 		cmocka_unit_test(test_write_faults),
+		cmocka_unit_test(test_abort_then_done),
 		cmocka_unit_test(test_tls_discard),
 	};
 
