@@ -86,11 +86,21 @@ static const struct cmd {
 
 /* ---- output ---- */
 
+/* Details may hold client bytes (a user name): control characters become
+ * '?' so that no log line can be forged, and the length is bounded. */
 void
 smtpd_emit(struct smtpd_session *s, enum smtpd_event ev, const char *detail)
 {
-	if (s->ops->event != NULL)
-		s->ops->event(s->ctx, ev, detail);
+	char safe[256];
+	size_t i;
+
+	if (s->ops->event == NULL)
+		return;
+	for (i = 0; detail[i] != '\0' && i < sizeof(safe) - 1; i++)
+		safe[i] = (unsigned char)detail[i] < 32 || detail[i] == 0x7f ?
+		    '?' : detail[i];
+	safe[i] = '\0';
+	s->ops->event(s->ctx, ev, safe);
 }
 
 void

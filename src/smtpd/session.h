@@ -167,7 +167,9 @@ struct smtpd_ops {
 	enum smtpd_status (*msg_commit)(void *ctx);
 	/* Forget the message begun (rejected, RSET, connection gone). */
 	void (*msg_abort)(void *ctx);
-	/* Optional: an event worth a log line. */
+	/* Optional: an event worth a log line. detail is at most 255 bytes
+	 * with control characters replaced by '?'; it may hold other bytes
+	 * the client chose (UTF-8 user names). */
 	void (*event)(void *ctx, enum smtpd_event ev, const char *detail);
 	/* Optional: the time for Received:; NULL means time(NULL). */
 	time_t (*now)(void *ctx);
