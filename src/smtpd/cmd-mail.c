@@ -58,7 +58,7 @@ smtpd_cmd_mail(struct smtpd_session *s, char *arg, size_t len)
 		return;
 	}
 	off += (long)used;
-	if ((size_t)off < len && !s->esmtp) {
+	if (!s->esmtp && strspn(arg + off, " ") < len - (size_t)off) {
 		smtpd_reply(s, "555 5.5.4 MAIL parameters need EHLO");
 		return;
 	}
@@ -150,7 +150,7 @@ smtpd_cmd_rcpt(struct smtpd_session *s, char *arg, size_t len)
 		return;
 	}
 	off += (long)used;
-	if ((size_t)off < len && !s->esmtp) {
+	if (!s->esmtp && strspn(arg + off, " ") < len - (size_t)off) {
 		smtpd_reply(s, "555 5.5.4 RCPT parameters need EHLO");
 		return;
 	}

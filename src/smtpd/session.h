@@ -51,11 +51,16 @@
 #include "smtpd/params.h"
 #include "smtpd/path.h"
 
-/* RFC 5321 §4.5.3.2 server timeouts, in seconds, for the glue. */
-#define SMTPD_TIMEOUT_INITIAL	300	/* §4.5.3.2.7 server timeout: 5 min */
-#define SMTPD_TIMEOUT_COMMAND	300	/* waiting for the next command */
-#define SMTPD_TIMEOUT_DATA_BLOCK 180	/* §4.5.3.2.5: between DATA blocks */
-#define SMTPD_TIMEOUT_DATA_END	600	/* §4.5.3.2.6: client side, for info */
+/*
+ * RFC 5321 §4.5.3.2 timeouts, in seconds, for the glue. §4.5.3.2.7: a
+ * server waits at least 5 minutes for the next command; while the client
+ * sends content it may pause up to the client's 3-minute data block
+ * timeout (§4.5.3.2.5); after the final dot the client waits 10 minutes
+ * (§4.5.3.2.6), so a commit must finish well within that.
+ */
+#define SMTPD_TIMEOUT_COMMAND	300	/* §4.5.3.2.7, also before the first */
+#define SMTPD_TIMEOUT_DATA_BLOCK 180	/* §4.5.3.2.5: between content reads */
+#define SMTPD_TIMEOUT_DATA_END	600	/* §4.5.3.2.6: bound for the commit */
 
 /* Defaults for smtpd_settings fields left at 0. */
 #define SMTPD_ERROR_LIMIT_DEFAULT	10	/* 4xx/5xx replies, then 421 */
