@@ -10,6 +10,8 @@
 #include "lib/util.h"
 #include "smtpd/session-int.h"
 
+#define R_BADCREDS	"535 5.7.8 Authentication credentials invalid"
+
 void
 smtpd_cmd_starttls(struct smtpd_session *s, char *arg, size_t len)
 {
@@ -52,7 +54,7 @@ smtpd_auth_result(struct smtpd_session *s, enum smtpd_status st)
 		break;
 	case SMTPD_PERMFAIL:
 		smtpd_emit(s, SMTPD_EV_AUTH_FAIL, s->auth_name);
-		smtpd_reply(s, "535 5.7.8 Authentication credentials invalid");
+		smtpd_reply(s, R_BADCREDS);
 		break;
 	default:
 		smtpd_reply(s, "454 4.7.0 Temporary authentication failure");
@@ -99,7 +101,7 @@ smtpd_auth_response(struct smtpd_session *s, const char *resp, size_t len)
 	case SMTPD_AUTH_PLAIN:
 		if (smtpd_sasl_plain(dec, (size_t)n, user, pass) == -1) {
 			explicit_bzero(dec, sizeof(dec));
-			smtpd_reply(s, "535 5.7.8 Authentication credentials invalid");
+			smtpd_reply(s, R_BADCREDS);
 			return;
 		}
 		auth_check(s, user, pass);
@@ -107,7 +109,7 @@ smtpd_auth_response(struct smtpd_session *s, const char *resp, size_t len)
 	case SMTPD_AUTH_LOGIN_USER:
 		if ((size_t)n > SMTPD_SASL_FIELD_MAX ||
 		    memchr(dec, '\0', (size_t)n) != NULL) {
-			smtpd_reply(s, "535 5.7.8 Authentication credentials invalid");
+			smtpd_reply(s, R_BADCREDS);
 			return;
 		}
 		memcpy(s->auth_name, dec, (size_t)n + 1);
@@ -119,7 +121,7 @@ smtpd_auth_response(struct smtpd_session *s, const char *resp, size_t len)
 		if ((size_t)n > SMTPD_SASL_FIELD_MAX ||
 		    memchr(dec, '\0', (size_t)n) != NULL) {
 			explicit_bzero(dec, sizeof(dec));
-			smtpd_reply(s, "535 5.7.8 Authentication credentials invalid");
+			smtpd_reply(s, R_BADCREDS);
 			return;
 		}
 		memcpy(user, s->auth_name, sizeof(user));

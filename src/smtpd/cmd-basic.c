@@ -110,7 +110,8 @@ smtpd_cmd_noop(struct smtpd_session *s, char *arg, size_t len)
 void
 smtpd_cmd_help(struct smtpd_session *s, char *arg, size_t len)
 {
-	smtpd_put_line(s, "214-2.0.0 Commands: HELO EHLO MAIL RCPT DATA BDAT RSET");
+	smtpd_put_line(s,
+	    "214-2.0.0 Commands: HELO EHLO MAIL RCPT DATA BDAT RSET");
 	smtpd_put_line(s, "214-2.0.0 VRFY EXPN NOOP QUIT HELP STARTTLS AUTH");
 	smtpd_put_line(s, "214 2.0.0 See RFC 5321");
 }

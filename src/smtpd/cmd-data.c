@@ -62,7 +62,8 @@ begin_message(struct smtpd_session *s)
 	case SMTPD_PERMFAIL:
 		return "554 5.3.0 Message refused";
 	default:
-		return "451 4.3.0 Cannot queue the message now, try again later";
+		return "451 4.3.0 Cannot queue the message now, "
+		    "try again later";
 	}
 	t->id[sizeof(t->id) - 1] = '\0';
 	t->begun = true;
@@ -89,7 +90,7 @@ content_verdict(const struct smtpd_session *s)
 	const struct smtpd_tx *t = &s->tx;
 
 	if (t->too_big)
-		return "552 5.3.4 Message size exceeds fixed maximum message size";
+		return R_TOOBIG;
 	if (t->data.problems & (SMTPD_DATA_BARE_LF | SMTPD_DATA_BARE_CR))
 		return "554 5.6.0 Message refused: bare CR or LF in content "
 		    "(RFC 5321 2.3.8), lines must end in CRLF";
@@ -259,8 +260,7 @@ smtpd_bdat_chunk_end(struct smtpd_session *s)
 	}
 	if (t->too_big && !t->bdat_last) {
 		/* RFC 3030 §2: the client stops after an error reply. */
-		smtpd_reply(s, "552 5.3.4 Message size exceeds fixed maximum "
-		    "message size");
+		smtpd_reply(s, R_TOOBIG);
 		if (t->begun) {
 			s->ops->msg_abort(s->ctx);
 			t->begun = false;

@@ -40,7 +40,8 @@ smtpd_cmd_mail(struct smtpd_session *s, char *arg, size_t len)
 		if (smtpd_can_auth(s))
 			smtpd_reply(s, "530 5.7.0 Authentication required");
 		else
-			smtpd_reply(s, "530 5.7.0 Must issue a STARTTLS command first");
+			smtpd_reply(s,
+			    "530 5.7.0 Must issue a STARTTLS command first");
 		return;
 	}
 	if ((off = skip_prefix(arg, len, "FROM:")) == -1) {
@@ -74,7 +75,7 @@ smtpd_cmd_mail(struct smtpd_session *s, char *arg, size_t len)
 	/* RFC 1870 §6.2. */
 	if (mp.has_size && s->set.max_message_size > 0 &&
 	    mp.size > s->set.max_message_size) {
-		smtpd_reply(s, "552 5.3.4 Message size exceeds fixed maximum message size");
+		smtpd_reply(s, R_TOOBIG);
 		return;
 	}
 	if (s->ops->space != NULL &&
@@ -116,7 +117,8 @@ smtpd_rcpt_result(struct smtpd_session *s, enum smtpd_rcpt_kind kind)
 		smtpd_reply(s, "550 5.1.1 No such user here");
 		break;
 	default:
-		smtpd_reply(s, "451 4.3.0 Recipient lookup failed, try again later");
+		smtpd_reply(s,
+		    "451 4.3.0 Recipient lookup failed, try again later");
 		break;
 	}
 	free(t->pending.mailbox);

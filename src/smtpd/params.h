@@ -41,8 +41,9 @@ struct smtpd_mail_params {
 	enum smtpd_body	body;
 	int		smtputf8;
 	enum smtpd_ret	ret;
-	char		envid[SMTPD_ENVID_MAX + 1];	/* xtext; "" if absent */
-	char		auth[SMTPD_AUTHP_MAX + 1];	/* xtext; "" if absent */
+	/* xtext as sent; "" when absent */
+	char		envid[SMTPD_ENVID_MAX + 1];
+	char		auth[SMTPD_AUTHP_MAX + 1];
 };
 
 struct smtpd_rcpt_params {

@@ -16,8 +16,12 @@
 #include "smtpd/sasl.h"
 #include "smtpd/session.h"
 
+/* Replies used by more than one file. */
+#define R_TOOBIG \
+    "552 5.3.4 Message size exceeds fixed maximum message size"
+
 /* Limits. */
-#define SMTPD_CMD_LINE_MAX	512	/* RFC 5321 §4.5.3.1.4, CRLF included */
+#define SMTPD_CMD_LINE_MAX	512	/* RFC 5321 §4.5.3.1.4, with CRLF */
 #define SMTPD_AUTH_LINE_MAX	12288	/* RFC 4954 §4 */
 #define SMTPD_IN_MAX		(SMTPD_AUTH_LINE_MAX + 65536)
 #define SMTPD_OUT_HIGH		16384	/* stop reading commands above this */
@@ -33,7 +37,7 @@ enum smtpd_state {
 	SMTPD_STATE_DATA,	/* reading DATA content */
 	SMTPD_STATE_BDAT,	/* reading a BDAT chunk */
 	SMTPD_STATE_WAIT,	/* waiting for a *_done call */
-	SMTPD_STATE_TLS,		/* STARTTLS accepted, handshake not done */
+	SMTPD_STATE_TLS,		/* STARTTLS said, handshake not done */
 	SMTPD_STATE_CLOSED,	/* CLOSE asked for: input is ignored */
 };
 

@@ -67,7 +67,8 @@ static const struct cmd {
 	{ "HELO",	smtpd_cmd_helo,		NEED_ARG | GROUP_END },
 	{ "EHLO",	smtpd_cmd_ehlo,		NEED_ARG | GROUP_END },
 	{ "MAIL",	smtpd_cmd_mail,		NEED_HELO | NO_TX | NEED_ARG },
-	{ "RCPT",	smtpd_cmd_rcpt,		NEED_HELO | NEED_MAIL | NEED_ARG },
+	{ "RCPT",	smtpd_cmd_rcpt,		NEED_HELO | NEED_MAIL |
+						NEED_ARG },
 	{ "DATA",	smtpd_cmd_data,		NEED_HELO | NEED_MAIL | NO_ARG |
 						GROUP_END },
 	/* BDAT judges itself, after reading its chunk (RFC 3030 §2). */
@@ -431,7 +432,8 @@ smtpd_session_push(struct smtpd_session *s, const void *data, size_t len)
 	case SMTPD_STATE_TLS:
 		/* Plaintext after STARTTLS and before the handshake. */
 		if (len > 0)
-			smtpd_emit(s, SMTPD_EV_PLAINTEXT_DISCARDED, "after STARTTLS");
+			smtpd_emit(s, SMTPD_EV_PLAINTEXT_DISCARDED,
+			    "after STARTTLS");
 		return len;
 	case SMTPD_STATE_PREGREET:
 		if (len == 0)

@@ -64,8 +64,8 @@
 
 /* Defaults for smtpd_settings fields left at 0. */
 #define SMTPD_ERROR_LIMIT_DEFAULT	10	/* 4xx/5xx replies, then 421 */
-#define SMTPD_JUNK_LIMIT_DEFAULT	100	/* NOOP/RSET/VRFY/... w/o mail */
-#define SMTPD_RCPT_LIMIT_DEFAULT	100	/* RFC 5321 §4.5.3.1.8 minimum */
+#define SMTPD_JUNK_LIMIT_DEFAULT	100	/* NOOP, RSET... without mail */
+#define SMTPD_RCPT_LIMIT_DEFAULT	100	/* RFC 5321 §4.5.3.1.8 */
 
 enum smtpd_listener {
 	SMTPD_LISTENER_MTA,		/* port 25's role: relay rules apply */
@@ -123,7 +123,8 @@ struct smtpd_envelope {
 	const char	*auth_user;	/* NULL unless authenticated */
 	bool		 tls;
 	const char	*sender;	/* "" for the null reverse-path */
-	struct smtpd_mail_params mail;	/* SIZE, BODY, SMTPUTF8, RET, ENVID, AUTH */
+	/* SIZE, BODY, SMTPUTF8, RET, ENVID, AUTH= */
+	struct smtpd_mail_params mail;
 	struct smtpd_rcpt *rcpts;
 	size_t		 nrcpts;
 	const char	*protocol;	/* "ESMTPSA" ... as in Received: */
