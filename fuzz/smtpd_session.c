@@ -6,6 +6,8 @@
  * exchange, before the greeting) and settings (listener, TLS, plaintext
  * AUTH); byte 1 picks how input is cut into pushes and which ops answer
  * later (PENDING). The rest is what the client sends.
+ * The entry states are reached with one command per push and synchronous
+ * ops ("user@example.org" is a local recipient for the fake lookup).
  * Checks: every reply line is "ddd" then " " or "-", ends in CRLF, and the
  * output stays bounded; begun messages end in exactly one commit or abort.
  */
@@ -98,9 +100,9 @@ static const struct smtpd_ops ops = {
 static const char *const entry[8] = {
 	"",
 	"EHLO c\r\n",
-	"EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<u@example.org>\r\n",
-	"EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<u@example.org>\r\nDATA\r\n",
-	"EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<u@example.org>\r\nBDAT 100\r\n",
+	"EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<user@example.org>\r\n",
+	"EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<user@example.org>\r\nDATA\r\n",
+	"EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<user@example.org>\r\nBDAT 100\r\n",
 	"EHLO c\r\nSTARTTLS\r\n",
 	"EHLO c\r\nAUTH LOGIN\r\n",
 	NULL,	/* before the greeting */
@@ -189,17 +191,31 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	set.tls_active = set.listener == SMTPD_LISTENER_SUBMISSIONS;
 	set.plaintext_auth = mode & 0x40;
 	set.peer_relay = mode & 0x80;
-	f.async = how >> 5;
-	if ((mode & 7) == 5)
+	if ((mode & 7) == 5) {		/* STARTTLS must be possible */
 		set.tls_available = true;
+		set.tls_active = false;
+	}
+	if ((mode & 7) >= 2 && (mode & 7) <= 4)
+		set.listener = SMTPD_LISTENER_MTA;	/* no AUTH needed */
+	if ((mode & 7) == 6)
+		set.plaintext_auth = true;
 	s = smtpd_session_new(&set, &ops, &f);
 	if (entry[mode & 7] != NULL) {
+		const char *e = entry[mode & 7];
+
 		smtpd_session_greet(s);
-		push_all(s, &f, (const uint8_t *)entry[mode & 7],
-		    strlen(entry[mode & 7]), 1 << 20);
+		/* One line per push: the entry is not a pipelining test. */
+		while (*e != '\0') {
+			size_t n = strcspn(e, "\n") + 1;
+
+			push_all(s, &f, (const uint8_t *)e, n, n);
+			e += n;
+		}
 		if ((mode & 7) == 5)
 			complete(s, &f, 0);	/* the handshake */
+		assert(!(smtpd_session_actions(s) & SMTPD_ACT_CLOSE));
 	}
+	f.async = how >> 5;	/* the entry itself completes at once */
 	drain(s);
 	push_all(s, &f, data, size, pieces[how & 7]);
 	if (how & 0x10)
