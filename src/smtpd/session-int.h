@@ -29,6 +29,7 @@
 #define SMTPD_CHUNK_MAX		65536	/* message bytes per msg_write */
 #define SMTPD_HELO_MAX		255	/* a domain (§4.5.3.1.2) */
 #define SMTPD_ID_MAX		64
+#define SMTPD_IDLE_BUF_MAX	4096	/* buffer kept between bursts */
 
 enum smtpd_state {
 	SMTPD_STATE_PREGREET,	/* smtpd_session_greet not called yet */

@@ -342,6 +342,13 @@ out:
 		buf_consume(&s->in, s->in_off);
 		s->in_off = 0;
 	}
+	/* An idle session keeps no large buffers (many sessions per
+	 * process, ARCHITECTURE "Processes"). */
+	if (s->in.len == 0 && s->in.cap > SMTPD_IDLE_BUF_MAX)
+		buf_free(&s->in);
+	if (s->chunk.cap > SMTPD_IDLE_BUF_MAX &&
+	    s->state != SMTPD_STATE_DATA && s->state != SMTPD_STATE_BDAT)
+		buf_free(&s->chunk);
 }
 
 /* ---- public ---- */
@@ -468,6 +475,8 @@ void
 smtpd_session_output_consume(struct smtpd_session *s, size_t n)
 {
 	buf_consume(&s->out, n);
+	if (s->out.len == 0 && s->out.cap > SMTPD_IDLE_BUF_MAX)
+		buf_free(&s->out);
 }
 
 unsigned
