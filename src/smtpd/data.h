@@ -22,7 +22,8 @@
 
 #include "lib/buf.h"
 
-#define SMTPD_TEXT_LINE_MAX	1000	/* RFC 5321 §4.5.3.1.6, CRLF included */
+/* RFC 5321 §4.5.3.1.6: a text line, CRLF included. */
+#define SMTPD_TEXT_LINE_MAX	1000
 #define SMTPD_MAX_HOPS		100	/* RFC 5321 §6.3: Received: fields */
 
 /* Problems found in the content (smtpd_data.problems). */

@@ -197,7 +197,8 @@ smtpd_mail_params_parse(const char *s, size_t len,
 				return -1;
 			}
 			seen_envid = true;
-			if (copy_val(out->envid, sizeof(out->envid), &pr) == -1 ||
+			if (copy_val(out->envid, sizeof(out->envid),
+			    &pr) == -1 ||
 			    !smtpd_xtext_valid(pr.val, pr.vallen)) {
 				*reply_out = R_BADVAL;
 				return -1;
@@ -316,7 +317,8 @@ smtpd_rcpt_params_parse(const char *s, size_t len,
 				*reply_out = R_DUP;
 				return -1;
 			}
-			if (copy_val(out->orcpt, sizeof(out->orcpt), &pr) == -1 ||
+			if (copy_val(out->orcpt, sizeof(out->orcpt),
+			    &pr) == -1 ||
 			    !orcpt_valid(pr.val, pr.vallen)) {
 				*reply_out = R_BADVAL;
 				return -1;

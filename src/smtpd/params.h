@@ -41,8 +41,9 @@ struct smtpd_mail_params {
 	enum smtpd_body	body;
 	int		smtputf8;
 	enum smtpd_ret	ret;
-	char		envid[SMTPD_ENVID_MAX + 1];	/* xtext; "" if absent */
-	char		auth[SMTPD_AUTHP_MAX + 1];	/* xtext; "" if absent */
+	/* xtext as sent; "" when absent */
+	char		envid[SMTPD_ENVID_MAX + 1];
+	char		auth[SMTPD_AUTHP_MAX + 1];
 };
 
 struct smtpd_rcpt_params {
@@ -54,7 +55,8 @@ struct smtpd_rcpt_params {
  * Parse the text after the path: zero or more " KEY[=VALUE]" (s need not
  * be NUL-terminated). Returns 0 and fills *out, or -1 with *reply_out set
  * to a complete static reply line without CRLF ("501 5.5.4 ...", or
- * "555 5.5.4 ..." for an unknown or unsupported parameter, RFC 5321 §4.1.1.11).
+ * "555 5.5.4 ..." for an unknown or unsupported parameter, RFC 5321
+ * §4.1.1.11).
  */
 int smtpd_mail_params_parse(const char *s, size_t len,
     struct smtpd_mail_params *out, const char **reply_out);

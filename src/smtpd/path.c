@@ -216,7 +216,7 @@ local_part(struct scan *sc)
 					return 0;
 				sc->i++;
 			} else if (c >= 32 && c <= 126)
-				sc->i++;	/* qtextSMTP: 32-33, 35-91, 93-126 */
+				sc->i++;	/* qtextSMTP */
 			else if (!take_utf8(sc))
 				return 0;
 		}
@@ -235,7 +235,7 @@ local_part(struct scan *sc)
 				break;
 		}
 		if (sc->i == start)
-			return 0;	/* empty atom: "..", leading or trailing dot */
+			return 0;	/* empty atom: "..", or an edge dot */
 		if (peek(sc) != '.')
 			return 1;
 		sc->i++;

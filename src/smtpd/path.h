@@ -25,7 +25,7 @@ enum smtpd_path_err {
 	SMTPD_PATH_OK = 0,
 	SMTPD_PATH_SYNTAX,	/* not a path */
 	SMTPD_PATH_TOOLONG,	/* past a §4.5.3.1 limit */
-	SMTPD_PATH_8BIT,	/* non-ASCII without SMTPUTF8 (RFC 6531 §3.5) */
+	SMTPD_PATH_8BIT,	/* non-ASCII, no SMTPUTF8 (RFC 6531 §3.5) */
 };
 
 struct smtpd_path {

@@ -33,7 +33,8 @@
  *  6. An op returning SMTPD_PENDING (rcpt lookup, auth, commit) makes the
  *     engine wait: it holds input and sends nothing until the glue calls
  *     the matching smtpd_session_*_done(). Never call a *_done function
- *     from inside an op callback; return the result instead.
+ *     from inside an op callback; return the result instead. A *_done
+ *     call after smtpd_session_abort() is ignored.
  *  7. Timeouts (the SMTPD_TIMEOUT_* values below) are the glue's:
  *     smtpd_session_abort(s, "4.4.2", "Timeout") then close.
  *  8. smtpd_session_free(&s) at the end; it calls msg_abort if a message
@@ -50,16 +51,21 @@
 #include "smtpd/params.h"
 #include "smtpd/path.h"
 
-/* RFC 5321 §4.5.3.2 server timeouts, in seconds, for the glue. */
-#define SMTPD_TIMEOUT_INITIAL	300	/* §4.5.3.2.7 server timeout: 5 min */
-#define SMTPD_TIMEOUT_COMMAND	300	/* waiting for the next command */
-#define SMTPD_TIMEOUT_DATA_BLOCK 180	/* §4.5.3.2.5: between DATA blocks */
-#define SMTPD_TIMEOUT_DATA_END	600	/* §4.5.3.2.6: client side, for info */
+/*
+ * RFC 5321 §4.5.3.2 timeouts, in seconds, for the glue. §4.5.3.2.7: a
+ * server waits at least 5 minutes for the next command; while the client
+ * sends content it may pause up to the client's 3-minute data block
+ * timeout (§4.5.3.2.5); after the final dot the client waits 10 minutes
+ * (§4.5.3.2.6), so a commit must finish well within that.
+ */
+#define SMTPD_TIMEOUT_COMMAND	300	/* §4.5.3.2.7, also before the first */
+#define SMTPD_TIMEOUT_DATA_BLOCK 180	/* §4.5.3.2.5: between content reads */
+#define SMTPD_TIMEOUT_DATA_END	600	/* §4.5.3.2.6: bound for the commit */
 
 /* Defaults for smtpd_settings fields left at 0. */
 #define SMTPD_ERROR_LIMIT_DEFAULT	10	/* 4xx/5xx replies, then 421 */
-#define SMTPD_JUNK_LIMIT_DEFAULT	100	/* NOOP/RSET/VRFY/... w/o mail */
-#define SMTPD_RCPT_LIMIT_DEFAULT	100	/* RFC 5321 §4.5.3.1.8 minimum */
+#define SMTPD_JUNK_LIMIT_DEFAULT	100	/* NOOP, RSET... without mail */
+#define SMTPD_RCPT_LIMIT_DEFAULT	100	/* RFC 5321 §4.5.3.1.8 */
 
 enum smtpd_listener {
 	SMTPD_LISTENER_MTA,		/* port 25's role: relay rules apply */
@@ -117,7 +123,8 @@ struct smtpd_envelope {
 	const char	*auth_user;	/* NULL unless authenticated */
 	bool		 tls;
 	const char	*sender;	/* "" for the null reverse-path */
-	struct smtpd_mail_params mail;	/* SIZE, BODY, SMTPUTF8, RET, ENVID, AUTH */
+	/* SIZE, BODY, SMTPUTF8, RET, ENVID, AUTH= */
+	struct smtpd_mail_params mail;
 	struct smtpd_rcpt *rcpts;
 	size_t		 nrcpts;
 	const char	*protocol;	/* "ESMTPSA" ... as in Received: */
@@ -159,11 +166,16 @@ struct smtpd_ops {
 	int (*msg_write)(void *ctx, const void *data, size_t len);
 	/* The content ended and passed every check: make the message
 	 * durable (fsync) before answering. OK, TEMPFAIL, PERMFAIL, or
-	 * PENDING followed by smtpd_session_commit_done(). */
+	 * PENDING followed by smtpd_session_commit_done(). From this call
+	 * on the glue owns the outcome: on a failure it removes what it
+	 * wrote, and the engine calls msg_abort for this message only if
+	 * the session ends (abort, free) while the commit is PENDING. */
 	enum smtpd_status (*msg_commit)(void *ctx);
 	/* Forget the message begun (rejected, RSET, connection gone). */
 	void (*msg_abort)(void *ctx);
-	/* Optional: an event worth a log line. */
+	/* Optional: an event worth a log line. detail is at most 255 bytes
+	 * with control characters replaced by '?'; it may hold other bytes
+	 * the client chose (UTF-8 user names). */
 	void (*event)(void *ctx, enum smtpd_event ev, const char *detail);
 	/* Optional: the time for Received:; NULL means time(NULL). */
 	time_t (*now)(void *ctx);

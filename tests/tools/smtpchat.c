@@ -7,7 +7,9 @@
  *   -b  feed client bytes one at a time (default: each block at once)
  *   -r  feed client bytes in random pieces of 1-64 bytes
  *   -v  print every line as it is checked
- * Exit 0 when every transcript passed, 1 otherwise.
+ * Exit 0 when every transcript passed, 1 otherwise. The unit test
+ * tests/unit/smtpd/test-chat.c includes this file (SMTPCHAT_NO_MAIN) to
+ * run the same transcripts under ASan and UBSan.
  *
  * Transcript lines (blank lines and "#" comments are ignored):
  *   @ key=value ...   settings, before any client line:
@@ -64,13 +66,14 @@ struct run {
 	int failed;
 	struct smtpd_session *s;
 	struct fake f;
+	char peer[128], peername[256];
 	struct buf pending;	/* client bytes not yet taken */
 	struct buf replies;	/* reply bytes not yet matched */
 	size_t moff, eoff, voff;	/* read offsets in last_msg/env/events */
 };
 
 static void
-fail(struct run *r, const char *fmt, ...)
+chat_fail(struct run *r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -305,7 +308,7 @@ collect(struct run *r)
 	const char *o = smtpd_session_output(r->s, &n);
 
 	if (buf_append(&r->replies, o, n) == -1)
-		fail(r, "too much unmatched output");
+		chat_fail(r, "too much unmatched output");
 	smtpd_session_output_consume(r->s, n);
 }
 
@@ -374,9 +377,9 @@ expect_line(struct run *r, struct buf *b, size_t *off, const char *what,
 	if (r->verbose)
 		printf("  %s %s\n", what, want);
 	if (got == NULL)
-		fail(r, "%s: expected \"%s\", got nothing", what, want);
+		chat_fail(r, "%s: expected \"%s\", got nothing", what, want);
 	else if (strcmp(got, want) != 0)
-		fail(r, "%s: expected \"%s\", got \"%s\"", what, want, got);
+		chat_fail(r, "%s: expected \"%s\", got \"%s\"", what, want, got);
 }
 
 static void
@@ -399,14 +402,14 @@ expect_event(struct run *r, const char *want)
 	while ((got = next_line(&r->f.events, &r->voff, tmp, sizeof(tmp))))
 		if (strcmp(got, want) == 0)
 			return;
-	fail(r, "V: event \"%s\" not seen", want);
+	chat_fail(r, "V: event \"%s\" not seen", want);
 }
 
 static void
 check_drained(struct run *r)
 {
 	if (r->replies.len > 0)
-		fail(r, "unexpected reply: %.*s", (int)(strcspn(r->replies.data,
+		chat_fail(r, "unexpected reply: %.*s", (int)(strcspn(r->replies.data,
 		    "\r\n")), r->replies.data);
 }
 
@@ -428,7 +431,7 @@ unescape(struct run *r, const char *s, struct buf *out)
 
 				if (!isxdigit((unsigned char)hex[0]) ||
 				    !isxdigit((unsigned char)hex[1])) {
-					fail(r, "bad \\x escape");
+					chat_fail(r, "bad \\x escape");
 					return -1;
 				}
 				c = (char)strtol(hex, NULL, 16);
@@ -436,7 +439,7 @@ unescape(struct run *r, const char *s, struct buf *out)
 				break;
 			}
 			default:
-				fail(r, "bad escape");
+				chat_fail(r, "bad escape");
 				return -1;
 			}
 		}
@@ -465,7 +468,7 @@ bang(struct run *r, char *cmd)
 		smtpd_session_greet(r->s);
 	else if (strcmp(cmd, "tls") == 0) {
 		if (!(smtpd_session_actions(r->s) & SMTPD_ACT_STARTTLS)) {
-			fail(r, "tls without STARTTLS action");
+			chat_fail(r, "tls without STARTTLS action");
 			return;
 		}
 		smtpd_session_tls_done(r->s, "TLSv1.3");
@@ -494,7 +497,7 @@ bang(struct run *r, char *cmd)
 		smtpd_session_abort(r->s, arg ? arg : "4.3.2",
 		    text ? text : "Service shutting down");
 	} else {
-		fail(r, "unknown ! command %s", cmd);
+		chat_fail(r, "unknown ! command %s", cmd);
 		return;
 	}
 	collect(r);
@@ -513,7 +516,7 @@ check_actions(struct run *r, const char *want)
 	if (strstr(want, "STARTTLS"))
 		w |= SMTPD_ACT_STARTTLS;
 	if (a != w)
-		fail(r, "actions: expected %s, got %s%s%s", want,
+		chat_fail(r, "actions: expected %s, got %s%s%s", want,
 		    a & SMTPD_ACT_CLOSE ? "CLOSE " : "",
 		    a & SMTPD_ACT_STARTTLS ? "STARTTLS " : "", a ? "" : "NONE");
 }
@@ -525,7 +528,7 @@ setting(struct run *r, struct smtpd_settings *set, char *kv, bool *greet,
 	char *v = strchr(kv, '=');
 
 	if (v == NULL) {
-		fail(r, "bad setting %s", kv);
+		chat_fail(r, "bad setting %s", kv);
 		return;
 	}
 	*v++ = '\0';
@@ -540,10 +543,13 @@ setting(struct run *r, struct smtpd_settings *set, char *kv, bool *greet,
 		set->plaintext_auth = strcmp(v, "yes") == 0;
 	else if (strcmp(kv, "max") == 0)
 		set->max_message_size = strtoull(v, NULL, 10);
-	else if (strcmp(kv, "peer") == 0)
-		set->peer_addr = xstrdup(v);
-	else if (strcmp(kv, "peername") == 0)
-		set->peer_name = xstrdup(v);
+	else if (strcmp(kv, "peer") == 0) {
+		snprintf(r->peer, sizeof(r->peer), "%s", v);
+		set->peer_addr = r->peer;
+	} else if (strcmp(kv, "peername") == 0) {
+		snprintf(r->peername, sizeof(r->peername), "%s", v);
+		set->peer_name = r->peername;
+	}
 	else if (strcmp(kv, "relay") == 0)
 		set->peer_relay = strcmp(v, "yes") == 0;
 	else if (strcmp(kv, "errors") == 0)
@@ -565,7 +571,7 @@ setting(struct run *r, struct smtpd_settings *set, char *kv, bool *greet,
 	else if (strcmp(kv, "sink") == 0)
 		snprintf(r->f.sink_mode, sizeof(r->f.sink_mode), "%s", v);
 	else
-		fail(r, "unknown setting %s", kv);
+		chat_fail(r, "unknown setting %s", kv);
 }
 
 static void
@@ -620,7 +626,7 @@ run_file(const char *file, bool bytewise, unsigned seed, bool verbose)
 			char *tok, *save = NULL;
 
 			if (started) {
-				fail(&r, "settings after the start");
+				chat_fail(&r, "settings after the start");
 				break;
 			}
 			for (tok = strtok_r(line + 1, " ", &save); tok;
@@ -678,7 +684,7 @@ run_file(const char *file, bool bytewise, unsigned seed, bool verbose)
 			flush(&r);
 			expect_event(&r, rest);
 		} else
-			fail(&r, "unknown line: %s", line);
+			chat_fail(&r, "unknown line: %s", line);
 		/* A run of M: (E:) lines reads the message (envelope) from
 		 * its first line. */
 		if (line[0] != 'M')
@@ -704,6 +710,7 @@ run_file(const char *file, bool bytewise, unsigned seed, bool verbose)
 	return r.failed ? 1 : 0;
 }
 
+#ifndef SMTPCHAT_NO_MAIN
 int
 main(int argc, char **argv)
 {
@@ -729,3 +736,4 @@ main(int argc, char **argv)
 	printf("smtpchat: %d passed, %d failed\n", n - bad, bad);
 	return bad ? 1 : 0;
 }
+#endif
