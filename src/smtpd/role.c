@@ -45,6 +45,8 @@ struct conn {
 	bool			 committing;	/* a commit callback will come */
 	bool			 dead;		/* socket gone, free on callback */
 	bool			 closing;	/* flush output, then free */
+	struct event		*linger;	/* waits for TLS output */
+	int			 lingered;	/* checks done */
 	LIST_ENTRY(conn)	 entry;
 };
 LIST_HEAD(connlist, conn);
@@ -262,6 +264,10 @@ conn_free(struct conn *c)
 {
 	struct srv *s = c->srv;
 
+	if (c->linger != NULL) {
+		event_free(c->linger);
+		c->linger = NULL;
+	}
 	if (c->bev != NULL) {
 		bufferevent_free(c->bev);
 		c->bev = NULL;
@@ -303,6 +309,49 @@ start_tls(struct conn *c)
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 
+/* Bytes not yet on the wire: the bufferevent's own output and, after
+ * STARTTLS, the output of the socket bufferevent under the TLS filter. */
+static size_t
+unsent(struct conn *c)
+{
+	struct bufferevent *under = bufferevent_get_underlying(c->bev);
+	size_t n = evbuffer_get_length(bufferevent_get_output(c->bev));
+
+	if (under != NULL)
+		n += evbuffer_get_length(bufferevent_get_output(under));
+	return n;
+}
+
+static void
+on_linger(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct timeval tv = { 0, 10000 };
+
+	(void)fd;
+	(void)what;
+	/* At most ~5 s for a slow reader to take the last reply. */
+	if (unsent(c) == 0 || ++c->lingered > 500) {
+		conn_free(c);
+		return;
+	}
+	evtimer_add(c->linger, &tv);
+}
+
+/* Frees c once its last reply has left. */
+static void
+close_when_sent(struct conn *c)
+{
+	if (unsent(c) == 0) {
+		conn_free(c);
+		return;
+	}
+	if (c->linger == NULL) {
+		c->linger = evtimer_new(c->srv->base, on_linger, c);
+		on_linger(-1, 0, c);
+	}
+}
+
 /* Moves engine output to the socket and acts on the engine's actions.
  * May free c. */
 static void
@@ -322,7 +371,7 @@ conn_pump(struct conn *c)
 		c->closing = true;
 		bufferevent_disable(c->bev, EV_READ);
 		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-			conn_free(c);
+			close_when_sent(c);
 		return;
 	}
 	if (act & SMTPD_ACT_STARTTLS) {
@@ -369,7 +418,7 @@ on_write(struct bufferevent *bev, void *arg)
 	if (evbuffer_get_length(bufferevent_get_output(bev)) != 0)
 		return;
 	if (c->closing) {
-		conn_free(c);
+		close_when_sent(c);
 		return;
 	}
 	/* Output drained: let the engine process input it held. */

@@ -169,8 +169,13 @@ class SubmissionTest(unittest.TestCase):
                                  ["carol@example.org", "x@elsewhere.test"], MSG)
             self.assertEqual(refused, {})
         self.assertEqual(len(wait_messages(self.srv, "carol@example.org", 1)), 1)
-        out = self.srv.ctl("queue", "list").stdout
+        deadline = time.monotonic() + 10
+        out = ""
+        while time.monotonic() < deadline and "waiting for outbound" not in out:
+            out = self.srv.ctl("queue", "list").stdout
+            time.sleep(0.05)
         self.assertIn("x@elsewhere.test pending", out)
+        self.assertIn("carol@example.org done", out)
         self.assertIn("waiting for outbound delivery", out)
 
     def test_implicit_tls(self):
