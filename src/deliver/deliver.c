@@ -136,12 +136,17 @@ deliver_mailbox(struct store *store, const char *sender, const char *user,
 		    " delivered to %s", user);
 		return DELIVER_PERMFAIL;
 	}
-	r = store_mbox_open(store, user, "INBOX", &mbox, &errstr);
+	r = store_inbox_get(store, user, &mbox, &errstr);
 	if (r == 0) {
-		/* An account whose tree went missing: make it again. */
+		/* An account whose tree went missing: make it again (but
+		 * not for a user deleted meanwhile). */
+		if (store_user_get(store, user, NULL, &errstr) != 1) {
+			snprintf(text, DELIVER_TEXT_MAX, "5.1.1 %s: no such"
+			    " user here", user);
+			return DELIVER_PERMFAIL;
+		}
 		if (store_folder_tree_init(store, user, &errstr) == 0)
-			r = store_mbox_open(store, user, "INBOX", &mbox,
-			    &errstr);
+			r = store_inbox_get(store, user, &mbox, &errstr);
 		else
 			r = -1;
 		if (r == 0)
@@ -151,10 +156,9 @@ deliver_mailbox(struct store *store, const char *sender, const char *user,
 		snprintf(text, DELIVER_TEXT_MAX, "4.3.0 %s: %s", user, errstr);
 		return DELIVER_TEMPFAIL;
 	}
-	if ((r = over_quota(store, mbox, user, len, text)) != 0) {
-		store_mbox_close(&mbox);
+	/* mbox belongs to the store's cache: never closed here. */
+	if (over_quota(store, mbox, user, len, text) != 0)
 		return DELIVER_TEMPFAIL;
-	}
 	/* RFC 5321 §4.4: the final delivery adds Return-Path. */
 	const char *eol = line_end(msg, len);
 	hdr = xasprintf("Return-Path: <%s>%sDelivered-To: %s%s", sender, eol,
@@ -167,12 +171,10 @@ deliver_mailbox(struct store *store, const char *sender, const char *user,
 	free(hdr);
 	if (r == -1) {
 		snprintf(text, DELIVER_TEXT_MAX, "4.3.0 %s: %s", user, errstr);
-		store_mbox_close(&mbox);
 		return DELIVER_TEMPFAIL;
 	}
 	snprintf(text, DELIVER_TEXT_MAX, "2.0.0 delivered to %s as UID %"
 	    PRIu32, user, uid);
-	store_mbox_close(&mbox);
 	return DELIVER_OK;
 }
 

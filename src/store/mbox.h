@@ -111,6 +111,17 @@ enum store_flag_op {
 int store_mbox_open(struct store *store, const char *user,
     const char *folder, struct store_mbox **mbox_out,
     const char **errstr_out);
+/*
+ * A handle on user's INBOX that the store keeps open between calls, for
+ * delivery (opening an index costs several system calls and a WAL
+ * replay). The store owns it: do not close it; it stays valid until the
+ * next store_inbox_get or store_close. A cached handle whose index file
+ * was replaced (user deleted and added again, index rebuilt by hand) is
+ * reopened. 1, 0 no INBOX, -1 error.
+ */
+int store_inbox_get(struct store *store, const char *user,
+    struct store_mbox **mbox_out, const char **errstr_out);
+
 /* Closes and sets *mboxp to NULL. NULL is a no-op. */
 void store_mbox_close(struct store_mbox **mboxp);
 
@@ -201,14 +212,17 @@ int store_msg_cache_set(struct store_mbox *mbox, uint32_t uid,
 /*
  * Reconciles the index with the files: new files get UIDs, vanished ones
  * are expunged, renamed ones (flags set by mutt, new/ -> cur/) are
- * followed. 0 and *changed_out (may be NULL), or -1.
+ * followed, and tmp/ files older than 36 hours (dead deliveries) are
+ * removed. Call it on IMAP SELECT and POP3 login. 0 and *changed_out (may
+ * be NULL), or -1.
  */
 int store_mbox_sync(struct store_mbox *mbox, bool *changed_out,
     const char **errstr_out);
 
 /*
  * Rebuilds the index of folder from its files (posternctl mailbox
- * reindex), safely beside running processes. *uidvalidity_changed_out
+ * reindex), safely beside running processes. A damaged index file is
+ * moved aside (postern-index.db.corrupt) and rebuilt. *uidvalidity_changed_out
  * (may be NULL) tells whether the UIDs had to be renumbered. 1 done, 0 no
  * such folder, -1 error.
  */
