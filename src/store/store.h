@@ -45,4 +45,10 @@ void store_close(struct store **storep);
 
 const struct config *store_config(const struct store *store);
 
+/*
+ * Makes everything written under data_dir durable with one syncfs(2):
+ * step 2 and 4 of a batched append (mbox.h). 0, or -1 with *errstr_out.
+ */
+int store_sync(struct store *store, const char **errstr_out);
+
 #endif
