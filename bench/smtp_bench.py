@@ -82,6 +82,24 @@ def measure(port, args, rcpt, maildirs, timeout=900):
     return total, (t_accept or total)
 
 
+def cpu_seconds(root_pid):
+    """{comm: user+system CPU seconds} of the process and its children."""
+    out = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            stat = (d / "stat").read_text()
+            rest = stat.rsplit(")", 1)[1].split()
+            comm = stat.split("(", 1)[1].rsplit(")", 1)[0]
+            if int(d.name) == root_pid or int(rest[1]) == root_pid:
+                out[comm] = (int(rest[11]) + int(rest[12])) / tick
+        except (OSError, ValueError, IndexError):
+            pass
+    return out
+
+
 def peak_rss_kb(root_pid):
     """Sum of VmHWM over the process and its children."""
     pids = [root_pid]
@@ -124,6 +142,9 @@ def bench_postern(args, tmp):
         box = d / "data/mail/bench.test/sink"
         total, accept = measure(port, args, "sink@bench.test", [box / "new", box / "cur"])
         rss, nproc = peak_rss_kb(proc.pid)
+        cpu = cpu_seconds(proc.pid)
+        print("  CPU per message: " + ", ".join(
+            f"{k} {v * 1000 / args.messages:.2f} ms" for k, v in sorted(cpu.items())))
         return total, accept, rss, nproc
     finally:
         proc.send_signal(signal.SIGTERM)
