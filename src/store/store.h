@@ -24,11 +24,10 @@
 struct store;
 
 /*
- * Subaddress delimiter: "bob+lists@example.org" reaches bob@example.org
- * when no user or alias "bob+lists" exists. TODO(config): a
- * `recipient_delimiter` key; empty turns subaddressing off.
+ * Subaddressing: with the config's recipient_delimiter (default "+"),
+ * "bob+lists@example.org" reaches bob@example.org when no user or alias
+ * "bob+lists" exists; an empty delimiter turns it off.
  */
-#define STORE_RECIPIENT_DELIMITER	'+'
 
 /* How long SQLite waits for another process's write lock, in ms. */
 #define STORE_BUSY_TIMEOUT_MS	30000

@@ -146,6 +146,25 @@ class SmtpDeliveryTest(unittest.TestCase):
         self.assertEqual(maildir_messages(self.srv, "bob@example.org"), [])
 
 
+class SubaddressTest(unittest.TestCase):
+    def test_delimiter_off_and_changed(self):
+        for delim, ok, refused in (("", [], ["bob+x@example.org", "bob-x@example.org"]),
+                                   ("-", ["bob-x@example.org"], ["bob+x@example.org"])):
+            srv = server(recipient_delimiter=delim)
+            try:
+                with smtplib.SMTP("127.0.0.1", srv.port("smtp"), timeout=30) as s:
+                    s.ehlo("client.test")
+                    s.mail("alice@remote.test")
+                    for a in ok:
+                        self.assertEqual(s.rcpt(a)[0], 250, (delim, a))
+                    for a in refused:
+                        self.assertEqual(s.rcpt(a)[0], 550, (delim, a))
+                self.assertEqual(srv.stop(), 0)
+            finally:
+                srv.stop()
+                srv.tmp.cleanup()
+
+
 class SubmissionTest(unittest.TestCase):
     def setUp(self):
         self.srv = server()
