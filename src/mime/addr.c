@@ -177,8 +177,9 @@ read_words(struct mime_addr_parser *p, unsigned *flags)
 				size_t n0 = p->name.len;
 
 				read_quoted(p, &p->name);
-				buf_append(&p->local, p->name.data + n0,
-				    p->name.len - n0);
+				if (p->name.len > n0)
+					buf_append(&p->local, p->name.data + n0,
+					    p->name.len - n0);
 			}
 			space = 0;
 			continue;

@@ -334,8 +334,14 @@ parse_header(struct ctx *c, struct mime_part *p, size_t pos)
 		/* A delimiter line ends the header too (no empty line). */
 		if (c->nbnd > 0 && c->len - pos >= 2 && d[pos] == '-' &&
 		    d[pos + 1] == '-' &&
-		    match_delim(c, pos, &which, &close, &after))
+		    match_delim(c, pos, &which, &close, &after)) {
+			/* The line end before it belongs to the delimiter. */
+			if (pos > p->hdr_start && d[pos - 1] == '\n')
+				pos--;
+			if (pos > p->hdr_start && d[pos - 1] == '\r')
+				pos--;
 			break;
+		}
 		q = pos;
 		if (!mime_hdr_scan(d, c->len, &q, &f)) {
 			pos = q;
