@@ -215,7 +215,19 @@ end_body(struct ctx *c, struct mime_part *p, size_t nl_body)
 {
 	size_t end = c->stop, lfs = c->nl - nl_body;
 
-	if (c->stop < c->len) {
+	if (c->stop < c->len && end == p->body_start && end > p->hdr_start &&
+	    c->d[end - 1] == '\n') {
+		/*
+		 * An empty body right before a delimiter: the line end that
+		 * closed the header is the delimiter's (RFC 2046 §5.1.1), so
+		 * the header gives it up and the encloser's end stays ours.
+		 */
+		end--;
+		p->hdr_lines--;
+		if (end > p->hdr_start && c->d[end - 1] == '\r')
+			end--;
+		p->body_start = end;
+	} else if (c->stop < c->len) {
 		/* The line end before a delimiter belongs to it. */
 		if (end > p->body_start && c->d[end - 1] == '\n') {
 			end--;
