@@ -521,6 +521,17 @@ parse_entity(struct ctx *c, size_t pos, size_t parent, unsigned depth,
 			link_child(c->t, idx, child, &last);
 			/* We end where the encapsulated message ended. */
 			end_body(c, p, nl_body);
+			if (c->t->parts[child].hdr_start > p->body_end) {
+				/*
+				 * An empty message right before a delimiter:
+				 * our header's last line end went to it.
+				 */
+				struct mime_part *ch = &c->t->parts[child];
+
+				ch->hdr_start = ch->body_start = ch->body_end =
+				    p->body_end;
+				ch->hdr_lines = ch->body_lines = 0;
+			}
 			return idx;
 		}
 		p->flags |= MIME_PART_F_LIMIT;
