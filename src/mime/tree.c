@@ -521,17 +521,6 @@ parse_entity(struct ctx *c, size_t pos, size_t parent, unsigned depth,
 			link_child(c->t, idx, child, &last);
 			/* We end where the encapsulated message ended. */
 			end_body(c, p, nl_body);
-			if (c->t->parts[child].hdr_start > p->body_end) {
-				/*
-				 * An empty message right before a delimiter:
-				 * our header's last line end went to it.
-				 */
-				struct mime_part *ch = &c->t->parts[child];
-
-				ch->hdr_start = ch->body_start = ch->body_end =
-				    p->body_end;
-				ch->hdr_lines = ch->body_lines = 0;
-			}
 			return idx;
 		}
 		p->flags |= MIME_PART_F_LIMIT;
@@ -539,6 +528,44 @@ parse_entity(struct ctx *c, size_t pos, size_t parent, unsigned depth,
 	find_stop(c, p->body_start);
 	end_body(c, &c->t->parts[idx], nl_body);
 	return idx;
+}
+
+static size_t
+count_lf(const char *d, size_t from, size_t to)
+{
+	size_t n = 0;
+
+	for (; from < to; from++)
+		n += d[from] == '\n';
+	return n;
+}
+
+/*
+ * Keeps every part inside its parent's body. Only empty parts squeezed
+ * between two delimiters can stick out (the line end before a delimiter
+ * belongs to it, and so cannot also be theirs); they shrink to nothing at
+ * the parent's end. Parents come first in pre-order, so one pass does it.
+ */
+static void
+clamp_parts(struct mime_tree *t)
+{
+	size_t i;
+
+	for (i = 1; i < t->nparts; i++) {
+		struct mime_part *p = &t->parts[i];
+		size_t end = t->parts[p->parent].body_end;
+
+		if (p->body_end <= end && p->hdr_start <= end)
+			continue;
+		if (p->hdr_start > end)
+			p->hdr_start = end;
+		if (p->body_start > end)
+			p->body_start = end;
+		p->body_end = end;
+		p->hdr_lines = count_lf(t->data, p->hdr_start, p->body_start);
+		p->body_lines = count_lf(t->data, p->body_start, end) +
+		    (end > p->body_start && t->data[end - 1] != '\n');
+	}
 }
 
 int
@@ -567,6 +594,7 @@ mime_tree_parse(const char *msg, size_t len,
 	buf_init(&c.scratch, len + 1);
 	buf_init(&c.blob, 2 * len + 16);
 	parse_entity(&c, 0, MIME_PART_NONE, 0, 0);
+	clamp_parts(c.t);
 	buf_free(&c.scratch);
 	buf_free(&c.blob);
 	free(c.bnd);
