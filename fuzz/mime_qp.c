@@ -17,6 +17,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mime_qp_decode((const char *)data, size, 0, &d, NULL) != 0 ||
 	    d.len > size)
 		__builtin_trap();
+	{
+		/* Streaming, in chunks the input picks, gives the same. */
+		struct mime_qp_dec st;
+		size_t k, chunk = size > 0 ? data[0] % 13 + 1 : 1;
+
+		mime_qp_dec_init(&st);
+		for (k = 0; k < size; k += chunk)
+			mime_qp_dec_push(&st, (const char *)data + k,
+			    size - k < chunk ? size - k : chunk, &e, NULL);
+		mime_qp_dec_finish(&st, &e, NULL);
+		if (e.len != d.len || memcmp(buf_cstr(&e), buf_cstr(&d), d.len))
+			__builtin_trap();
+		buf_reset(&e);
+	}
 	buf_reset(&d);
 	mime_qp_decode((const char *)data, size, 1, &d, NULL);
 	mime_qp_encode(data, size, MIME_QP_BINARY, &e);

@@ -69,6 +69,27 @@ size_t mime_b64_encoded_len(size_t n);
 int mime_qp_decode(const char *in, size_t len, int header, struct buf *out,
     const char **errstr_out);
 
+/*
+ * Streaming quoted-printable body decoder: any chunking gives the result of
+ * mime_qp_decode on the whole. It holds back only what the next bytes may
+ * change (trailing white space, an '=' and up to two characters after it),
+ * at most MIME_QP_CARRY_MAX bytes; a longer run of trailing white space is
+ * decoded as data. Fields are private.
+ */
+#define MIME_QP_CARRY_MAX	1024
+
+struct mime_qp_dec {
+	char	carry[MIME_QP_CARRY_MAX + 3];
+	size_t	ncarry;
+};
+
+void mime_qp_dec_init(struct mime_qp_dec *d);
+/* 0, or -1 when out is full. */
+int mime_qp_dec_push(struct mime_qp_dec *d, const char *in, size_t len,
+    struct buf *out, const char **errstr_out);
+int mime_qp_dec_finish(struct mime_qp_dec *d, struct buf *out,
+    const char **errstr_out);
+
 enum mime_qp_flags {
 	MIME_QP_TEXT = 0,	/* input line breaks (LF or CRLF) become CRLF */
 	MIME_QP_BINARY = 1,	/* CR and LF are encoded as =0D =0A */
