@@ -236,7 +236,16 @@ mime_build_addr(struct mime_build *b, const char *field,
 			r |= buf_append(&one, enc.data, enc.len);
 			buf_free(&enc);
 		}
-		r |= buf_puts(&one, " <");
+		{
+			/* Fold before "<" when the line could pass 998. */
+			const char *nl = one.data != NULL ?
+			    memrchr(one.data, '\n', one.len) : NULL;
+			size_t last = nl != NULL ? one.len - (size_t)(nl + 1 -
+			    one.data) : one.len;
+
+			r |= buf_puts(&one, last + strlen(addr_spec) + 80 >
+			    MIME_HDR_LINE_MAX ? "\r\n <" : " <");
+		}
 		r |= buf_puts(&one, addr_spec);
 		r |= buf_putc(&one, '>');
 	} else
@@ -294,7 +303,8 @@ valid_type(const char *t)
 {
 	const char *slash = strchr(t, '/'), *p;
 
-	if (slash == NULL || slash == t || slash[1] == '\0')
+	if (slash == NULL || slash == t || slash[1] == '\0' ||
+	    strlen(t) > 200)
 		return 0;
 	for (p = t; *p != '\0'; p++)
 		if (p != slash && (*p <= 32 || *p >= 127 ||

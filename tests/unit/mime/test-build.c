@@ -79,6 +79,18 @@ run(const struct row *r)
 		    "somebody.with.a.long.name@example.test", NULL), 0);
 	assert_int_equal(mime_build_field(b, "Subject", "Gr\xc3\xbc\xc3\x9f"
 	    "e \xe2\x80\x94 caf\xc3\xa9", NULL), 0);
+	{
+		/* A long quoted name and a long address still fold under 998. */
+		char name[300], addr[900];
+
+		memset(name, 'n', sizeof(name) - 1);
+		name[sizeof(name) - 1] = '\0';
+		name[10] = ',';	/* forces a quoted string */
+		memset(addr, 'a', sizeof(addr) - 1);
+		addr[sizeof(addr) - 1] = '\0';
+		addr[500] = '@';
+		assert_int_equal(mime_build_addr(b, "Cc", name, addr, NULL), 0);
+	}
 	assert_int_equal(mime_build_field(b, "Bad:Name", "x", NULL), -1);
 	assert_int_equal(mime_build_field(b, "X-Inj", "a\r\nBcc: x", NULL), -1);
 	mime_build_date(b, 880127706, -360);
