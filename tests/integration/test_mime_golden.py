@@ -16,7 +16,105 @@ DATA = os.path.join(ROOT, 'tests', 'data', 'mime')
 GOLDEN = os.path.join(DATA, 'golden')
 
 
+def parse_sexp(data):
+    """RFC 3501 §4 values: lists, NIL, numbers, quoted strings, literals."""
+    pos = 0
+
+    def value():
+        nonlocal pos
+        c = data[pos:pos + 1]
+        if c == b'(':
+            pos += 1
+            items = []
+            while data[pos:pos + 1] != b')':
+                if items:
+                    assert data[pos:pos + 1] in (b' ', b'('), data[pos:pos + 20]
+                    if data[pos:pos + 1] == b' ':
+                        pos += 1
+                items.append(value())
+            pos += 1
+            return items
+        if c == b'"':
+            pos += 1
+            out = bytearray()
+            while data[pos:pos + 1] != b'"':
+                if data[pos:pos + 1] == b'\\':
+                    pos += 1
+                assert data[pos:pos + 1] not in (b'', b'\r', b'\n')
+                out += data[pos:pos + 1]
+                pos += 1
+            pos += 1
+            return bytes(out)
+        if c == b'{':
+            end = data.index(b'}\r\n', pos)
+            n = int(data[pos + 1:end])
+            pos = end + 3 + n
+            return data[end + 3:pos]
+        if data.startswith(b'NIL', pos):
+            pos += 3
+            return None
+        end = pos
+        while data[end:end + 1].isdigit():
+            end += 1
+        assert end > pos, data[pos:pos + 20]
+        n = int(data[pos:end])
+        pos = end
+        return n
+
+    v = value()
+    assert data[pos:] in (b'', b'\n'), data[pos:pos + 40]
+    return v
+
+
+def check_body(t, b, ext=True):
+    """Checks the shape of a BODYSTRUCTURE (RFC 3501 §9 body)."""
+    t.assertIsInstance(b, list)
+    if isinstance(b[0], list):
+        n = 0
+        while isinstance(b[n], list):
+            check_body(t, b[n], ext)
+            n += 1
+        t.assertGreater(n, 0)
+        t.assertIsInstance(b[n], bytes)        # subtype
+        if ext:
+            t.assertEqual(len(b), n + 5)        # param dsp lang loc
+        return
+    t.assertIsInstance(b[0], bytes)
+    t.assertIsInstance(b[1], bytes)
+    t.assertTrue(b[2] is None or isinstance(b[2], list))
+    t.assertIsInstance(b[5], bytes)             # encoding
+    t.assertIsInstance(b[6], int)               # size
+    rest = 7
+    if b[0].lower() == b'text':
+        t.assertIsInstance(b[7], int)
+        rest = 8
+    elif (b[0].lower(), b[1].lower()) == (b'message', b'rfc822') and \
+            isinstance(b[7], list) and len(b[7]) == 10:
+        check_body(t, b[8], ext)
+        t.assertIsInstance(b[9], int)
+        rest = 10
+    if ext:
+        t.assertEqual(len(b), rest + 4)         # md5 dsp lang loc
+
+
 class MimeGoldenTest(unittest.TestCase):
+
+    def test_every_message_views_parse(self):
+        """BODYSTRUCTURE and ENVELOPE of every corpus message are valid
+        RFC 3501 syntax with the right shape."""
+        for name in sorted(f for f in os.listdir(DATA) if f.endswith('.eml')):
+            with self.subTest(message=name):
+                path = os.path.join(DATA, name)
+                bs = subprocess.run([TOOL, '-b', path], check=True,
+                                    capture_output=True).stdout
+                check_body(self, parse_sexp(bs))
+                env = parse_sexp(subprocess.run(
+                    [TOOL, '-e', path], check=True,
+                    capture_output=True).stdout)
+                self.assertEqual(len(env), 10)
+                for addrs in env[2:8]:
+                    self.assertTrue(addrs is None or all(
+                        isinstance(a, list) and len(a) == 4 for a in addrs))
 
     def test_golden(self):
         refs = sorted(f for f in os.listdir(GOLDEN) if f.endswith('.ref'))
