@@ -341,6 +341,90 @@ qp_run(const char *in, size_t len, int header, int final, struct buf *out,
 	return 0;
 }
 
+void
+mime_b64_enc_init(struct mime_b64_enc *e, size_t line_len)
+{
+	memset(e, 0, sizeof(*e));
+	e->line_len = line_len - line_len % 4;
+}
+
+/* Encodes whole groups of three, keeping the line position across calls. */
+static int
+b64_enc_groups(struct mime_b64_enc *e, const unsigned char *p, size_t n,
+    struct buf *out)
+{
+	size_t groups = n / 3, need = groups * 4;
+	char *o;
+
+	if (e->line_len > 0)
+		need += (need / e->line_len + 1) * 2;
+	if (buf_reserve(out, need) == -1)
+		return -1;
+	o = out->data + out->len;
+	for (; groups > 0; groups--, p += 3) {
+		uint32_t v = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+
+		if (e->line_len > 0 && e->col >= e->line_len) {
+			*o++ = '\r';
+			*o++ = '\n';
+			e->col = 0;
+		}
+		o[0] = b64_alphabet[v >> 18 & 63];
+		o[1] = b64_alphabet[v >> 12 & 63];
+		o[2] = b64_alphabet[v >> 6 & 63];
+		o[3] = b64_alphabet[v & 63];
+		o += 4;
+		e->col += 4;
+	}
+	out->len = o - out->data;
+	out->data[out->len] = '\0';
+	return 0;
+}
+
+int
+mime_b64_enc_push(struct mime_b64_enc *e, const void *in, size_t len,
+    struct buf *out)
+{
+	const unsigned char *p = in;
+	size_t whole;
+
+	while (e->ncarry > 0 && e->ncarry < 3 && len > 0) {
+		e->carry[e->ncarry++] = *p++;
+		len--;
+	}
+	if (e->ncarry == 3) {
+		if (b64_enc_groups(e, e->carry, 3, out) == -1)
+			return -1;
+		e->ncarry = 0;
+	}
+	whole = len - len % 3;
+	if (b64_enc_groups(e, p, whole, out) == -1)
+		return -1;
+	memcpy(e->carry + e->ncarry, p + whole, len - whole);
+	e->ncarry += len - whole;
+	return 0;
+}
+
+int
+mime_b64_enc_finish(struct mime_b64_enc *e, struct buf *out)
+{
+	int r = 0;
+
+	if (e->ncarry > 0) {
+		if (e->line_len > 0 && e->col >= e->line_len) {
+			r |= buf_puts(out, "\r\n");
+			e->col = 0;
+		}
+		r |= mime_b64_encode(e->carry, e->ncarry, 0, out);
+		e->col += 4;
+		e->ncarry = 0;
+	}
+	if (e->line_len > 0 && e->col > 0)
+		r |= buf_puts(out, "\r\n");
+	e->col = 0;
+	return r;
+}
+
 int
 mime_qp_decode(const char *in, size_t len, int header, struct buf *out,
     const char **errstr_out)

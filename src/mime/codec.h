@@ -55,6 +55,20 @@ int mime_b64_decode(const char *in, size_t len, int flags, struct buf *out,
  */
 int mime_b64_encode(const void *in, size_t len, size_t line_len,
     struct buf *out);
+/* Streaming base64 encoder, same output as mime_b64_encode on the whole. */
+struct mime_b64_enc {
+	unsigned char	carry[3];
+	size_t		ncarry;
+	size_t		col;
+	size_t		line_len;
+};
+
+void mime_b64_enc_init(struct mime_b64_enc *e, size_t line_len);
+/* 0, or -1 when out is full (out may then hold part of the output). */
+int mime_b64_enc_push(struct mime_b64_enc *e, const void *in, size_t len,
+    struct buf *out);
+int mime_b64_enc_finish(struct mime_b64_enc *e, struct buf *out);
+
 /* Length of the base64 encoding of n bytes, without line breaks. */
 size_t mime_b64_encoded_len(size_t n);
 

@@ -121,6 +121,27 @@ test_b64_roundtrip(void **state)
 		buf_free(&enc);
 		buf_free(&dec);
 	}
+	/* The streaming encoder matches, whatever the chunking. */
+	for (n = 0; n < 300; n += 29) {
+		size_t chunk, k;
+
+		for (chunk = 1; chunk < 8; chunk += 3) {
+			struct mime_b64_enc e;
+			struct buf one;
+
+			buf_init(&enc, 1 << 20);
+			buf_init(&one, 1 << 20);
+			mime_b64_enc_init(&e, 76);
+			for (k = 0; k < n; k += chunk)
+				assert_int_equal(mime_b64_enc_push(&e, data + k,
+				    n - k < chunk ? n - k : chunk, &enc), 0);
+			assert_int_equal(mime_b64_enc_finish(&e, &enc), 0);
+			assert_int_equal(mime_b64_encode(data, n, 76, &one), 0);
+			assert_string_equal(buf_cstr(&enc), buf_cstr(&one));
+			buf_free(&enc);
+			buf_free(&one);
+		}
+	}
 	buf_init(&enc, 100);
 	assert_int_equal(mime_b64_encode("foobar", 6, 0, &enc), 0);
 	assert_string_equal(buf_cstr(&enc), "Zm9vYmFy");
