@@ -24,6 +24,28 @@ KNOWN = {
         'type': 'RFC 2045 §5.1 allows comments in Content-Type; Python '
                 'keeps "(a comment)" in the media type string, we drop it',
     },
+    '71-qp-trailing-whitespace': {
+        'decoded': 'RFC 2045 §6.7 (3): trailing white space on a quoted-'
+                   'printable line was added in transit and must be '
+                   'deleted, and "=" followed by padding is a soft break; '
+                   "Python's binascii.a2b_qp keeps the spaces",
+    },
+    '72-delivery-status': {
+        'tree': 'Python parses message/delivery-status (RFC 3464) into a '
+                'list of header blocks shown as sub-messages; for IMAP '
+                'BODYSTRUCTURE it is a basic leaf part, so we keep a leaf',
+    },
+    '73-base64-rfc822': {
+        'tree': 'RFC 2046 §5.2.1 forbids base64 on message/rfc822; Python '
+                'still parses the encoded text as a message (garbage '
+                'headers); we keep the part a leaf whose decoded bytes are '
+                'the message, as IMAP servers do',
+    },
+    '76-partial-message': {
+        'tree': 'message/partial (RFC 2046 §5.2.2) holds a fragment, not a '
+                'message; Python parses every message/* as a message, we '
+                'only open message/rfc822 and message/global',
+    },
     '51-missing-final-boundary': {
         'decoded': 'with no close delimiter the last part runs to the end '
                    'of the message; Python drops its final line break as '
