@@ -65,12 +65,19 @@ BOMBS = [
 class MimeBombTest(unittest.TestCase):
 
     def run_tool(self, mode, text):
+        # Best of three runs: the time check is about growth, not noise
+        # from other processes on the machine.
+        best = None
         with tempfile.NamedTemporaryFile(suffix='.eml') as f:
             f.write(text.encode())
             f.flush()
-            out = subprocess.run([TOOL, mode, f.name], check=True,
-                                 capture_output=True, timeout=60).stdout
-        return json.loads(out)
+            for _ in range(3):
+                out = json.loads(subprocess.run(
+                    [TOOL, mode, f.name], check=True, capture_output=True,
+                    timeout=60).stdout)
+                if best is None or out['seconds'] < best['seconds']:
+                    best = out
+        return best
 
     def test_bombs(self):
         for name, mode, gen, n in BOMBS:
