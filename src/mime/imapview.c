@@ -274,6 +274,17 @@ put_body(const struct mime_tree *t, size_t idx, int ext, struct buf *out,
 		r |= buf_putc(out, ' ');
 		r |= put_body(t, p->first_child, ext, out, depth + 1);
 		r |= buf_printf(out, " %zu", p->body_lines);
+	} else if (strcmp(type, "message") == 0 &&
+	    (strcmp(subtype, "rfc822") == 0 || strcmp(subtype, "global") == 0)) {
+		/*
+		 * Not opened (base64 encoded, or past a limit), but the
+		 * grammar wants body-type-msg: an empty envelope and body.
+		 */
+		r |= buf_puts(out, " (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) "
+		    "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL "
+		    "\"7BIT\" 0 0");
+		r |= buf_puts(out, ext ? " NIL NIL NIL NIL)" : ")");
+		r |= buf_printf(out, " %zu", p->body_lines);
 	} else if (strcmp(type, "text") == 0)
 		r |= buf_printf(out, " %zu", p->body_lines);
 	if (ext) {

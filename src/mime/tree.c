@@ -23,7 +23,9 @@
 #include "mime/codec.h"
 #include "mime/hdr.h"
 
-#define POOL_CHUNK	(16 * 1024)
+/* Pool chunks start small (most messages have few parts) and double. */
+#define POOL_CHUNK_MIN	512
+#define POOL_CHUNK_MAX	(64 * 1024)
 
 struct pool_chunk {
 	struct pool_chunk	*next;
@@ -70,7 +72,11 @@ pool_alloc(struct mime_tree *t, size_t n)
 
 	n = (n + 7) & ~(size_t)7;
 	if (c == NULL || c->size - c->used < n) {
-		size_t size = n > POOL_CHUNK ? n : POOL_CHUNK;
+		size_t size = c == NULL ? POOL_CHUNK_MIN :
+		    c->size < POOL_CHUNK_MAX ? c->size * 2 : POOL_CHUNK_MAX;
+
+		if (size < n)
+			size = n;
 
 		c = xmalloc(sizeof(*c) + size);
 		c->size = size;
