@@ -710,6 +710,78 @@ mime_part_filename(const struct mime_tree *t, const struct mime_part *p,
 	return mime_params_get(&p->params, "name", out, NULL);
 }
 
+static int
+pref_rank(const char *const *prefs, const char *subtype)
+{
+	int i;
+
+	for (i = 0; prefs[i] != NULL; i++)
+		if (strcmp(prefs[i], subtype) == 0)
+			return i;
+	return -1;
+}
+
+/* One step of mime_tree_body: the best candidate at or under idx. */
+static void
+find_body(const struct mime_tree *t, size_t idx, const char *const *prefs,
+    size_t *best, int *best_rank)
+{
+	const struct mime_part *p = &t->parts[idx];
+	size_t c;
+	int rank;
+
+	if (*best_rank == 0)
+		return;	/* nothing beats the first choice */
+	if (p->disposition != NULL && strcmp(p->disposition, "attachment") == 0)
+		return;
+	if (strcmp(p->type, "text") == 0) {
+		rank = pref_rank(prefs, p->subtype);
+		if (rank >= 0 && rank < *best_rank) {
+			*best_rank = rank;
+			*best = idx;
+		}
+		return;
+	}
+	if (!(p->flags & MIME_PART_F_MULTIPART))
+		return;
+	if (strcmp(p->subtype, "related") != 0) {
+		for (c = p->first_child; c != MIME_PART_NONE;
+		    c = t->parts[c].next)
+			find_body(t, c, prefs, best, best_rank);
+		return;
+	}
+	rank = pref_rank(prefs, "related");
+	if (rank >= 0 && rank < *best_rank) {
+		*best_rank = rank;
+		*best = idx;
+	}
+	/* RFC 2387 §3.2: the start parameter names the root, else the first. */
+	{
+		const char *start = mime_params_get_raw(&p->params, "start");
+		size_t root = p->first_child;
+
+		for (c = p->first_child; start != NULL && c != MIME_PART_NONE;
+		    c = t->parts[c].next)
+			if (t->parts[c].id != NULL &&
+			    strcmp(t->parts[c].id, start) == 0) {
+				root = c;
+				break;
+			}
+		if (root != MIME_PART_NONE)
+			find_body(t, root, prefs, best, best_rank);
+	}
+}
+
+size_t
+mime_tree_body(const struct mime_tree *t, const char *const *prefs)
+{
+	size_t best = MIME_PART_NONE;
+	int best_rank = INT32_MAX;
+
+	find_body(t, 0, prefs, &best, &best_rank);
+	return best;
+}
+
 int
 mime_part_text_utf8(const struct mime_tree *t, const struct mime_part *p,
     struct buf *out, const char **errstr_out)

@@ -3,7 +3,8 @@ email package (policy=default) on every message in tests/data/mime/.
 
 Compared per message: the part tree (pre-order, depth, leaf or not), each
 part's content type and file name, the decoded bytes of every leaf (size and
-FNV-1a hash) and the decoded Subject. Differences that are our deliberate
+FNV-1a hash), the decoded Subject and the part shown as the body
+(mime_tree_body against EmailMessage.get_body). Differences that are our deliberate
 choice are listed in KNOWN with the reason.
 """
 import email
@@ -17,8 +18,9 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 TOOL = os.path.join(ROOT, 'build', 'tools', 'mimedump')
 DATA = os.path.join(ROOT, 'tests', 'data', 'mime')
 
-# message -> {field: reason}; field is 'subject', 'tree', 'type',
-# 'decoded' or 'filename'. Only the listed field may differ.
+# message -> {field: reason}; field is 'subject', 'tree', 'type', 'body'
+# (the part get_body picks), 'decoded' or 'filename'. Only the listed
+# field may differ.
 KNOWN = {
     '36-params-comments-spacing': {
         'type': 'RFC 2045 §5.1 allows comments in Content-Type; Python '
@@ -82,7 +84,12 @@ def python_view(raw):
 
     walk(msg, 0)
     subj = msg['subject']
-    return {'subject': None if subj is None else str(subj), 'parts': parts}
+    body = msg.get_body(preferencelist=('plain', 'html'))
+    index = None
+    if body is not None:
+        index = [i for i, p in enumerate(msg.walk()) if p is body][0]
+    return {'subject': None if subj is None else str(subj), 'parts': parts,
+            'body': index}
 
 
 def our_view(path):
@@ -120,6 +127,9 @@ class MimeDiffTest(unittest.TestCase):
                                      'subject')
                 if 'tree' in known:
                     continue
+                if 'body' not in known:
+                    self.assertEqual(ours['body'], theirs['body'],
+                                     'body part (get_body)')
                 shape = [(p['depth'], p['leaf']) for p in ours['parts']]
                 self.assertEqual(
                     shape, [(p['depth'], p['leaf']) for p in theirs['parts']],
