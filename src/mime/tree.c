@@ -265,29 +265,26 @@ valid_token(const char *s, size_t n)
 	return 1;
 }
 
-/* Copies a parsed parameter blob's parameters into the tree. */
+/* Copies parsed parameters into the tree's pool. */
 static void
-keep_params(struct ctx *c, struct mime_params *out, size_t lead_len,
-    size_t count)
+keep_params(struct ctx *c, struct mime_params *out,
+    const struct mime_params *parsed)
 {
-	size_t off = lead_len + 1;
-
-	out->count = count;
-	out->len = c->blob.len - off;
-	out->blob = count > 0 ? pool_strndup(c->t, c->blob.data + off,
-	    out->len) : NULL;
+	*out = *parsed;
+	if (parsed->count > 0)
+		out->blob = pool_strndup(c->t, parsed->blob, parsed->len);
 }
 
 static void
 set_ctype(struct ctx *c, struct mime_part *p, const char *v, size_t n)
 {
+	struct mime_params params;
 	const char *lead, *slash;
-	size_t count, ll;
+	size_t ll;
 
 	buf_reset(&c->blob);
-	if (mime_params_parse(v, n, &c->blob, &count, NULL) == -1)
+	if (mime_params_parse(v, n, &c->blob, &lead, &params, NULL) == -1)
 		return;
-	lead = c->blob.data;
 	ll = strlen(lead);
 	slash = memchr(lead, '/', ll);
 	if (slash == NULL || !valid_token(lead, slash - lead) ||
@@ -296,20 +293,20 @@ set_ctype(struct ctx *c, struct mime_part *p, const char *v, size_t n)
 	p->type = pool_strndup(c->t, lead, slash - lead);
 	p->subtype = pool_strndup(c->t, slash + 1, ll - (slash - lead) - 1);
 	p->flags |= MIME_PART_F_HAS_CTYPE;
-	keep_params(c, &p->params, ll, count);
+	keep_params(c, &p->params, &params);
 }
 
 static void
 set_disposition(struct ctx *c, struct mime_part *p, const char *v, size_t n)
 {
-	size_t count, ll;
+	struct mime_params params;
+	const char *lead;
 
 	buf_reset(&c->blob);
-	if (mime_params_parse(v, n, &c->blob, &count, NULL) == -1)
+	if (mime_params_parse(v, n, &c->blob, &lead, &params, NULL) == -1)
 		return;
-	ll = strlen(c->blob.data);
-	p->disposition = pool_strndup(c->t, c->blob.data, ll);
-	keep_params(c, &p->disp_params, ll, count);
+	p->disposition = pool_strndup(c->t, lead, strlen(lead));
+	keep_params(c, &p->disp_params, &params);
 }
 
 static void
