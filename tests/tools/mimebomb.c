@@ -3,10 +3,11 @@
  * for tests/integration/test_mime_bombs.py (issue 3's bombs: bounded memory,
  * linear time, no crash).
  *
- * usage: mimebomb tree|addr|hdr file
+ * usage: mimebomb tree|addr|hdr|text file
  *   tree: MIME tree, file names of every part, BODYSTRUCTURE, ENVELOPE
  *   addr: the whole file as an address list (a To: value)
  *   hdr:  the incremental header parser with default limits
+ *   text: the whole file as header text to RFC 2047 decode
  * prints: {"bytes": N, "count": N, "seconds": S, "peak_kb": K, "base_kb": K}
  */
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "mime/addr.h"
 #include "mime/hdr.h"
 #include "mime/imapview.h"
+#include "mime/rfc2047.h"
 #include "mime/tree.h"
 
 /*
@@ -60,7 +62,7 @@ main(int argc, char **argv)
 	double t0;
 
 	if (argc != 3 || (f = fopen(argv[2], "rb")) == NULL) {
-		fprintf(stderr, "usage: mimebomb tree|addr|hdr file\n");
+		fprintf(stderr, "usage: mimebomb tree|addr|hdr|text file\n");
 		return 2;
 	}
 	fseek(f, 0, SEEK_END);
@@ -114,6 +116,13 @@ main(int argc, char **argv)
 				count++;
 		}
 		mime_hdr_free(&p);
+	} else if (strcmp(argv[1], "text") == 0) {
+		struct buf b;
+
+		buf_init(&b, (size_t)size * 4 + 16);
+		mime_rfc2047_decode(data, (size_t)size, &b, NULL);
+		count = b.len;
+		buf_free(&b);
 	} else
 		return 2;
 	printf("{\"bytes\": %ld, \"count\": %zu, \"seconds\": %.4f, "
