@@ -25,6 +25,9 @@ struct mime_hdr {
 	struct buf	in;		/* header bytes not yet consumed */
 	size_t		base;		/* stream offset of in.data[0] */
 	size_t		pos;		/* next field in in */
+	size_t		line_start;	/* stream offset of the last line
+					 * that started a new field (or ended
+					 * the header); 0 before any */
 	size_t		total;		/* header bytes pushed */
 	size_t		line_len;	/* current physical line so far */
 	int		line_cr;	/* it ended in CR */
@@ -134,6 +137,9 @@ mime_hdr_push(struct mime_hdr *p, const void *data, size_t len,
 				    errstr_out);
 			switch (p->line_state) {
 			case LS_START:
+				if (c != ' ' && c != '\t')
+					p->line_start = p->base + p->in.len +
+					    i;	/* the field before is whole */
 				if (c == ' ' || c == '\t')
 					p->line_state = LS_FIELD;
 				else if (c == '\r')
@@ -174,6 +180,12 @@ mime_hdr_push(struct mime_hdr *p, const void *data, size_t len,
 	p->total += take;
 	if (p->total > p->set.max_size)
 		return fail(p, "header: too large", errstr_out);
+	/* Drop returned fields now and then: amortized, never per field. */
+	if (p->pos > 0 && p->pos >= p->in.len / 2) {
+		buf_consume(&p->in, p->pos);
+		p->base += p->pos;
+		p->pos = 0;
+	}
 	if (buf_append(&p->in, data, take) == -1)
 		return fail(p, "header: too large", errstr_out);
 	return 0;
@@ -335,13 +347,14 @@ mime_hdr_next(struct mime_hdr *p, struct mime_hdr_field *f_out,
 		return fail(p, "header: earlier error", errstr_out);
 	if (p->done)
 		return 0;
-	/* Drop the field returned last time. */
-	if (p->pos > 0) {
-		buf_consume(&p->in, p->pos);
-		p->base += p->pos;
-		p->pos = 0;
-	}
-	pos = 0;
+	/*
+	 * Scan only when a field is known to be whole (a later line starts
+	 * a new one, or the header ended): rescanning a long field on every
+	 * small push would be quadratic.
+	 */
+	if (!p->ended && !p->eof && p->line_start <= p->base + p->pos)
+		return 0;
+	pos = p->pos;
 	r = scan(buf_cstr(&p->in), p->in.len, &pos, p->ended || p->eof, f_out);
 	if (r == 2)
 		return 0;
