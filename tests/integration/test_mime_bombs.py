@@ -63,6 +63,8 @@ BOMBS = [
     ('10k-deep-message', 'tree', deep_message, 10000),
     ('10MB-header', 'tree', big_header, 10 * 1000 * 1000),
     ('10MB-header-incremental', 'hdr', big_header, 10 * 1000 * 1000),
+    ('10MB-header-one-push', 'hdrall', big_header, 10 * 1000 * 1000),
+    ('1MB-header-byte-pushes', 'hdrbyte', big_header, 1000 * 1000),
     ('1M-addresses', 'addr', many_addresses, 1000000),
     ('10k-rfc2231', 'tree', continuations, 10000),
     ('1MB-encoded-word-junk', 'text', encoded_word_junk, 150000),
