@@ -129,6 +129,17 @@ int mime_part_decode(const struct mime_tree *t, const struct mime_part *p,
  */
 int mime_part_filename(const struct mime_tree *t, const struct mime_part *p,
     struct buf *out);
+/*
+ * The part to show as the message body, as a mail reader picks it (and as
+ * Python's EmailMessage.get_body does): not an attachment, a text part
+ * whose subtype is in prefs (NULL-terminated, most wanted first, e.g.
+ * {"plain", "html", NULL}; "related" picks a whole multipart/related),
+ * looking inside multiparts but not inside attached messages; in a
+ * multipart/related only its start part counts. Returns the part index,
+ * or MIME_PART_NONE.
+ */
+size_t mime_tree_body(const struct mime_tree *t, const char *const *prefs);
+
 /* Text of a text part converted from its charset to UTF-8 (charset.h). */
 int mime_part_text_utf8(const struct mime_tree *t, const struct mime_part *p,
     struct buf *out, const char **errstr_out);
