@@ -26,6 +26,7 @@
 #include "daemon/daemon.h"
 #include "lib/log.h"
 #include "lib/util.h"
+#include "pop3d/pop3d.h"
 #include "queue/queue.h"
 #include "smtpd/smtpd.h"
 
@@ -300,7 +301,7 @@ master_run(struct config *cfg, SSL_CTX *tls, struct daemon_binds *binds)
 	} table[] = {
 		{ "smtp",	smtpd_role_main,	true },
 		{ "queue",	queue_role_main,	false },
-		{ "pop3",	stub_pop3_main,		true },
+		{ "pop3",	pop3d_role_main,	true },
 		{ "imap",	stub_imap_main,		true },
 	};
 

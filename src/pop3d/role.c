@@ -1,0 +1,641 @@
+/*
+ * role.c: the pop3 role process. One libevent loop serves pop3_listen
+ * (plain text, STLS: RFC 2595) and pop3s_listen (implicit TLS, wrapped by
+ * lib/server) for every session; each connection feeds its bytes to a
+ * session engine (session.h) and carries out the actions it asks for
+ * against the store (maildrop.h). Started by posternd's master.
+ *
+ * Password checks (yescrypt, tens of ms) and QUIT's expunges (a durable
+ * commit each) run on worker threads (workq.h); the maildrop's SQLite
+ * and file reads at login and RETR stay on the loop: they are short and
+ * mostly served from the page cache.
+ */
+#include "pop3d/pop3d.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "lib/log.h"
+#include "lib/util.h"
+#include "pop3d/workq.h"
+#include "pop3d/maildrop.h"
+#include "pop3d/session.h"
+#include "store/account.h"
+#include "store/addr.h"
+#include "store/store.h"
+
+#define POP3D_PER_IP_MAX	20	/* sessions from one address */
+#define PUMP_HIGH		(256 * 1024)	/* output kept queued */
+#define PUMP_LOW		(64 * 1024)	/* refill below this */
+#define INPUT_HIGH		(64 * 1024)	/* stop reading above this */
+#define SHUTDOWN_GRACE_MS	500
+#define IPFAIL_SLOTS		1024	/* failed-login memory, by address */
+#define IPFAIL_SHIFT_MAX	4	/* first delay at most 16 x */
+#define IPFAIL_FORGET_S		900	/* quiet this long: forgiven */
+#define CLOSE_POLL_MS		20	/* waiting for the last bytes */
+#define CLOSE_POLL_MAX		1500	/* 30 s, then drop them */
+
+struct pop3d_role;
+
+struct conn {
+	TAILQ_ENTRY(conn)	 entry;
+	struct pop3d_role	*role;
+	struct bufferevent	*bev;
+	struct pop3d_session	*s;
+	struct pop3d_maildrop	*md;
+	struct event		*timer;		/* auth failure delay */
+	int			 msgfd;		/* RETR in progress, or -1 */
+	unsigned		 close_polls;
+	struct pop3d_job	*job;		/* worker job running */
+	bool			 delayed;
+	bool			 closing;
+	const char		*service;
+	char			 peer[64];
+	char			 user[STORE_ADDR_MAX + 1];
+};
+
+struct pop3d_role {
+	const struct role_env	*env;
+	struct event_base	*base;
+	struct server		*srv;
+	struct store		*store;
+	struct pop3d_sizecache	*sizes;
+	struct pop3d_workq	*workq;		/* NULL: work inline */
+	int			 expire_days;	/* pop3_expire; -1: never */
+	struct ipfail {
+		uint64_t	 key;
+		unsigned	 n;
+		time_t		 last;
+	}			 ipfail[IPFAIL_SLOTS];
+	TAILQ_HEAD(, conn)	 conns;
+	size_t			 nconns;
+};
+
+static void conn_process(struct conn *c);
+static void on_read(struct bufferevent *bev, void *arg);
+static void on_write(struct bufferevent *bev, void *arg);
+static void on_event(struct bufferevent *bev, short what, void *arg);
+
+static void
+conn_free(struct conn *c)
+{
+	struct pop3d_role *role = c->role;
+
+	TAILQ_REMOVE(&role->conns, c, entry);
+	role->nconns--;
+	if (c->job != NULL)
+		c->job->owner = NULL;	/* freed when it comes back */
+	if (c->msgfd != -1)
+		close(c->msgfd);
+	if (c->timer != NULL)
+		event_free(c->timer);
+	bufferevent_free(c->bev);
+	pop3d_maildrop_close(&c->md);	/* a drop deletes nothing */
+	pop3d_session_free(&c->s);
+	free(c);
+}
+
+/* Hands the engine's replies to libevent. */
+static void
+conn_flush(struct conn *c)
+{
+	struct buf *out = pop3d_session_out(c->s);
+
+	if (out->len > 0 && bufferevent_write(c->bev, out->data, out->len))
+		log_warnx("%s: cannot queue output", c->peer);
+	pop3d_session_out_clear(c->s);
+}
+
+/* A reply from the glue itself, outside the engine. */
+static void
+say(struct conn *c, const char *text)
+{
+	bufferevent_write(c->bev, text, strlen(text));
+}
+
+/* Whether every reply has left, the TLS layer's records included (an
+ * STLS filter hands its output to the plain bufferevent below it). */
+static bool
+conn_drained(struct conn *c)
+{
+	struct bufferevent *under = bufferevent_get_underlying(c->bev);
+
+	return evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 &&
+	    (under == NULL ||
+	    evbuffer_get_length(bufferevent_get_output(under)) == 0);
+}
+
+static void
+on_close_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct timeval tv = { 0, CLOSE_POLL_MS * 1000 };
+
+	if (conn_drained(c) || --c->close_polls == 0)
+		conn_free(c);
+	else
+		evtimer_add(c->timer, &tv);
+}
+
+/* Closes once the output is gone: at once, from on_write, or from a
+ * short poll when the bytes sit below an STLS filter. */
+static void
+conn_close(struct conn *c)
+{
+	struct timeval tv = { 0, CLOSE_POLL_MS * 1000 };
+
+	c->closing = true;
+	bufferevent_disable(c->bev, EV_READ);
+	if (conn_drained(c)) {
+		conn_free(c);
+		return;
+	}
+	if (c->timer != NULL)
+		event_free(c->timer);
+	c->timer = evtimer_new(c->role->base, on_close_poll, c);
+	c->close_polls = CLOSE_POLL_MAX;
+	evtimer_add(c->timer, &tv);
+}
+
+static void
+setup_bev(struct conn *c)
+{
+	struct timeval tv = { POP3D_IDLE_TIMEOUT_S, 0 };
+
+	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
+	bufferevent_set_timeouts(c->bev, &tv, &tv);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, INPUT_HIGH);
+	bufferevent_setwatermark(c->bev, EV_WRITE, PUMP_LOW, 0);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+static struct ipfail *
+ipfail_slot(struct pop3d_role *role, const char *peer)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	struct ipfail *f;
+
+	for (const char *p = peer; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	f = &role->ipfail[h % IPFAIL_SLOTS];
+	if (f->key != h || time(NULL) - f->last > IPFAIL_FORGET_S) {
+		f->key = h;
+		f->n = 0;
+	}
+	return f;
+}
+
+/* The first failure delay for a new session: it grows with the recent
+ * failures from the same address, so reconnecting does not reset it. */
+static unsigned
+ipfail_delay(struct pop3d_role *role, const char *peer)
+{
+	unsigned n = ipfail_slot(role, peer)->n;
+
+	return POP3D_AUTH_DELAY_MS << (n < IPFAIL_SHIFT_MAX ? n :
+	    IPFAIL_SHIFT_MAX);
+}
+
+/* The password check came back (r as store_user_verify): open the
+ * maildrop on success and tell the engine. */
+static void
+auth_finish(struct conn *c, int r, const char *user, const char *canon,
+    const char *err)
+{
+	struct pop3d_role *role = c->role;
+	struct pop3d_msginfo *msgs = NULL;
+	uint32_t uidvalidity = 0;
+	size_t n = 0;
+	struct ipfail *f;
+
+	if (r != 1) {
+		if (r == -1)
+			log_warnx("%s: login check failed: %s", c->peer, err);
+		else {
+			log_info("%s: login failed for %s", c->peer, user);
+			f = ipfail_slot(role, c->peer);
+			f->n++;
+			f->last = time(NULL);
+		}
+		pop3d_session_auth_done(c->s, r == -1 ? POP3D_AUTH_TEMP :
+		    POP3D_AUTH_BAD, 0, NULL, 0);
+		return;
+	}
+	strlcpy_(c->user, canon, sizeof(c->user));
+	r = pop3d_maildrop_open(role->store, role->sizes, c->user,
+	    role->expire_days, &c->md,
+	    &msgs, &n, &uidvalidity, &err);
+	if (r == 1)
+		log_info("%s: %s logged in, %zu messages", c->peer, c->user,
+		    n);
+	else if (r == 0)
+		log_info("%s: %s: maildrop in use", c->peer, c->user);
+	else
+		log_warnx("%s: %s: cannot open maildrop: %s", c->peer,
+		    c->user, err);
+	pop3d_session_auth_done(c->s, r == 1 ? POP3D_AUTH_OK : r == 0 ?
+	    POP3D_AUTH_INUSE : POP3D_AUTH_TEMP, uidvalidity, msgs, n);
+	free(msgs);
+}
+
+static void
+do_auth(struct conn *c, const struct pop3d_action *a)
+{
+	struct pop3d_role *role = c->role;
+	char canon[STORE_ADDR_MAX + 1];
+	const char *err = NULL;
+	int r;
+
+	if (role->workq == NULL) {
+		r = store_user_verify(role->store, a->user, a->pass, canon,
+		    &err);
+		auth_finish(c, r, a->user, canon, err);
+		return;
+	}
+	c->job = pop3d_job_new(POP3D_JOB_AUTH, c);
+	/* Both fit: the engine holds them in buffers of these sizes. */
+	strlcpy_(c->job->user, a->user, sizeof(c->job->user));
+	strlcpy_(c->job->pass, a->pass, sizeof(c->job->pass));
+	pop3d_workq_submit(role->workq, c->job);
+}
+
+/* Streams the open message while the output has room; on its end,
+ * goes on with the session. */
+static void
+pump(struct conn *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	char chunk[POP3D_CHUNK_MAX];
+	ssize_t n;
+
+	while (c->msgfd != -1 && evbuffer_get_length(out) < PUMP_HIGH) {
+		n = read(c->msgfd, chunk, sizeof(chunk));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			/* The +OK is out: all we can do is hang up. */
+			log_warn("%s: %s: reading a message", c->peer, c->user);
+			conn_free(c);
+			return;
+		}
+		if (n > 0 && pop3d_session_msg_push(c->s, chunk, (size_t)n)) {
+			conn_flush(c);
+			continue;
+		}
+		pop3d_session_msg_end(c->s);
+		conn_flush(c);
+		close(c->msgfd);
+		c->msgfd = -1;
+		conn_process(c);
+		return;
+	}
+}
+
+static void
+do_retr(struct conn *c, const struct pop3d_action *a)
+{
+	const char *err = NULL;
+	int fd = -1, r;
+
+	r = pop3d_maildrop_msg_open(c->md, a->uid, &fd, &err);
+	if (r == -1)
+		log_warnx("%s: %s: message %u: %s", c->peer, c->user, a->uid,
+		    err);
+	pop3d_session_msg_begin(c->s, r);
+	conn_flush(c);
+	if (r == 1) {
+		c->msgfd = fd;
+		pump(c);
+	}
+}
+
+/* STLS: drop unread plaintext (RFC 2595 §4), wrap the connection. */
+static void
+do_starttls(struct conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct bufferevent *tbev;
+
+	evbuffer_drain(in, evbuffer_get_length(in));
+	tbev = server_starttls(c->role->base, c->role->env->tls, c->bev);
+	if (tbev == NULL) {
+		log_warnx("%s: cannot start TLS", c->peer);
+		pop3d_session_tls_done(c->s, false);
+		return;
+	}
+	/* The filter moves records below only while the plain connection
+	 * has room: so a long RETR stays bounded and our write callback
+	 * fires as the socket drains. */
+	bufferevent_setwatermark(c->bev, EV_WRITE, 0, PUMP_HIGH);
+	c->bev = tbev;
+	setup_bev(c);
+	pop3d_session_tls_done(c->s, true);
+}
+
+static void
+update_finish(struct conn *c, int r, const uint32_t *seen, size_t nseen,
+    size_t ndele, const char *err)
+{
+	if (r == -1)
+		log_warnx("%s: %s: update failed: %s", c->peer, c->user, err);
+	(void)pop3d_maildrop_record(c->md, seen, nseen);
+	log_info("%s: %s logged out, %zu deleted, %zu retrieved", c->peer,
+	    c->user, ndele, nseen);
+	pop3d_session_update_done(c->s, r);
+	pop3d_maildrop_close(&c->md);
+}
+
+/* RFC 1939 §6 UPDATE, on a worker: the maildrop stays locked meanwhile. */
+static void
+do_update(struct conn *c, const struct pop3d_action *a)
+{
+	struct pop3d_job *job;
+	const char *err = NULL;
+	int r = 0;
+
+	if (c->role->workq == NULL || (a->ndele == 0 && a->nseen == 0)) {
+		if (a->ndele > 0 || a->nseen > 0)
+			r = pop3d_maildrop_apply(c->role->store, c->user,
+			    a->dele, a->ndele, a->seen, a->nseen, &err);
+		update_finish(c, r, a->seen, a->nseen, a->ndele, err);
+		return;
+	}
+	job = c->job = pop3d_job_new(POP3D_JOB_UPDATE, c);
+	strlcpy_(job->user, c->user, sizeof(job->user));
+	job->dele = xcalloc(a->ndele + 1, sizeof(*job->dele));
+	memcpy(job->dele, a->dele, a->ndele * sizeof(*job->dele));
+	job->ndele = a->ndele;
+	job->seen = xcalloc(a->nseen + 1, sizeof(*job->seen));
+	memcpy(job->seen, a->seen, a->nseen * sizeof(*job->seen));
+	job->nseen = a->nseen;
+	pop3d_workq_submit(c->role->workq, job);
+}
+
+static void
+on_job_done(struct pop3d_job *job, void *arg)
+{
+	struct conn *c = job->owner;
+
+	if (c != NULL) {
+		c->job = NULL;
+		if (job->kind == POP3D_JOB_AUTH)
+			auth_finish(c, job->result, job->user, job->canon,
+			    job->err);
+		else
+			update_finish(c, job->result, job->seen, job->nseen,
+			    job->ndele, job->err);
+		conn_process(c);
+	}
+	pop3d_job_free(job);
+}
+
+static void
+on_delay(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	c->delayed = false;
+	conn_flush(c);
+	conn_process(c);
+}
+
+/* Feeds input to the engine, one chunk; false when there is none. */
+static bool
+feed(struct conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	size_t n = evbuffer_get_length(in), took;
+	unsigned char *p;
+
+	if (n == 0)
+		return false;
+	if (n > POP3D_CHUNK_MAX)
+		n = POP3D_CHUNK_MAX;
+	if ((p = evbuffer_pullup(in, (ssize_t)n)) == NULL)
+		return false;
+	took = pop3d_session_push(c->s, p, n);
+	evbuffer_drain(in, took);
+	return took > 0;
+}
+
+/* Runs the engine and carries out its actions until it needs input,
+ * waits for output room (RETR) or a timer (DELAY). */
+static void
+conn_process(struct conn *c)
+{
+	struct pop3d_action a;
+	enum pop3d_act t;
+
+	while (!c->closing && !c->delayed && c->msgfd == -1 &&
+	    c->job == NULL) {
+		t = pop3d_session_run(c->s, &a);
+		if (t != POP3D_ACT_DELAY)
+			conn_flush(c);
+		switch (t) {
+		case POP3D_ACT_NONE:
+			if (!feed(c))
+				return;
+			break;
+		case POP3D_ACT_AUTH:
+			do_auth(c, &a);
+			break;
+		case POP3D_ACT_RETR:
+			do_retr(c, &a);
+			return;		/* pump goes on from here */
+		case POP3D_ACT_STARTTLS:
+			do_starttls(c);
+			break;
+		case POP3D_ACT_UPDATE:
+			do_update(c, &a);
+			break;
+		case POP3D_ACT_DELAY: {
+			struct timeval tv = { a.delay_ms / 1000,
+			    (a.delay_ms % 1000) * 1000 };
+			if (c->timer == NULL)
+				c->timer = evtimer_new(c->role->base,
+				    on_delay, c);
+			c->delayed = true;
+			evtimer_add(c->timer, &tv);
+			return;
+		}
+		case POP3D_ACT_CLOSE:
+			conn_close(c);
+			return;
+		}
+	}
+}
+
+static void
+on_read(struct bufferevent *bev, void *arg)
+{
+	conn_process(arg);
+}
+
+static void
+on_write(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	if (c->closing) {
+		if (conn_drained(c))
+			conn_free(c);
+		return;
+	}
+	if (c->msgfd != -1)
+		pump(c);
+}
+
+static void
+on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	if (what & BEV_EVENT_CONNECTED)
+		return;		/* TLS handshake done */
+	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) &&
+	    !c->closing) {
+		/* RFC 1939 §3: autologout, without entering UPDATE. */
+		log_info("%s: idle timeout", c->peer);
+		say(c, "-ERR Autologout: idle too long\r\n");
+		conn_close(c);
+		return;
+	}
+	conn_free(c);	/* EOF, error, or a peer that stopped reading */
+}
+
+static size_t
+conns_from(struct pop3d_role *role, const char *peer)
+{
+	struct conn *c;
+	size_t n = 0;
+
+	TAILQ_FOREACH(c, &role->conns, entry)
+		n += strcmp(c->peer, peer) == 0;
+	return n;
+}
+
+static void
+on_conn(struct server_conn *sc, void *arg)
+{
+	struct pop3d_role *role = arg;
+	const struct config *cfg = role->env->cfg;
+	struct pop3d_settings set;
+	struct conn *c;
+	bool loop = server_peer_is_loopback(&sc->peer);
+	size_t same = conns_from(role, sc->peer_addr);
+
+	c = xcalloc(1, sizeof(*c));
+	c->role = role;
+	c->bev = sc->bev;
+	c->msgfd = -1;
+	c->service = sc->service;
+	snprintf(c->peer, sizeof(c->peer), "%s", sc->peer_addr);
+	memset(&set, 0, sizeof(set));
+	set.hostname = cfg->hostname;
+	set.tls_active = sc->tls;
+	set.tls_offered = !sc->tls;
+	set.auth_delay_ms = ipfail_delay(role, c->peer);
+	set.expire_days = role->expire_days;
+	set.plaintext_ok = cfg->plaintext_auth == CONFIG_PLAINTEXT_ALWAYS ||
+	    (cfg->plaintext_auth == CONFIG_PLAINTEXT_LOOPBACK && loop);
+	c->s = pop3d_session_new(&set);
+	TAILQ_INSERT_TAIL(&role->conns, c, entry);
+	role->nconns++;
+	setup_bev(c);
+	log_info("%s: connection from %s", sc->service, c->peer);
+	if (same >= POP3D_PER_IP_MAX) {
+		pop3d_session_out_clear(c->s);
+		say(c, "-ERR [SYS/TEMP] Too many connections from your "
+		    "address\r\n");
+		conn_close(c);
+		return;
+	}
+	conn_flush(c);		/* the greeting; TLS sends it after the
+				 * handshake */
+}
+
+static void
+on_stop(evutil_socket_t fd, short what, void *arg)
+{
+	event_base_loopexit(arg, NULL);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct pop3d_role *role = arg;
+	struct timeval tv = { 0, SHUTDOWN_GRACE_MS * 1000 };
+	struct conn *c, *next;
+
+	if (sig == SIGHUP)
+		return;		/* the master restarts roles on reload */
+	log_info("stopping, %zu sessions", role->nconns);
+	server_stop_listening(role->srv);
+	/* Sessions end without UPDATE: nothing is deleted. */
+	for (c = TAILQ_FIRST(&role->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->closing)
+			continue;
+		if (c->msgfd == -1)
+			say(c, "-ERR [SYS/TEMP] Server shutting down\r\n");
+		conn_close(c);
+	}
+	if (role->nconns == 0)
+		event_base_loopexit(role->base, NULL);
+	else
+		event_base_once(role->base, -1, EV_TIMEOUT, on_stop,
+		    role->base, &tv);
+}
+
+int
+pop3d_role_main(const struct role_env *env)
+{
+	struct event *sig[3];
+	const int signo[3] = { SIGTERM, SIGINT, SIGHUP };
+	struct pop3d_role role;
+	char err[512];
+	struct conn *c;
+
+	memset(&role, 0, sizeof(role));
+	role.env = env;
+	TAILQ_INIT(&role.conns);
+	/* TODO(config): cfg->pop3_expire (days, "never") once lib/config.c
+	 * has the key; until then retrieved mail stays (EXPIRE NEVER). */
+	role.expire_days = -1;
+	if (store_open(env->cfg, &role.store, err, sizeof(err)) == -1)
+		fatalx("store: %s", err);
+	role.sizes = pop3d_sizecache_new();
+	if ((role.base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	role.workq = pop3d_workq_new(role.base, env->cfg, POP3D_WORK_THREADS,
+	    on_job_done, NULL);
+	if (role.workq == NULL)
+		log_warnx("no worker threads: logins and QUIT run inline");
+	for (size_t i = 0; i < 3; i++) {
+		sig[i] = evsignal_new(role.base, signo[i], on_signal, &role);
+		evsignal_add(sig[i], NULL);
+	}
+	role.srv = server_new(role.base, env->tls, env->listeners,
+	    env->nlisteners, on_conn, &role);
+	event_base_dispatch(role.base);
+	while ((c = TAILQ_FIRST(&role.conns)) != NULL)
+		conn_free(c);
+	pop3d_workq_free(&role.workq);
+	server_free(&role.srv);
+	for (size_t i = 0; i < 3; i++)
+		event_free(sig[i]);
+	event_base_free(role.base);
+	pop3d_sizecache_free(&role.sizes);
+	store_close(&role.store);
+	return 0;
+}
