@@ -1,13 +1,170 @@
 /*
- * user.c: posternctl user ... (its issue fills this in).
+ * user.c: posternctl user add|del|list|passwd (shared/INTERFACE.md).
+ * Passwords come from stdin, one line, never from argv: with a terminal
+ * on stdin the line is read without echo.
  */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
 #include "ctl/ctl.h"
+#include "store/account.h"
+#include "store/addr.h"
+#include "store/store.h"
+
+/* Reads one line of at most STORE_PASSWORD_MAX bytes into pw. 0 or -1. */
+static int
+read_password(char *pw, size_t size)
+{
+	struct termios old, quiet;
+	int tty = isatty(STDIN_FILENO), r = -1;
+	size_t len;
+
+	if (tty) {
+		fprintf(stderr, "Password: ");
+		if (tcgetattr(STDIN_FILENO, &old) == 0) {
+			quiet = old;
+			quiet.c_lflag &= ~(tcflag_t)ECHO;
+			tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+		} else
+			tty = 0;
+	}
+	if (fgets(pw, (int)size, stdin) != NULL) {
+		len = strlen(pw);
+		if (len > 0 && pw[len - 1] == '\n')
+			pw[--len] = '\0';
+		else if (len + 1 == size) {
+			fprintf(stderr, "posternctl: password too long\n");
+			goto out;
+		}
+		if (len > 0 && pw[len - 1] == '\r')
+			pw[--len] = '\0';
+		r = 0;
+	} else
+		fprintf(stderr, "posternctl: no password on stdin\n");
+out:
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fprintf(stderr, "\n");
+	}
+	return r;
+}
+
+/* Checks an address the way the store will, for a usage error (exit 2)
+ * rather than an environment one. */
+static int
+address_ok(struct ctl *ctl, const char *address)
+{
+	char addr[STORE_ADDR_MAX + 1];
+	const char *errstr, *def = NULL;
+
+	if (ctl->cfg.domains.n > 0)
+		def = ctl->cfg.domains.items[0];
+	if (store_addr_normalize(address, def, addr, sizeof(addr),
+	    &errstr) == -1) {
+		fprintf(stderr, "posternctl: %s: %s\n", address, errstr);
+		return 0;
+	}
+	if (!store_addr_is_local_domain(&ctl->cfg, store_addr_domain(addr))) {
+		fprintf(stderr, "posternctl: %s: domain is not one of the"
+		    " local domains (domains =", addr);
+		for (size_t i = 0; i < ctl->cfg.domains.n; i++)
+			fprintf(stderr, " %s", ctl->cfg.domains.items[i]);
+		fprintf(stderr, ")\n");
+		return 0;
+	}
+	return 1;
+}
+
+static int
+open_store(struct ctl *ctl, struct store **store)
+{
+	char err[512];
+
+	if (store_open(&ctl->cfg, store, err, sizeof(err)) == -1) {
+		fprintf(stderr, "posternctl: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+user_usage(void)
+{
+	fprintf(stderr, "usage: posternctl user add|del|passwd ADDRESS"
+	    " (password on stdin) | user list\n");
+	return CTL_USAGE;
+}
 
 int
 ctl_user(struct ctl *ctl, int argc, char **argv)
 {
-	(void)ctl;
-	(void)argc;
-	(void)argv;
-	return ctl_unimplemented("user");
+	char pw[STORE_PASSWORD_MAX + 2];
+	struct store *store = NULL;
+	struct store_user *users;
+	const char *errstr, *verb;
+	size_t n;
+	int r, rc = CTL_OK;
+
+	if (argc < 2)
+		return user_usage();
+	verb = argv[1];
+	if (strcmp(verb, "list") == 0) {
+		if (argc != 2)
+			return user_usage();
+	} else if (strcmp(verb, "add") == 0 || strcmp(verb, "del") == 0 ||
+	    strcmp(verb, "passwd") == 0) {
+		if (argc != 3)
+			return user_usage();
+		if (!address_ok(ctl, argv[2]))
+			return CTL_USAGE;
+	} else
+		return user_usage();
+
+	if (strcmp(verb, "add") == 0 || strcmp(verb, "passwd") == 0) {
+		if (read_password(pw, sizeof(pw)) == -1)
+			return CTL_USAGE;
+		if (pw[0] == '\0') {
+			fprintf(stderr, "posternctl: empty password\n");
+			return CTL_USAGE;
+		}
+	}
+	if (open_store(ctl, &store) == -1)
+		return CTL_TEMPFAIL;
+	if (strcmp(verb, "list") == 0) {
+		if (store_user_list(store, &users, &n, &errstr) == -1) {
+			fprintf(stderr, "posternctl: %s\n", errstr);
+			rc = CTL_TEMPFAIL;
+		} else {
+			for (size_t i = 0; i < n; i++)
+				printf("%s%s\n", users[i].address,
+				    users[i].enabled ? "" : " (disabled)");
+			store_user_list_free(users, n);
+		}
+	} else if (strcmp(verb, "add") == 0) {
+		errno = 0;
+		if (store_user_add(store, argv[2], pw, &errstr) == -1) {
+			fprintf(stderr, "posternctl: %s\n", errstr);
+			rc = errno == EEXIST ? CTL_USAGE : CTL_TEMPFAIL;
+		}
+	} else {
+		if (strcmp(verb, "del") == 0)
+			r = store_user_del(store, argv[2], &errstr);
+		else
+			r = store_user_passwd(store, argv[2], pw, &errstr);
+		if (r == -1) {
+			fprintf(stderr, "posternctl: %s\n", errstr);
+			rc = CTL_TEMPFAIL;
+		} else if (r == 0) {
+			fprintf(stderr, "posternctl: %s: no such user\n",
+			    argv[2]);
+			rc = CTL_NOTFOUND;
+		}
+	}
+	explicit_bzero(pw, sizeof(pw));
+	store_close(&store);
+	return rc;
 }

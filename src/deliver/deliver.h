@@ -1,0 +1,69 @@
+/*
+ * deliver.h: local delivery, run by the queue for recipients in the local
+ * domains.
+ *
+ * deliver_rcpt() takes one envelope recipient, expands it (alias.h) and
+ * appends the message to the INBOX of every local destination, each copy
+ * with "Return-Path: <sender>" and "Delivered-To: <user>" prepended and
+ * durable (mbox.h) before the call returns. It reports one result per
+ * destination so the queue retries (TEMPFAIL) or bounces (PERMFAIL) each
+ * on its own; remote members of an alias come back as DELIVER_FORWARD for
+ * the queue to relay with the same envelope sender.
+ *
+ * Enhanced status codes (RFC 3463) lead every text: 2.0.0 delivered,
+ * 5.1.1 unknown recipient, 5.4.6 loop or expansion limit, 4.3.0 store
+ * trouble (disk, database: retry later), 5.3.4 message too big.
+ */
+#ifndef DELIVER_DELIVER_H
+#define DELIVER_DELIVER_H
+
+#include <stddef.h>
+
+struct store;
+
+#define DELIVER_TEXT_MAX	256
+
+enum deliver_status {
+	DELIVER_OK,		/* durable in the mailbox */
+	DELIVER_TEMPFAIL,	/* try again later (4xx) */
+	DELIVER_PERMFAIL,	/* bounce (5xx) */
+	DELIVER_FORWARD,	/* a remote address: the queue relays it */
+};
+
+struct deliver_result {
+	char	*address;	/* the destination: user or remote address */
+	enum deliver_status status;
+	char	 text[DELIVER_TEXT_MAX];
+};
+
+struct deliver_report {
+	/* The recipient as a whole: OK when every destination is OK or
+	 * FORWARD; TEMPFAIL when any is TEMPFAIL (retry those only);
+	 * PERMFAIL when the recipient is unknown, expands to nobody, or
+	 * every destination failed for good. */
+	enum deliver_status status;
+	char	 text[DELIVER_TEXT_MAX];
+	struct deliver_result *results;	/* one per destination */
+	size_t	 n;
+};
+
+/*
+ * Delivers msg (len bytes, the message as received, CRLF or LF line ends)
+ * from sender ("" for the null sender) to rcpt. Always fills *out; free
+ * it with deliver_report_free. Returns out->status.
+ */
+enum deliver_status deliver_rcpt(struct store *store, const char *sender,
+    const char *rcpt, const void *msg, size_t len,
+    struct deliver_report *out);
+
+/*
+ * Delivers to one user's INBOX (user in normal form, as a
+ * DELIVER_TEMPFAIL result names it: the queue's retry of one
+ * destination). text (DELIVER_TEXT_MAX bytes) gets the status text.
+ */
+enum deliver_status deliver_mailbox(struct store *store, const char *sender,
+    const char *user, const void *msg, size_t len, char *text);
+
+void deliver_report_free(struct deliver_report *out);
+
+#endif

@@ -1,0 +1,83 @@
+/*
+ * account.h: mailbox owners (users) in data_dir/accounts.db.
+ *
+ * A user is a normalised address (addr.h) in a local domain, a password
+ * hash made by libxcrypt (yescrypt, "$y$"), an enabled flag and a quota in
+ * bytes (0: none). Every user has a mail tree (mbox.h, "Layout") created
+ * with INBOX and the special-use folders when the user is added.
+ *
+ * Passwords are NUL-terminated, 1..STORE_PASSWORD_MAX bytes, and may not
+ * hold CR or LF. Addresses without '@' take the first of cfg->domains.
+ */
+#ifndef STORE_ACCOUNT_H
+#define STORE_ACCOUNT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+#define STORE_PASSWORD_MAX	1024
+
+struct store_user {
+	char	*address;	/* normal form */
+	bool	 enabled;
+	uint64_t quota;		/* bytes; 0: none */
+	int64_t	 created;	/* unix time */
+};
+
+/*
+ * Adds a user and creates its mail tree. 0; or -1 and *errstr_out when the
+ * address is malformed or not in a local domain, the password is
+ * unacceptable, the user exists (errno EEXIST), or the database fails.
+ */
+int store_user_add(struct store *store, const char *address,
+    const char *password, const char **errstr_out);
+
+/*
+ * Removes a user. Its mail tree is not erased but moved aside to
+ * data_dir/deleted/<domain>/<local>.<unixtime> (an admin removes it by
+ * hand), so a user added later under the same name starts empty.
+ * 1 removed, 0 no such user, -1 error.
+ */
+int store_user_del(struct store *store, const char *address,
+    const char **errstr_out);
+
+/* Sets a new password. 1 changed, 0 no such user, -1 error. */
+int store_user_passwd(struct store *store, const char *address,
+    const char *password, const char **errstr_out);
+
+/*
+ * Checks a login. The comparison is crypt(3)'s own output against the
+ * stored hash in constant time, and an unknown user costs one hash too,
+ * so timing tells nothing about which users exist. 1 good password of an
+ * enabled user, 0 anything else (unknown, disabled, wrong), -1 error.
+ * canon_out (may be NULL), on 1: the normal form of the user's address,
+ * STORE_ADDR_MAX + 1 bytes.
+ */
+int store_user_verify(struct store *store, const char *address,
+    const char *password, char *canon_out, const char **errstr_out);
+
+/*
+ * Exact lookup of a normal-form-able address (no subaddress stripping:
+ * see alias.h store_rcpt_lookup for recipients). 1 and *user_out filled
+ * (free with store_user_clear; user_out may be NULL), 0 absent, -1 error.
+ */
+int store_user_get(struct store *store, const char *address,
+    struct store_user *user_out, const char **errstr_out);
+
+/* All users sorted by address. Free with store_user_list_free. 0 or -1. */
+int store_user_list(struct store *store, struct store_user **users_out,
+    size_t *n_out, const char **errstr_out);
+void store_user_clear(struct store_user *user);
+void store_user_list_free(struct store_user *users, size_t n);
+
+/*
+ * The user's mail tree, data_dir/mail/<domain>/<encoded local part>
+ * (addr.h store_path_encode). address must be in normal form. The caller
+ * frees the result.
+ */
+char *store_user_dir(const struct store *store, const char *address);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * store-private.h: what the files of src/store share and nobody else sees.
+ */
+#ifndef STORE_STORE_PRIVATE_H
+#define STORE_STORE_PRIVATE_H
+
+#include <sqlite3.h>
+#include <stdarg.h>
+
+#include "store/store.h"
+
+#define STORE_ERR_MAX	512
+
+struct store {
+	const struct config *cfg;
+	sqlite3		*db;		/* accounts.db: users, aliases */
+	char		*dummy_hash;	/* for timing-safe unknown users */
+	char		 err[STORE_ERR_MAX];
+};
+
+/* Formats into err (STORE_ERR_MAX bytes), points *errstr_out at it when
+ * errstr_out is not NULL, and returns -1. */
+int store_err(char *err, const char **errstr_out, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The same with ": sqlite message" appended. */
+int store_dberr(char *err, const char **errstr_out, sqlite3 *db,
+    const char *what);
+
+/* Opens (creating) an SQLite file in WAL mode with the busy timeout, and
+ * runs schema (may be NULL). 0 or -1 with the message in err. */
+int store_db_open(const char *path, const char *schema, sqlite3 **db_out,
+    char *err, const char **errstr_out);
+/* Runs one statement with no result rows. 0 or -1. */
+int store_db_exec(sqlite3 *db, const char *sql);
+
+#endif

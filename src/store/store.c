@@ -1,0 +1,135 @@
+/*
+ * store.c: opening the store and the SQLite plumbing its files share.
+ * Runs in every process that reads or writes accounts or mail.
+ */
+#include "store/store-private.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/durable.h"
+#include "lib/util.h"
+
+static const char accounts_schema[] =
+    "CREATE TABLE IF NOT EXISTS users ("
+    " address TEXT PRIMARY KEY,"	/* normalised: see addr.h */
+    " hash TEXT NOT NULL,"		/* crypt(3) yescrypt "$y$..." */
+    " enabled INTEGER NOT NULL DEFAULT 1,"
+    " quota INTEGER NOT NULL DEFAULT 0,"	/* bytes; 0: none */
+    " created INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS aliases ("
+    " name TEXT NOT NULL,"		/* "local@domain" or bare "local" */
+    " target TEXT NOT NULL,"
+    " PRIMARY KEY (name, target));";
+
+int
+store_err(char *err, const char **errstr_out, const char *fmt, ...)
+{
+	char tmp[STORE_ERR_MAX];
+	va_list ap;
+
+	/* Through tmp: the arguments may point into err itself. */
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	memcpy(err, tmp, sizeof(tmp));
+	if (errstr_out != NULL)
+		*errstr_out = err;
+	return -1;
+}
+
+int
+store_dberr(char *err, const char **errstr_out, sqlite3 *db, const char *what)
+{
+	return store_err(err, errstr_out, "%s: %s", what, sqlite3_errmsg(db));
+}
+
+int
+store_db_exec(sqlite3 *db, const char *sql)
+{
+	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+int
+store_db_open(const char *path, const char *schema, sqlite3 **db_out,
+    char *err, const char **errstr_out)
+{
+	sqlite3 *db = NULL;
+	int rc;
+
+	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		store_err(err, errstr_out, "%s: %s", path,
+		    db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
+	/*
+	 * WAL lets readers (IMAP, POP3) run beside one writer. synchronous
+	 * FULL: a committed UID or account survives power loss, so a UID
+	 * handed to a client is never handed out again after a crash.
+	 */
+	if (store_db_exec(db, "PRAGMA journal_mode=WAL") == -1 ||
+	    store_db_exec(db, "PRAGMA synchronous=FULL") == -1 ||
+	    (schema != NULL && store_db_exec(db, schema) == -1)) {
+		store_err(err, errstr_out, "%s: %s", path, sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return -1;
+	}
+	*db_out = db;
+	return 0;
+}
+
+int
+store_open(const struct config *cfg, struct store **store_out,
+    char *err, size_t errlen)
+{
+	struct store *store;
+	const char *errstr;
+	char *path;
+	int r;
+
+	path = xasprintf("%s/mail", cfg->data_dir);
+	r = durable_mkdirs(path, 0700);
+	free(path);
+	if (r == -1) {
+		snprintf(err, errlen, "%s: %s", cfg->data_dir, strerror(errno));
+		return -1;
+	}
+	store = xcalloc(1, sizeof(*store));
+	store->cfg = cfg;
+	path = xasprintf("%s/accounts.db", cfg->data_dir);
+	r = store_db_open(path, accounts_schema, &store->db, store->err,
+	    &errstr);
+	free(path);
+	if (r == -1) {
+		snprintf(err, errlen, "%s", errstr);
+		free(store);
+		return -1;
+	}
+	*store_out = store;
+	return 0;
+}
+
+void
+store_close(struct store **storep)
+{
+	struct store *store = *storep;
+
+	if (store == NULL)
+		return;
+	sqlite3_close(store->db);
+	free(store->dummy_hash);
+	free(store);
+	*storep = NULL;
+}
+
+const struct config *
+store_config(const struct store *store)
+{
+	return store->cfg;
+}

@@ -1,0 +1,48 @@
+/*
+ * store.h: the handle on Postern's data layer (accounts, aliases, mailboxes).
+ *
+ * One struct store per process (the SMTP server, the queue, POP3, IMAP and
+ * posternctl each open one). It holds the config (borrowed, read-only) and
+ * the accounts database data_dir/accounts.db (SQLite, WAL mode, busy
+ * timeout), which keeps users and aliases. See account.h, alias.h,
+ * folder.h and mbox.h for the operations; docs live in each header.
+ *
+ * Error convention for the whole store: functions return -1 on error and
+ * set *errstr_out (when errstr_out is not NULL) to a message that stays
+ * valid until the next call on the same store (or mailbox) handle.
+ * Lookups return -1/0/1: error, absent, found.
+ *
+ * Not thread-safe: one handle per thread.
+ */
+#ifndef STORE_STORE_H
+#define STORE_STORE_H
+
+#include <stddef.h>
+
+#include "lib/config.h"
+
+struct store;
+
+/*
+ * Subaddress delimiter: "bob+lists@example.org" reaches bob@example.org
+ * when no user or alias "bob+lists" exists. TODO(config): a
+ * `recipient_delimiter` key; empty turns subaddressing off.
+ */
+#define STORE_RECIPIENT_DELIMITER	'+'
+
+/* How long SQLite waits for another process's write lock, in ms. */
+#define STORE_BUSY_TIMEOUT_MS	30000
+
+/*
+ * Opens the store under cfg->data_dir, creating data_dir, data_dir/mail and
+ * the accounts database when missing. cfg is borrowed and must outlive the
+ * store. 0 and *store_out, or -1 with a message in err (errlen bytes).
+ */
+int store_open(const struct config *cfg, struct store **store_out,
+    char *err, size_t errlen);
+/* Closes the store and sets *storep to NULL. NULL is a no-op. */
+void store_close(struct store **storep);
+
+const struct config *store_config(const struct store *store);
+
+#endif
