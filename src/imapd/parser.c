@@ -315,12 +315,12 @@ imapd_parser_next(struct imapd_parser *p, struct imapd_parsed *out)
 		reset_cmd(p);
 	p->err = NULL;
 	for (;;) {
-		const char *avail = p->in.data + p->in_off;
 		size_t n = p->in.len - p->in_off;
-		const char *lf;
+		const char *avail, *lf;
 
 		if (n == 0)
 			return IMAPD_P_MORE;
+		avail = p->in.data + p->in_off;
 		if (p->state == FRAME_LITERAL) {
 			if (n > p->lit_remain)
 				n = p->lit_remain;
