@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "daemon/daemon.h"
+#include "imapd/imapd.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "queue/queue.h"
@@ -300,7 +301,7 @@ master_run(struct config *cfg, SSL_CTX *tls, struct daemon_binds *binds)
 		{ "smtp",	stub_smtp_main,		true },
 		{ "queue",	queue_role_main,	false },
 		{ "pop3",	stub_pop3_main,		true },
-		{ "imap",	stub_imap_main,		true },
+		{ "imap",	imapd_role_main,	true },
 	};
 
 	memset(&m, 0, sizeof(m));
