@@ -27,6 +27,7 @@
 #define IMAPD_IDLE_POLL_MS	500
 #define IMAPD_READ_CHUNK	65536
 #define IMAPD_STOP_GRACE_S	2
+#define IMAPD_LINGER_TICKS	100	/* of 50 ms: output gets 5 s */
 
 struct imapd_role;
 
@@ -38,6 +39,8 @@ struct conn {
 	struct event		*poll;
 	struct timespec		 mtime;
 	bool			 closing;
+	bool			 greeted;
+	unsigned		 lingered;
 	char			 peer[64];
 };
 
@@ -77,6 +80,45 @@ conn_flush(struct conn *c)
 	buf_reset(out);
 }
 
+/* Whether every byte went out, including what a STARTTLS filter
+ * handed to the plaintext bufferevent below it. */
+static bool
+conn_drained(struct conn *c)
+{
+	struct bufferevent *under = bufferevent_get_underlying(c->bev);
+
+	return evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 &&
+	    (under == NULL ||
+	    evbuffer_get_length(bufferevent_get_output(under)) == 0);
+}
+
+static void
+linger_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	if (conn_drained(c) || ++c->lingered > IMAPD_LINGER_TICKS)
+		conn_free(c);
+}
+
+/* Frees the connection once its output is written. */
+static void
+conn_linger(struct conn *c)
+{
+	struct timeval tv = { 0, 50 * 1000 };
+
+	if (conn_drained(c)) {
+		conn_free(c);
+		return;
+	}
+	if (c->poll != NULL)
+		event_free(c->poll);
+	c->poll = event_new(c->role->base, -1, EV_PERSIST, linger_cb, c);
+	event_add(c->poll, &tv);
+}
+
 static void
 conn_close(struct conn *c)
 {
@@ -84,7 +126,7 @@ conn_close(struct conn *c)
 	c->closing = true;
 	bufferevent_disable(c->bev, EV_READ);
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		conn_free(c);
+		conn_linger(c);
 }
 
 static void
@@ -195,9 +237,9 @@ conn_write(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
 
-	if (c->closing && evbuffer_get_length(bufferevent_get_output(bev)) ==
-	    0)
-		conn_free(c);
+	if (c->closing && c->poll == NULL &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		conn_linger(c);
 }
 
 static void
@@ -206,9 +248,13 @@ conn_event(struct bufferevent *bev, short what, void *arg)
 	struct conn *c = arg;
 
 	(void)bev;
-	if (what & BEV_EVENT_CONNECTED) {	/* implicit TLS is up */
-		imapd_session_greet(c->s);
-		conn_flush(c);
+	if (what & BEV_EVENT_CONNECTED) {
+		/* Implicit TLS is up (after STARTTLS: no second greeting). */
+		if (!c->greeted) {
+			c->greeted = true;
+			imapd_session_greet(c->s);
+			conn_flush(c);
+		}
 		return;
 	}
 	if (what & BEV_EVENT_TIMEOUT) {
@@ -253,6 +299,7 @@ on_conn(struct server_conn *sc, void *arg)
 	bufferevent_set_timeouts(c->bev, &tv, NULL);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	if (!sc->tls) {
+		c->greeted = true;
 		imapd_session_greet(c->s);
 		conn_flush(c);
 	}
