@@ -155,6 +155,7 @@ cmd_store(struct imapd_session *s, struct imapd_cmdctx *c)
 	for (i = 0; i < nm; i++) {
 		const char *k = kw.len > 0 ? buf_cstr(&kw) :
 		    op == STORE_FLAGS_SET ? "" : NULL;
+		uint64_t ms;
 
 		if (have_unch && m[i].modseq > unchangedsince) {
 			if (nmod++ > 0)
@@ -164,8 +165,11 @@ cmd_store(struct imapd_session *s, struct imapd_cmdctx *c)
 			continue;
 		}
 		if (store_msg_flags(s->view->mbox, m[i].uid, op, flags, k,
-		    NULL, &err) == 1)
+		    &ms, &err) == 1) {
 			changed[nchanged++] = m[i].uid;
+			/* .SILENT too: not reported back as someone else's */
+			view_own_change(s->view, m[i].uid, ms);
+		}
 	}
 	msgmeta_free(m, nm);
 	m = NULL;
@@ -189,8 +193,6 @@ cmd_store(struct imapd_session *s, struct imapd_cmdctx *c)
 					out_printf(s, " MODSEQ (%" PRIu64 ")",
 					    m[i].modseq);
 				out_printf(s, ")\r\n");
-				view_own_change(s->view, m[i].uid,
-				    m[i].modseq);
 			}
 			msgmeta_free(m, nm);
 		}
