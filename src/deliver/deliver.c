@@ -78,6 +78,40 @@ sender_ok(const char *s)
 	return true;
 }
 
+/*
+ * 1 when the message would take the INBOX past the user's quota (text
+ * set: RFC 3463 4.2.2, the queue retries until the user makes room),
+ * 0 when it fits or there is no quota, -1 on error (text set).
+ */
+static int
+over_quota(struct store *store, struct store_mbox *mbox, const char *user,
+    size_t len, char *text)
+{
+	struct store_mbox_status s;
+	struct store_user u;
+	const char *errstr;
+	uint64_t quota;
+	int r;
+
+	if ((r = store_user_get(store, user, &u, &errstr)) != 1) {
+		snprintf(text, DELIVER_TEXT_MAX, "4.3.0 %s: %s", user,
+		    r == 0 ? "no such user" : errstr);
+		return -1;
+	}
+	quota = u.quota;
+	store_user_clear(&u);
+	if (quota == 0)
+		return 0;
+	if (store_mbox_status(mbox, &s, &errstr) == -1) {
+		snprintf(text, DELIVER_TEXT_MAX, "4.3.0 %s: %s", user, errstr);
+		return -1;
+	}
+	if (s.bytes + len <= quota)
+		return 0;
+	snprintf(text, DELIVER_TEXT_MAX, "4.2.2 %s: mailbox full", user);
+	return 1;
+}
+
 enum deliver_status
 deliver_mailbox(struct store *store, const char *sender, const char *user,
     const void *msg, size_t len, char *text)
@@ -102,12 +136,17 @@ deliver_mailbox(struct store *store, const char *sender, const char *user,
 		    " delivered to %s", user);
 		return DELIVER_PERMFAIL;
 	}
-	r = store_mbox_open(store, user, "INBOX", &mbox, &errstr);
+	r = store_inbox_get(store, user, &mbox, &errstr);
 	if (r == 0) {
-		/* An account whose tree went missing: make it again. */
+		/* An account whose tree went missing: make it again (but
+		 * not for a user deleted meanwhile). */
+		if (store_user_get(store, user, NULL, &errstr) != 1) {
+			snprintf(text, DELIVER_TEXT_MAX, "5.1.1 %s: no such"
+			    " user here", user);
+			return DELIVER_PERMFAIL;
+		}
 		if (store_folder_tree_init(store, user, &errstr) == 0)
-			r = store_mbox_open(store, user, "INBOX", &mbox,
-			    &errstr);
+			r = store_inbox_get(store, user, &mbox, &errstr);
 		else
 			r = -1;
 		if (r == 0)
@@ -117,6 +156,9 @@ deliver_mailbox(struct store *store, const char *sender, const char *user,
 		snprintf(text, DELIVER_TEXT_MAX, "4.3.0 %s: %s", user, errstr);
 		return DELIVER_TEMPFAIL;
 	}
+	/* mbox belongs to the store's cache: never closed here. */
+	if (over_quota(store, mbox, user, len, text) != 0)
+		return DELIVER_TEMPFAIL;
 	/* RFC 5321 §4.4: the final delivery adds Return-Path. */
 	const char *eol = line_end(msg, len);
 	hdr = xasprintf("Return-Path: <%s>%sDelivered-To: %s%s", sender, eol,
@@ -129,12 +171,10 @@ deliver_mailbox(struct store *store, const char *sender, const char *user,
 	free(hdr);
 	if (r == -1) {
 		snprintf(text, DELIVER_TEXT_MAX, "4.3.0 %s: %s", user, errstr);
-		store_mbox_close(&mbox);
 		return DELIVER_TEMPFAIL;
 	}
 	snprintf(text, DELIVER_TEXT_MAX, "2.0.0 delivered to %s as UID %"
 	    PRIu32, user, uid);
-	store_mbox_close(&mbox);
 	return DELIVER_OK;
 }
 

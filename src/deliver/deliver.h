@@ -12,7 +12,8 @@
  *
  * Enhanced status codes (RFC 3463) lead every text: 2.0.0 delivered,
  * 5.1.1 unknown recipient, 5.4.6 loop or expansion limit, 4.3.0 store
- * trouble (disk, database: retry later), 5.3.4 message too big.
+ * trouble (disk, database: retry later), 4.2.2 over the user's quota
+ * (counted on the INBOX; retry later), 5.3.4 message too big.
  */
 #ifndef DELIVER_DELIVER_H
 #define DELIVER_DELIVER_H

@@ -49,6 +49,8 @@ struct mime_build {
 	time_t			 date;
 	int			 tz;
 	char			*msgid;
+	char			*mp_subtype;	/* "mixed" unless set */
+	char			*mp_params;
 	magic_t			 magic;
 };
 
@@ -93,6 +95,8 @@ mime_build_free(struct mime_build **bp)
 	free(b->text);
 	free(b->domain);
 	free(b->msgid);
+	free(b->mp_subtype);
+	free(b->mp_params);
 	if (b->magic != NULL)
 		magic_close(b->magic);
 	free(b);
@@ -236,7 +240,16 @@ mime_build_addr(struct mime_build *b, const char *field,
 			r |= buf_append(&one, enc.data, enc.len);
 			buf_free(&enc);
 		}
-		r |= buf_puts(&one, " <");
+		{
+			/* Fold before "<" when the line could pass 998. */
+			const char *nl = one.data != NULL ?
+			    memrchr(one.data, '\n', one.len) : NULL;
+			size_t last = nl != NULL ? one.len - (size_t)(nl + 1 -
+			    one.data) : one.len;
+
+			r |= buf_puts(&one, last + strlen(addr_spec) + 80 >
+			    MIME_HDR_LINE_MAX ? "\r\n <" : " <");
+		}
 		r |= buf_puts(&one, addr_spec);
 		r |= buf_putc(&one, '>');
 	} else
@@ -279,6 +292,35 @@ mime_build_message_id(struct mime_build *b, const char *id,
 	return 0;
 }
 
+/* Parameters "a=b; c=d" with token values only: no quoting needed. */
+static int
+valid_params(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s < 32 || *s >= 127 || strchr("\"\\()<>@,[]?", *s) != NULL)
+			return 0;
+	return 1;
+}
+
+int
+mime_build_multipart_type(struct mime_build *b, const char *subtype,
+    const char *params, const char **errstr_out)
+{
+	const char *p;
+
+	if (*subtype == '\0' || strlen(subtype) > 60 ||
+	    (params != NULL && (strlen(params) > 400 || !valid_params(params))))
+		return fail("build: bad multipart type", errstr_out);
+	for (p = subtype; *p != '\0'; p++)
+		if (*p <= 32 || *p >= 127 || strchr("()<>@,;:\\\"/[]?=", *p))
+			return fail("build: bad multipart type", errstr_out);
+	free(b->mp_subtype);
+	free(b->mp_params);
+	b->mp_subtype = xstrdup(subtype);
+	b->mp_params = params != NULL ? xstrdup(params) : NULL;
+	return 0;
+}
+
 void
 mime_build_text(struct mime_build *b, const char *utf8, size_t len)
 {
@@ -294,7 +336,8 @@ valid_type(const char *t)
 {
 	const char *slash = strchr(t, '/'), *p;
 
-	if (slash == NULL || slash == t || slash[1] == '\0')
+	if (slash == NULL || slash == t || slash[1] == '\0' ||
+	    strlen(t) > 200)
 		return 0;
 	for (p = t; *p != '\0'; p++)
 		if (p != slash && (*p <= 32 || *p >= 127 ||
@@ -558,11 +601,16 @@ mime_build_finish(struct mime_build *b, struct buf *out,
 		struct attachment *a = &b->att[i];
 		struct buf *pb = &parts[i + 1];
 		int text = strncmp(a->type, "text/", 5) == 0;
-		enum enc e = choose(a->data, a->len, 0, 0);
+		int message = strncmp(a->type, "message/", 8) == 0;
+		enum enc e = choose(a->data, a->len, message, MIME_BUILD_8BIT);
 
-		if (!text && e != ENC_7BIT)
+		if (message) {
+			/* RFC 2046 §5.2: 7bit or 8bit; line ends are ours. */
+			if (e == ENC_QP)
+				e = ENC_8BIT;
+		} else if (!text && e != ENC_7BIT)
 			e = ENC_BASE64;
-		if (e == ENC_QP || e == ENC_8BIT)
+		else if (e == ENC_QP || e == ENC_8BIT)
 			e = ENC_BASE64;	/* bytes must come back exactly */
 		r |= buf_printf(pb, "Content-Type: %s", a->type);
 		if (text && mime_utf8_is_valid(a->data, a->len))
@@ -570,13 +618,17 @@ mime_build_finish(struct mime_build *b, struct buf *out,
 			    "; charset=us-ascii" : "; charset=utf-8");
 		r |= buf_printf(pb, "\r\nContent-Transfer-Encoding: %s\r\n",
 		    enc_names[e]);
-		r |= put_disposition(pb, a->filename);
+		if (a->filename != NULL)
+			r |= put_disposition(pb, a->filename);
 		r |= buf_puts(pb, "\r\n");
 		r |= put_body(pb, a->data, a->len, e, 0);
 	}
 	make_boundary(bnd, sizeof(bnd), parts, n);
-	r |= buf_printf(out, "Content-Type: multipart/mixed;\r\n"
-	    " boundary=\"%s\"\r\n\r\n", bnd);
+	r |= buf_printf(out, "Content-Type: multipart/%s;",
+	    b->mp_subtype != NULL ? b->mp_subtype : "mixed");
+	if (b->mp_params != NULL)
+		r |= buf_printf(out, "\r\n %s;", b->mp_params);
+	r |= buf_printf(out, "\r\n boundary=\"%s\"\r\n\r\n", bnd);
 	r |= buf_puts(out, "This is a multi-part message in MIME format.\r\n");
 	for (i = 0; i < n; i++) {
 		r |= buf_printf(out, "\r\n--%s\r\n", bnd);

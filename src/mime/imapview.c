@@ -149,16 +149,26 @@ mime_imap_envelope(const struct mime_tree *t, size_t msg, struct buf *out)
 	return 0;
 }
 
+/*
+ * body-fld-param. add_charset: a text part without a charset parameter
+ * gets the RFC 2046 §4.1.2 default, as IMAP clients expect.
+ */
 static int
-put_params(struct buf *out, const struct mime_params *pp)
+put_params(struct buf *out, const struct mime_params *pp, int add_charset)
 {
 	const char *n, *v;
 	size_t pos = 0;
 	int r = 0, first = 1;
 
-	if (pp->count == 0)
+	if (add_charset && mime_params_get_raw(pp, "charset") != NULL)
+		add_charset = 0;
+	if (pp->count == 0 && !add_charset)
 		return buf_puts(out, "NIL");
 	r |= buf_putc(out, '(');
+	if (add_charset) {
+		r |= buf_puts(out, "\"charset\" \"us-ascii\"");
+		first = 0;
+	}
 	while (mime_params_next(pp, &pos, &n, &v)) {
 		if (!first)
 			r |= buf_putc(out, ' ');
@@ -183,7 +193,7 @@ put_ext_tail(struct buf *out, const struct mime_part *p)
 		r |= buf_putc(out, '(');
 		r |= put_nstring(out, p->disposition);
 		r |= buf_putc(out, ' ');
-		r |= put_params(out, &p->disp_params);
+		r |= put_params(out, &p->disp_params, 0);
 		r |= buf_putc(out, ')');
 	}
 	r |= buf_putc(out, ' ');
@@ -223,10 +233,6 @@ put_body(const struct mime_tree *t, size_t idx, int ext, struct buf *out,
 {
 	const struct mime_part *p = mime_tree_part(t, idx);
 	const char *type = p->type, *subtype = p->subtype;
-	static const struct mime_params default_params = {
-		"charset\0us-ascii\0", 17, 1
-	};
-	const struct mime_params *params = &p->params;
 	int r = 0;
 	size_t c;
 
@@ -239,7 +245,7 @@ put_body(const struct mime_tree *t, size_t idx, int ext, struct buf *out,
 		r |= put_nstring(out, subtype);
 		if (ext) {
 			r |= buf_putc(out, ' ');
-			r |= put_params(out, &p->params);
+			r |= put_params(out, &p->params, 0);
 			r |= put_ext_tail(out, p);
 		}
 		return r | buf_putc(out, ')');
@@ -249,14 +255,12 @@ put_body(const struct mime_tree *t, size_t idx, int ext, struct buf *out,
 		type = "text";
 		subtype = "plain";
 	}
-	if (!(p->flags & MIME_PART_F_HAS_CTYPE) && strcmp(type, "text") == 0)
-		params = &default_params;	/* RFC 2045 §5.2 default */
 	r |= buf_putc(out, '(');
 	r |= put_nstring(out, type);
 	r |= buf_putc(out, ' ');
 	r |= put_nstring(out, subtype);
 	r |= buf_putc(out, ' ');
-	r |= put_params(out, params);
+	r |= put_params(out, &p->params, strcmp(type, "text") == 0);
 	r |= buf_putc(out, ' ');
 	r |= put_nstring(out, p->id);
 	r |= buf_putc(out, ' ');

@@ -165,7 +165,7 @@ full:
 static int
 is_plain_ascii(const char *s, size_t len)
 {
-	size_t i, run = 0;
+	size_t i, run = 0, wsp = 0;
 
 	for (i = 0; i < len; i++) {
 		unsigned char c = s[i];
@@ -175,9 +175,16 @@ is_plain_ascii(const char *s, size_t len)
 				return 0;
 		if (c == '=' && i + 1 < len && s[i + 1] == '?')
 			return 0;	/* would read back as an encoded word */
-		run = (c == ' ' || c == '\t') ? 0 : run + 1;
-		if (run > 900)
-			return 0;	/* cannot fold under 998 */
+		if (c == ' ' || c == '\t') {
+			run = 0;
+			wsp++;
+		} else {
+			run++;
+			wsp = 0;
+		}
+		/* Words and white space runs that could not fold under 998. */
+		if (run > 900 || wsp > 100)
+			return 0;
 	}
 	return 1;
 }

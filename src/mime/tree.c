@@ -215,7 +215,19 @@ end_body(struct ctx *c, struct mime_part *p, size_t nl_body)
 {
 	size_t end = c->stop, lfs = c->nl - nl_body;
 
-	if (c->stop < c->len) {
+	if (c->stop < c->len && end == p->body_start && end > p->hdr_start &&
+	    c->d[end - 1] == '\n') {
+		/*
+		 * An empty body right before a delimiter: the line end that
+		 * closed the header is the delimiter's (RFC 2046 §5.1.1), so
+		 * the header gives it up and the encloser's end stays ours.
+		 */
+		end--;
+		p->hdr_lines--;
+		if (end > p->hdr_start && c->d[end - 1] == '\r')
+			end--;
+		p->body_start = end;
+	} else if (c->stop < c->len) {
 		/* The line end before a delimiter belongs to it. */
 		if (end > p->body_start && c->d[end - 1] == '\n') {
 			end--;
@@ -334,8 +346,14 @@ parse_header(struct ctx *c, struct mime_part *p, size_t pos)
 		/* A delimiter line ends the header too (no empty line). */
 		if (c->nbnd > 0 && c->len - pos >= 2 && d[pos] == '-' &&
 		    d[pos + 1] == '-' &&
-		    match_delim(c, pos, &which, &close, &after))
+		    match_delim(c, pos, &which, &close, &after)) {
+			/* The line end before it belongs to the delimiter. */
+			if (pos > p->hdr_start && d[pos - 1] == '\n')
+				pos--;
+			if (pos > p->hdr_start && d[pos - 1] == '\r')
+				pos--;
 			break;
+		}
 		q = pos;
 		if (!mime_hdr_scan(d, c->len, &q, &f)) {
 			pos = q;
@@ -512,6 +530,44 @@ parse_entity(struct ctx *c, size_t pos, size_t parent, unsigned depth,
 	return idx;
 }
 
+static size_t
+count_lf(const char *d, size_t from, size_t to)
+{
+	size_t n = 0;
+
+	for (; from < to; from++)
+		n += d[from] == '\n';
+	return n;
+}
+
+/*
+ * Keeps every part inside its parent's body. Only empty parts squeezed
+ * between two delimiters can stick out (the line end before a delimiter
+ * belongs to it, and so cannot also be theirs); they shrink to nothing at
+ * the parent's end. Parents come first in pre-order, so one pass does it.
+ */
+static void
+clamp_parts(struct mime_tree *t)
+{
+	size_t i;
+
+	for (i = 1; i < t->nparts; i++) {
+		struct mime_part *p = &t->parts[i];
+		size_t end = t->parts[p->parent].body_end;
+
+		if (p->body_end <= end && p->hdr_start <= end)
+			continue;
+		if (p->hdr_start > end)
+			p->hdr_start = end;
+		if (p->body_start > end)
+			p->body_start = end;
+		p->body_end = end;
+		p->hdr_lines = count_lf(t->data, p->hdr_start, p->body_start);
+		p->body_lines = count_lf(t->data, p->body_start, end) +
+		    (end > p->body_start && t->data[end - 1] != '\n');
+	}
+}
+
 int
 mime_tree_parse(const char *msg, size_t len,
     const struct mime_tree_settings *settings, struct mime_tree **tree_out,
@@ -538,6 +594,7 @@ mime_tree_parse(const char *msg, size_t len,
 	buf_init(&c.scratch, len + 1);
 	buf_init(&c.blob, 2 * len + 16);
 	parse_entity(&c, 0, MIME_PART_NONE, 0, 0);
+	clamp_parts(c.t);
 	buf_free(&c.scratch);
 	buf_free(&c.blob);
 	free(c.bnd);

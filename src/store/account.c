@@ -7,6 +7,7 @@
 
 #include <crypt.h>
 #include <errno.h>
+#include <stdint.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,13 +78,17 @@ hash_make(const char *pw)
 char *
 store_user_dir(const struct store *store, const char *address)
 {
-	char enc[STORE_LOCAL_MAX * 3 + 1];
-	const char *at = strrchr(address, '@');
+	char addr[STORE_ADDR_MAX + 1], enc[STORE_LOCAL_MAX * 3 + 1];
+	const char *errstr, *at;
 
-	if (at == NULL ||
-	    store_path_encode(address, (size_t)(at - address), enc,
+	/* Normalised again: a caller's spelling never picks another tree. */
+	if (store_addr_normalize(address, NULL, addr, sizeof(addr),
+	    &errstr) == -1)
+		return NULL;
+	at = strrchr(addr, '@');
+	if (store_path_encode(addr, (size_t)(at - addr), enc,
 	    sizeof(enc)) == -1)
-		abort();	/* callers pass normal forms only */
+		return NULL;
 	return xasprintf("%s/mail/%s/%s", store->cfg->data_dir, at + 1, enc);
 }
 
@@ -155,7 +160,8 @@ store_user_del(struct store *store, const char *address,
 		    "user del");
 	if (sqlite3_changes(store->db) == 0)
 		return 0;
-	dir = store_user_dir(store, addr);
+	if ((dir = store_user_dir(store, addr)) == NULL)
+		abort();	/* addr is in normal form */
 	parent = xasprintf("%s/deleted/%s", store->cfg->data_dir,
 	    store_addr_domain(addr));
 	dest = xasprintf("%s/%s.%lld", parent, strrchr(dir, '/') + 1,
@@ -260,6 +266,45 @@ store_user_verify(struct store *store, const char *address,
 	if (canon_out != NULL)
 		memcpy(canon_out, addr, strlen(addr) + 1);
 	return 1;
+}
+
+static int
+set_column(struct store *store, const char *address, const char *sql,
+    int64_t v, const char **errstr_out)
+{
+	char addr[STORE_ADDR_MAX + 1];
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (norm(store, address, addr, errstr_out) == -1)
+		return -1;
+	if (sqlite3_prepare_v2(store->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return store_dberr(store->err, errstr_out, store->db, "user");
+	sqlite3_bind_int64(st, 1, v);
+	sqlite3_bind_text(st, 2, addr, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_dberr(store->err, errstr_out, store->db, "user");
+	return sqlite3_changes(store->db) > 0 ? 1 : 0;
+}
+
+int
+store_user_set_quota(struct store *store, const char *address,
+    uint64_t quota, const char **errstr_out)
+{
+	if (quota > INT64_MAX)
+		return store_err(store->err, errstr_out, "quota too large");
+	return set_column(store, address, "UPDATE users SET quota = ? WHERE"
+	    " address = ?", (int64_t)quota, errstr_out);
+}
+
+int
+store_user_set_enabled(struct store *store, const char *address,
+    bool enabled, const char **errstr_out)
+{
+	return set_column(store, address, "UPDATE users SET enabled = ? WHERE"
+	    " address = ?", enabled ? 1 : 0, errstr_out);
 }
 
 static void

@@ -67,6 +67,16 @@ int store_user_verify(struct store *store, const char *address,
 int store_user_get(struct store *store, const char *address,
     struct store_user *user_out, const char **errstr_out);
 
+/*
+ * Sets the quota (bytes of the INBOX; 0: none) or the enabled flag. A
+ * disabled user cannot log in but still receives mail. 1 changed, 0 no
+ * such user, -1 error. TODO(ctl): no posternctl command sets them yet.
+ */
+int store_user_set_quota(struct store *store, const char *address,
+    uint64_t quota, const char **errstr_out);
+int store_user_set_enabled(struct store *store, const char *address,
+    bool enabled, const char **errstr_out);
+
 /* All users sorted by address. Free with store_user_list_free. 0 or -1. */
 int store_user_list(struct store *store, struct store_user **users_out,
     size_t *n_out, const char **errstr_out);
@@ -75,8 +85,9 @@ void store_user_list_free(struct store_user *users, size_t n);
 
 /*
  * The user's mail tree, data_dir/mail/<domain>/<encoded local part>
- * (addr.h store_path_encode). address must be in normal form. The caller
- * frees the result.
+ * (addr.h store_path_encode), for any spelling of address (the domain's
+ * case does not matter). The caller frees the result; NULL when address
+ * is not a valid address.
  */
 char *store_user_dir(const struct store *store, const char *address);
 

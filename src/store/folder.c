@@ -22,6 +22,18 @@
 #include "store/account.h"
 #include "store/store-private.h"
 
+/* store_user_dir, or NULL and the error set. */
+static char *
+user_root(struct store *store, const char *user, const char **errstr_out)
+{
+	char *root = store_user_dir(store, user);
+
+	if (root == NULL)
+		store_err(store->err, errstr_out, "%s: not a valid user address",
+		    user);
+	return root;
+}
+
 /* Bytes kept as themselves in a directory name (see folder.h). */
 static bool
 dir_plain(unsigned char c)
@@ -270,7 +282,8 @@ store_folder_path(struct store *store, const char *user, const char *folder,
 	if (store_folder_name_check(folder, strlen(folder), canon,
 	    sizeof(canon), &errstr) == -1)
 		return store_err(store->err, errstr_out, "%s", errstr);
-	root = store_user_dir(store, user);
+	if ((root = user_root(store, user, errstr_out)) == NULL)
+		return -1;
 	if (strcmp(canon, "INBOX") == 0) {
 		*path_out = root;
 		return 0;
@@ -357,8 +370,10 @@ store_folder_tree_init(struct store *store, const char *user,
 	static const char *const specials[] = {
 		"Sent", "Drafts", "Trash", "Junk", "Archive",
 	};
-	char *root = store_user_dir(store, user);
+	char *root = user_root(store, user, errstr_out);
 
+	if (root == NULL)
+		return -1;
 	if (durable_mkdirs(root, 0700) == -1 || maildir_subdirs(root) == -1)
 		goto fail;
 	for (size_t i = 0; i < nitems(specials); i++) {
@@ -395,11 +410,13 @@ store_folder_list(struct store *store, const char *user,
     struct store_folder **list_out, size_t *n_out, const char **errstr_out)
 {
 	struct store_folder *v = NULL;
-	char *root = store_user_dir(store, user), *name;
+	char *root = user_root(store, user, errstr_out), *name;
 	struct dirent *de;
 	size_t n = 0;
 	DIR *d;
 
+	if (root == NULL)
+		return -1;
 	if ((d = opendir(root)) == NULL) {
 		store_err(store->err, errstr_out, "%s: %s", root,
 		    strerror(errno));
@@ -474,7 +491,8 @@ store_folder_create(struct store *store, const char *user,
 		errno = EEXIST;
 		return store_err(store->err, errstr_out, "INBOX exists");
 	}
-	root = store_user_dir(store, user);
+	if ((root = user_root(store, user, errstr_out)) == NULL)
+		return -1;
 	/* Parents first (RFC 3501 §6.3.3); those that exist are fine. */
 	for (char *s = canon; (s = strchr(s, STORE_FOLDER_DELIM)) != NULL;
 	    s++) {
@@ -585,7 +603,10 @@ store_folder_delete(struct store *store, const char *user,
 		    "INBOX cannot be deleted");
 	if (store_folder_list(store, user, &list, &n, errstr_out) == -1)
 		return -1;
-	root = store_user_dir(store, user);
+	if ((root = user_root(store, user, errstr_out)) == NULL) {
+		store_folder_list_free(list, n);
+		return -1;
+	}
 	l = strlen(canon);
 	for (size_t i = 0; i < n; i++) {
 		bool self = strcmp(list[i].name, canon) == 0;
@@ -648,7 +669,10 @@ store_folder_rename(struct store *store, const char *user, const char *from,
 		}
 		if (strcmp(list[i].name, cf) == 0)
 			found = 1;
-		if (lt - lf + strlen(list[i].name) > STORE_FOLDER_NAME_MAX)
+		if (strncmp(list[i].name, cf, lf) == 0 &&
+		    (list[i].name[lf] == '\0' ||
+		    list[i].name[lf] == STORE_FOLDER_DELIM) &&
+		    strlen(list[i].name) + lt - lf > STORE_FOLDER_NAME_MAX)
 			r = store_err(store->err, errstr_out,
 			    "new name too long");
 	}
@@ -671,7 +695,10 @@ store_folder_rename(struct store *store, const char *user, const char *from,
 			*slash = STORE_FOLDER_DELIM;
 		}
 	}
-	root = store_user_dir(store, user);
+	if ((root = user_root(store, user, errstr_out)) == NULL) {
+		store_folder_list_free(list, n);
+		return -1;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const char *name = list[i].name;
 		if (strncmp(name, cf, lf) != 0 || (name[lf] != '\0' &&

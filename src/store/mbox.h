@@ -29,7 +29,11 @@
  * UIDVALIDITY and every UID when all files carry distinct U= tags, with
  * UIDNEXT at least the floor; otherwise it picks a new, larger
  * UIDVALIDITY and numbers the messages afresh (renaming the files).
- * MODSEQs start at unixtime << 20 on every (re)build, so they only grow.
+ * A new UIDVALIDITY is the time, but above the last one given to any
+ * folder of the user (postern-uidvalidity-last in the user's root), so
+ * a folder deleted and created again never reuses one.
+ * MODSEQs start at the time in microseconds on every (re)build, so they
+ * only grow.
  * Keywords and cached fields are lost in a rebuild.
  *
  * Change notification. After every committed change the process touches
@@ -107,6 +111,17 @@ enum store_flag_op {
 int store_mbox_open(struct store *store, const char *user,
     const char *folder, struct store_mbox **mbox_out,
     const char **errstr_out);
+/*
+ * A handle on user's INBOX that the store keeps open between calls, for
+ * delivery (opening an index costs several system calls and a WAL
+ * replay). The store owns it: do not close it; it stays valid until the
+ * next store_inbox_get or store_close. A cached handle whose index file
+ * was replaced (user deleted and added again, index rebuilt by hand) is
+ * reopened. 1, 0 no INBOX, -1 error.
+ */
+int store_inbox_get(struct store *store, const char *user,
+    struct store_mbox **mbox_out, const char **errstr_out);
+
 /* Closes and sets *mboxp to NULL. NULL is a no-op. */
 void store_mbox_close(struct store_mbox **mboxp);
 

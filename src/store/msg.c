@@ -70,7 +70,8 @@ kw_apply(const char *old, enum store_flag_op op, const char *arg)
 		bad |= kw_split(arg, &del, &ndel);
 	else
 		bad |= kw_split(arg, &v, &n);
-	qsort(v, n, sizeof(*v), kw_cmp);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), kw_cmp);
 	for (size_t i = 0; i < n; i++)
 		len += strlen(v[i]) + 1;
 	out = xmalloc(len + 1);

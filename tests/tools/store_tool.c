@@ -245,6 +245,9 @@ main(int argc, char *argv[])
 	struct store *store;
 	int r = 1;
 
+	/* Line by line: a test that kills this process knows exactly
+	 * which deliveries it was told about. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 4 || strcmp(argv[1], "-c") != 0) {
 		fprintf(stderr, "usage: store_tool -c CONF COMMAND ...\n");
 		return 1;

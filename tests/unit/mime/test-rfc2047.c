@@ -112,6 +112,9 @@ static const char *encode_rows[] = {
 	    "\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80"
 	    "\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80",
 	"",
+	"a                                                                    "
+	    "                                                                 "
+	    "          b",
 };
 
 static void
