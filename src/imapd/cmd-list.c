@@ -144,7 +144,8 @@ struct cand {
 	enum store_special special;
 };
 
-static void
+/* Adds a candidate unless present; returns its index. */
+static size_t
 cand_add(struct cand **arr, size_t *n, const char *name, size_t len,
     bool noselect)
 {
@@ -153,12 +154,25 @@ cand_add(struct cand **arr, size_t *n, const char *name, size_t len,
 	for (i = 0; i < *n; i++)
 		if (strlen((*arr)[i].name) == len &&
 		    strncmp((*arr)[i].name, name, len) == 0)
-			return;
+			return i;
 	*arr = xreallocarray(*arr, *n + 1, sizeof(**arr));
 	memset(&(*arr)[*n], 0, sizeof(**arr));
 	(*arr)[*n].name = xstrndup(name, len);
 	(*arr)[*n].noselect = noselect;
-	(*n)++;
+	return (*n)++;
+}
+
+/* INBOX first, then bytewise, so parents come before children. */
+static int
+cand_cmp(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	if (strcmp(x->name, "INBOX") == 0)
+		return -1;
+	if (strcmp(y->name, "INBOX") == 0)
+		return 1;
+	return strcmp(x->name, y->name);
 }
 
 static const char *
@@ -296,23 +310,25 @@ cmd_list(struct imapd_session *s, struct imapd_cmdctx *c)
 	}
 	/* Existing folders, then parents that exist only as a path. */
 	for (i = 0; i < nf; i++) {
-		cand_add(&cd, &ncd, fl[i].name, strlen(fl[i].name), false);
-		cd[ncd - 1].special = fl[i].special;
-		cd[ncd - 1].children = fl[i].has_children;
+		j = cand_add(&cd, &ncd, fl[i].name, strlen(fl[i].name), false);
+		cd[j].special = fl[i].special;
+		cd[j].children = fl[i].has_children;
 	}
 	for (i = 0; i < nf; i++) {
 		const char *p = fl[i].name, *d;
 
 		while ((d = strchr(p, STORE_FOLDER_DELIM)) != NULL) {
-			cand_add(&cd, &ncd, fl[i].name,
+			j = cand_add(&cd, &ncd, fl[i].name,
 			    (size_t)(d - fl[i].name), true);
-			cd[ncd - 1].children = true;
+			cd[j].children = true;
 			p = d + 1;
 		}
 	}
 	if (o.lsub)
 		for (i = 0; i < nsubs; i++)
 			cand_add(&cd, &ncd, subs[i], strlen(subs[i]), true);
+	if (ncd > 0)
+		qsort(cd, ncd, sizeof(*cd), cand_cmp);
 	for (i = 0; i < ncd; i++)
 		for (j = 0; j < nsubs; j++)
 			if (strcmp(cd[i].name, subs[j]) == 0)

@@ -278,9 +278,9 @@ dispatch(struct imapd_session *s, const struct imapd_parsed *it)
 		reply(&c, "BAD", "Unknown command");
 		s->nbad++;
 	} else if (!(cmd->flags & s->state)) {
-		reply(&c, "BAD", "%s", s->state == IMAPD_STATE_NOAUTH ?
-		    "Log in first" : s->state == IMAPD_STATE_AUTH ?
-		    "Select a mailbox first" : "Not allowed now");
+		reply(&c, "BAD", "%s", (cmd->flags & CMD_NOAUTH) ?
+		    "Already logged in" : s->state == IMAPD_STATE_NOAUTH ?
+		    "Log in first" : "Select a mailbox first");
 	} else {
 		c.no_expunge = (cmd->flags & CMD_NOEXPUNGE) && !c.uid;
 		c.kind = "OK";
