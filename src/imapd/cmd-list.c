@@ -263,8 +263,9 @@ cmd_list(struct imapd_session *s, struct imapd_cmdctx *c)
 		if (parse_opts(c, false, &o) == -1)
 			goto bad;
 	}
-	if (arg_astring(c, ref, sizeof(ref)) == -1 || (t = arg_next(c)) ==
-	    NULL)
+	if (arg_astring(c, ref, sizeof(ref)) == -1 ||
+	    session_name_in(ref, sizeof(ref)) == -1 ||
+	    (t = arg_next(c)) == NULL)
 		goto bad;
 	if (t->type == IMAPD_TOK_LIST_START && !o.lsub) {
 		while ((t = arg_next(c)) != NULL &&
@@ -300,8 +301,11 @@ cmd_list(struct imapd_session *s, struct imapd_cmdctx *c)
 		reply(c, "OK", "%s completed", c->name);
 		return;
 	}
-	for (i = 0; i < npat; i++)
+	for (i = 0; i < npat; i++) {
+		if (session_name_in(pats[i], sizeof(pats[i])) == -1)
+			goto bad;
 		pattern_fix_inbox(pats[i]);
+	}
 	if (store_folder_list(s->store, s->user, &fl, &nf, &err) == -1 ||
 	    subs_load(s, &subs, &nsubs) == -1) {
 		store_folder_list_free(fl, nf);

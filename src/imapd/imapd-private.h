@@ -115,6 +115,9 @@ void session_tagged(struct imapd_session *s, const char *tag,
     const char *kind, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 bool session_can_plaintext(const struct imapd_session *s);
+/* Converts a raw UTF-8 name (size bytes of room) to modified UTF-7 in
+ * place; ASCII names stay as they are. 0 or -1. */
+int session_name_in(char *name, size_t size);
 /* The mailbox name as the store takes it (no trailing delimiter). */
 int session_mailbox_arg(struct imapd_cmdctx *c, char *out, size_t outlen);
 

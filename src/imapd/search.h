@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "imapd/parser.h"
+#include "lib/buf.h"
 
 #define SEARCH_NODES_MAX	1000
 #define SEARCH_DEPTH_MAX	32

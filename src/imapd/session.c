@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "imapd/imapd-private.h"
+#include "imapd/mutf7.h"
 #include "lib/log.h"
 #include "lib/util.h"
 
@@ -238,11 +239,34 @@ session_tagged(struct imapd_session *s, const char *tag, const char *kind,
 }
 
 int
+session_name_in(char *name, size_t size)
+{
+	struct buf b;
+	const char *p;
+	int r = 0;
+
+	for (p = name; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80)
+			break;
+	if (*p == '\0')
+		return 0;
+	/* A client sent UTF-8: the store speaks modified UTF-7. */
+	buf_init(&b, size - 1);
+	if (imapd_mutf7_encode(name, strlen(name), &b) == -1)
+		r = -1;
+	else
+		memcpy(name, buf_cstr(&b), b.len + 1);
+	buf_free(&b);
+	return r;
+}
+
+int
 session_mailbox_arg(struct imapd_cmdctx *c, char *out, size_t outlen)
 {
 	size_t len;
 
-	if (arg_astring(c, out, outlen) == -1)
+	if (arg_astring(c, out, outlen) == -1 || session_name_in(out,
+	    outlen) == -1)
 		return -1;
 	/* RFC 3501 §6.3.3: a trailing delimiter only declares intent. */
 	len = strlen(out);
