@@ -206,6 +206,13 @@ imapd_session_tls_started(struct imapd_session *s)
 }
 
 void
+imapd_session_preauth(struct imapd_session *s, const char *user)
+{
+	strlcpy_(s->user, user, sizeof(s->user));
+	s->state = IMAPD_STATE_AUTH;
+}
+
+void
 imapd_session_shutdown(struct imapd_session *s)
 {
 	out_printf(s, "* BYE Server shutting down\r\n");
