@@ -15,7 +15,7 @@ idle_cont(struct imapd_session *s, const char *line, size_t len)
 	s->cont = NULL;
 	s->idling = false;
 	imapd_parser_line_mode(s->parser, false);
-	if (s->view != NULL)
+	if (s->view != NULL && view_resume(s) == 0)
 		view_sync(s, true);
 	if (len == 4 && strncasecmp(line, "DONE", 4) == 0)
 		session_tagged(s, s->cont_tag, "OK", "IDLE terminated");
@@ -38,4 +38,5 @@ cmd_idle(struct imapd_session *s, struct imapd_cmdctx *c)
 	s->idling = true;
 	imapd_parser_line_mode(s->parser, true);
 	out_printf(s, "+ idling\r\n");
+	view_suspend(s);
 }

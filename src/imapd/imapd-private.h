@@ -49,6 +49,7 @@ struct imapd_view {
 	uint64_t	 xmodseq;	/* expunges seen up to here */
 	uint32_t	 recent_from;	/* UIDs from here are \Recent */
 	size_t		 nrecent;
+	char		*notify;	/* change file, while suspended */
 	/* Flag changes this session made and already reported. */
 	struct { uint32_t uid; uint64_t modseq; } *own;
 	size_t		 nown, owncap;
@@ -161,6 +162,12 @@ struct imapd_msgmeta {
 int view_open(struct imapd_session *s, const char *name, bool readonly,
     const char **errstr_out);
 void view_close(struct imapd_session *s);
+/* IDLE can last hours: the mailbox handle (an SQLite connection, most
+ * of a session's memory) is closed meanwhile and reopened when the
+ * mailbox changes or IDLE ends. view_resume: 0, or -1 when the mailbox
+ * is gone (the session is then closed with BYE). */
+void view_suspend(struct imapd_session *s);
+int view_resume(struct imapd_session *s);
 /* Sends EXISTS/RECENT/FETCH and (when allowed) EXPUNGE for changes. */
 void view_sync(struct imapd_session *s, bool allow_expunge);
 /* Removes uid from the view and sends "* n EXPUNGE" (when present). */

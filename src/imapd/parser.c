@@ -127,6 +127,9 @@ imapd_parser_push(struct imapd_parser *p, const void *data, size_t len)
 		buf_consume(&p->in, p->in_off);
 		p->in_off = 0;
 	}
+	/* Nothing pending: drop a big input buffer (idle sessions). */
+	if (p->in.len == 0 && p->in.cap > BIG_LITERAL * 4)
+		buf_free(&p->in);
 	room = IMAPD_INPUT_MAX - p->in.len;
 	if (len > room)
 		len = room;
@@ -158,7 +161,7 @@ static void
 reset_cmd(struct imapd_parser *p)
 {
 	buf_reset(&p->cmd);
-	if (p->cmd.cap > 2 * p->set.line_max) {
+	if (p->cmd.cap > BIG_LITERAL * 4) {
 		/* Do not keep an APPEND's megabytes for an idle session. */
 		buf_free(&p->cmd);
 		buf_init(&p->cmd, p->set.cmd_max + p->set.append_max +
@@ -172,7 +175,10 @@ reset_cmd(struct imapd_parser *p)
 	p->tag[0] = '\0';
 	p->name[0] = '\0';
 	p->ntoks = 0;
-	buf_reset(&p->strs);
+	if (p->strs.cap > BIG_LITERAL * 4)
+		buf_free(&p->strs);
+	else
+		buf_reset(&p->strs);
 	p->done = false;
 }
 

@@ -26,6 +26,7 @@
 #define IMAPD_TIMEOUT_S		(31 * 60)
 #define IMAPD_IDLE_POLL_MS	500
 #define IMAPD_READ_CHUNK	65536
+#define IMAPD_KEEP_BUF		16384	/* output kept between commands */
 #define IMAPD_STOP_GRACE_S	2
 #define IMAPD_LINGER_TICKS	100	/* of 50 ms: output gets 5 s */
 
@@ -77,7 +78,11 @@ conn_flush(struct conn *c)
 	if (out->len == 0)
 		return;
 	bufferevent_write(c->bev, out->data, out->len);
-	buf_reset(out);
+	/* Idle sessions must stay small: give back a big FETCH's memory. */
+	if (out->cap > IMAPD_KEEP_BUF)
+		buf_free(out);
+	else
+		buf_reset(out);
 }
 
 /* Whether every byte went out, including what a STARTTLS filter

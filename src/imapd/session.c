@@ -380,12 +380,16 @@ imapd_session_idle_path(const struct imapd_session *s)
 {
 	if (!s->idling || s->view == NULL)
 		return NULL;
+	if (s->view->mbox == NULL)
+		return s->view->notify;
 	return store_mbox_notify_path(s->view->mbox);
 }
 
 void
 imapd_session_poll(struct imapd_session *s)
 {
-	if (s->idling && s->view != NULL)
-		view_sync(s, true);
+	if (!s->idling || s->view == NULL || view_resume(s) == -1)
+		return;
+	view_sync(s, true);
+	view_suspend(s);
 }

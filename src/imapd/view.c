@@ -146,11 +146,41 @@ view_close(struct imapd_session *s)
 	if (v == NULL)
 		return;
 	store_mbox_close(&v->mbox);
+	free(v->notify);
 	free(v->own);
 	free(v->uids);
 	free(v);
 	s->view = NULL;
 	s->idling = false;
+}
+
+void
+view_suspend(struct imapd_session *s)
+{
+	struct imapd_view *v = s->view;
+
+	if (v == NULL || v->mbox == NULL)
+		return;
+	free(v->notify);
+	v->notify = xstrdup(store_mbox_notify_path(v->mbox));
+	store_mbox_close(&v->mbox);
+}
+
+int
+view_resume(struct imapd_session *s)
+{
+	struct imapd_view *v = s->view;
+	const char *err = NULL;
+
+	if (v == NULL || v->mbox != NULL)
+		return 0;
+	if (store_mbox_open(s->store, s->user, v->name, &v->mbox, &err) == 1)
+		return 0;
+	log_warnx("imap: %s: cannot reopen %s: %s", s->user, v->name,
+	    err ? err : "no such mailbox");
+	out_printf(s, "* BYE Mailbox no longer available\r\n");
+	s->action = IMAPD_ACT_CLOSE;
+	return -1;
 }
 
 int
