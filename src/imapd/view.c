@@ -183,6 +183,43 @@ view_resume(struct imapd_session *s)
 	return -1;
 }
 
+static bool
+newer(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec > b->tv_sec || (a->tv_sec == b->tv_sec &&
+	    a->tv_nsec > b->tv_nsec);
+}
+
+/*
+ * Whether new/ or cur/ changed after the index last did. The store
+ * renames a message file into place before it commits the index, so
+ * only other tools leave the directories newer; a full sync of a big
+ * folder costs more than the 1 s a SELECT may take.
+ */
+static bool
+files_changed(const char *dir)
+{
+	static const char *const idx[] = { "postern-index.db",
+	    "postern-index.db-wal" };
+	static const char *const sub[] = { "new", "cur" };
+	struct timespec last = { 0, 0 };
+	char path[4096];
+	struct stat sb;
+	size_t i;
+
+	for (i = 0; i < nitems(idx); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, idx[i]);
+		if (stat(path, &sb) == 0 && newer(&sb.st_mtim, &last))
+			last = sb.st_mtim;
+	}
+	for (i = 0; i < nitems(sub); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, sub[i]);
+		if (stat(path, &sb) == -1 || !newer(&last, &sb.st_mtim))
+			return true;
+	}
+	return false;
+}
+
 int
 view_open(struct imapd_session *s, const char *name, bool readonly,
     const char **errstr_out)
@@ -199,8 +236,9 @@ view_open(struct imapd_session *s, const char *name, bool readonly,
 	r = store_mbox_open(s->store, s->user, name, &mbox, errstr_out);
 	if (r != 1)
 		return r;
-	/* Pick up files other tools (mutt, deliveries) added. */
-	(void)store_mbox_sync(mbox, NULL, errstr_out);
+	/* Pick up files other tools (mutt) added, renamed or removed. */
+	if (files_changed(store_mbox_dir(mbox)))
+		(void)store_mbox_sync(mbox, NULL, errstr_out);
 	if (store_mbox_status(mbox, &st, errstr_out) == -1 ||
 	    store_msg_iter_new(mbox, 1, 0, 0, &it, errstr_out) == -1) {
 		store_mbox_close(&mbox);
