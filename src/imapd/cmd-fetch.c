@@ -22,6 +22,7 @@
 #define FETCH_ITEMS_MAX	64
 #define SECTION_MAX	1024
 #define VIEW_MAX	(16 * 1024 * 1024)	/* one ENVELOPE/BODYSTRUCTURE */
+#define FETCH_CACHE_WRITES	64	/* cache rows one FETCH writes */
 
 enum fitem_kind {
 	FI_FLAGS,
@@ -369,10 +370,15 @@ fetch_one(struct imapd_session *s, struct imapd_cmdctx *c,
 	out_printf(s, ")\r\n");
 }
 
-/* Fills the ENVELOPE and BODYSTRUCTURE cache of m from tree. */
+/*
+ * Fills the ENVELOPE and BODYSTRUCTURE of m from tree, and the store's
+ * cache when save. Each cache write is a durable index transaction
+ * (about a millisecond), more than parsing the message again costs, so
+ * one FETCH saves at most FETCH_CACHE_WRITES; later FETCHes fill more.
+ */
 static void
 cache_fill(struct imapd_session *s, struct imapd_msgmeta *m,
-    const struct mime_tree *tree)
+    const struct mime_tree *tree, bool save)
 {
 	struct buf env, bs;
 	const char *err;
@@ -385,8 +391,8 @@ cache_fill(struct imapd_session *s, struct imapd_msgmeta *m,
 		free(m->bodystructure);
 		m->envelope = buf_steal(&env, NULL);
 		m->bodystructure = buf_steal(&bs, NULL);
-		if (store_msg_cache_set(s->view->mbox, m->uid, m->envelope,
-		    m->bodystructure, &err) == -1)
+		if (save && store_msg_cache_set(s->view->mbox, m->uid,
+		    m->envelope, m->bodystructure, &err) == -1)
 			log_warnx("imap: %s: cache: %s", s->user, err);
 	}
 	buf_free(&env);
@@ -402,7 +408,7 @@ cmd_fetch(struct imapd_session *s, struct imapd_cmdctx *c)
 	struct fetch *f = xcalloc(1, sizeof(*f));
 	struct buf msg, tmp;
 	bool need_cache = false;
-	size_t nm = 0, i, j;
+	size_t nm = 0, i, j, nsaved = 0;
 	const char *err = NULL;
 
 	buf_init(&msg, STORE_MSG_MAX + 65536);
@@ -447,7 +453,7 @@ cmd_fetch(struct imapd_session *s, struct imapd_cmdctx *c)
 			tree = NULL;
 		if (tree != NULL && need_cache && (m[i].envelope == NULL ||
 		    m[i].bodystructure == NULL))
-			cache_fill(s, &m[i], tree);
+			cache_fill(s, &m[i], tree, nsaved++ < FETCH_CACHE_WRITES);
 		/* §6.4.5: BODY[...] without PEEK sets \Seen. */
 		if (f->sets_seen && !s->view->readonly &&
 		    !(m[i].flags & STORE_FLAG_SEEN)) {
