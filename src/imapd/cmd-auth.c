@@ -14,17 +14,13 @@
 #include "mime/codec.h"
 #include "store/account.h"
 
+/* The verdict on a login: the tagged reply and the new state. */
 static void
-login_finish(struct imapd_session *s, const char *tag, const char *user,
-    const char *pass)
+login_result(struct imapd_session *s, const char *tag, const char *user,
+    int r, const char *canon, const char *err)
 {
-	char canon[STORE_ADDR_MAX + 1];
-	const char *err;
-	int r;
-
-	r = store_user_verify(s->store, user, pass, canon, &err);
 	if (r == -1) {
-		log_warnx("imap: login %s: %s", user, err);
+		log_warnx("imap: login %s: %s", user, err ? err : "error");
 		session_tagged(s, tag, "NO", "[UNAVAILABLE] Try again later");
 		return;
 	}
@@ -48,6 +44,55 @@ login_finish(struct imapd_session *s, const char *tag, const char *user,
 	out_printf(s, "%s OK [CAPABILITY ", tag);
 	out_capability(s);
 	out_printf(s, "] Logged in\r\n");
+}
+
+/*
+ * Checks user and pass: at once, or (async_auth) by handing them to the
+ * glue, which hashes the password off the event loop and calls
+ * imapd_session_auth_done.
+ */
+static void
+login_finish(struct imapd_session *s, const char *tag, const char *user,
+    const char *pass)
+{
+	char canon[STORE_ADDR_MAX + 1];
+	const char *err = NULL;
+	int r;
+
+	if (s->set.async_auth) {
+		strlcpy_(s->auth_tag, tag, sizeof(s->auth_tag));
+		s->auth_req_user = xstrdup(user);
+		s->auth_req_pass = xstrdup(pass);
+		s->action = IMAPD_ACT_AUTH;
+		return;
+	}
+	r = store_user_verify(s->store, user, pass, canon, &err);
+	login_result(s, tag, user, r, canon, err);
+}
+
+bool
+imapd_session_auth_request(const struct imapd_session *s,
+    const char **user_out, const char **pass_out)
+{
+	if (s->action != IMAPD_ACT_AUTH)
+		return false;
+	*user_out = s->auth_req_user;
+	*pass_out = s->auth_req_pass;
+	return true;
+}
+
+void
+imapd_session_auth_done(struct imapd_session *s, int result,
+    const char *canon)
+{
+	if (s->action != IMAPD_ACT_AUTH)
+		return;
+	s->action = IMAPD_ACT_NONE;
+	login_result(s, s->auth_tag, s->auth_req_user, result, canon, NULL);
+	explicit_bzero(s->auth_req_pass, strlen(s->auth_req_pass));
+	free(s->auth_req_pass);
+	free(s->auth_req_user);
+	s->auth_req_pass = s->auth_req_user = NULL;
 }
 
 void

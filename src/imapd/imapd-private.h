@@ -98,6 +98,9 @@ struct imapd_session {
 	char			 cont_tag[IMAPD_TAG_MAX + 1];
 	int			 auth_step;
 	char			*auth_user;
+	/* A login waiting for the glue's password check (async_auth). */
+	char			 auth_tag[IMAPD_TAG_MAX + 1];
+	char			*auth_req_user, *auth_req_pass;
 	bool			 idling;
 };
 

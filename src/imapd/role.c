@@ -16,6 +16,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "imapd/authpool.h"
 #include "imapd/imapd.h"
 #include "imapd/session.h"
 #include "lib/log.h"
@@ -26,6 +27,7 @@
 #define IMAPD_TIMEOUT_S		(31 * 60)
 #define IMAPD_IDLE_POLL_MS	500
 #define IMAPD_READ_CHUNK	65536
+#define IMAPD_AUTH_THREADS	2	/* password hashing: both cores */
 #define IMAPD_KEEP_BUF		16384	/* output kept between commands */
 #define IMAPD_STOP_GRACE_S	2
 #define IMAPD_LINGER_TICKS	100	/* of 50 ms: output gets 5 s */
@@ -38,6 +40,7 @@ struct conn {
 	struct bufferevent	*bev;
 	struct imapd_session	*s;
 	struct event		*poll;
+	struct authjob		*job;		/* password check running */
 	struct timespec		 mtime;
 	bool			 closing;
 	bool			 greeted;
@@ -50,6 +53,7 @@ struct imapd_role {
 	struct event_base	*base;
 	struct server		*srv;
 	struct store		*store;
+	struct authpool		*auth;
 	LIST_HEAD(, conn)	 conns;
 	bool			 stopping;
 };
@@ -62,6 +66,8 @@ static void
 conn_free(struct conn *c)
 {
 	LIST_REMOVE(c, entry);
+	if (c->job != NULL)
+		authpool_cancel(c->role->auth, c->job);
 	if (c->poll != NULL)
 		event_free(c->poll);
 	imapd_session_free(&c->s);
@@ -200,14 +206,27 @@ conn_starttls(struct conn *c)
 	imapd_session_tls_started(c->s);
 }
 
+static void conn_process(struct conn *c);
+
 static void
-conn_read(struct bufferevent *bev, void *arg)
+auth_done(void *arg, int result, const char *canon)
 {
 	struct conn *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	enum imapd_action act = IMAPD_ACT_NONE;
 
-	if (c->closing)
+	c->job = NULL;
+	imapd_session_auth_done(c->s, result, canon);
+	conn_process(c);
+}
+
+/* Feeds buffered input to the engine and acts on what it asks for. */
+static void
+conn_process(struct conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	enum imapd_action act = IMAPD_ACT_NONE;
+	const char *user, *pass;
+
+	if (c->closing || c->job != NULL)
 		return;
 	for (;;) {
 		size_t len = evbuffer_get_length(in), took;
@@ -226,15 +245,29 @@ conn_read(struct bufferevent *bev, void *arg)
 		if (act != IMAPD_ACT_NONE || took == 0)
 			break;
 	}
-	if (act == IMAPD_ACT_CLOSE) {
+	switch (act) {
+	case IMAPD_ACT_CLOSE:
 		conn_close(c);
 		return;
-	}
-	if (act == IMAPD_ACT_STARTTLS) {
+	case IMAPD_ACT_STARTTLS:
 		conn_starttls(c);
 		return;
+	case IMAPD_ACT_AUTH:
+		if (imapd_session_auth_request(c->s, &user, &pass))
+			c->job = authpool_submit(c->role->auth, user, pass,
+			    auth_done, c);
+		return;
+	case IMAPD_ACT_NONE:
+		break;
 	}
 	conn_watch(c);
+}
+
+static void
+conn_read(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	conn_process(arg);
 }
 
 static void
@@ -297,6 +330,7 @@ on_conn(struct server_conn *sc, void *arg)
 	    (cfg->plaintext_auth == CONFIG_PLAINTEXT_LOOPBACK &&
 	    server_peer_is_loopback(&sc->peer));
 	set.append_max = cfg->max_message_size;
+	set.async_auth = r->auth != NULL;
 	set.peer = c->peer;
 	c->s = imapd_session_new(&set, r->store);
 	LIST_INSERT_HEAD(&r->conns, c, entry);
@@ -349,6 +383,8 @@ imapd_role_main(const struct role_env *env)
 	}
 	if ((r.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
+	/* Without workers, logins are checked in the loop. */
+	r.auth = authpool_new(r.base, env->cfg, IMAPD_AUTH_THREADS);
 	sigterm = evsignal_new(r.base, SIGTERM, on_signal, &r);
 	sigint = evsignal_new(r.base, SIGINT, on_signal, &r);
 	sighup = evsignal_new(r.base, SIGHUP, on_signal, &r);
@@ -361,6 +397,7 @@ imapd_role_main(const struct role_env *env)
 	while (!LIST_EMPTY(&r.conns))
 		conn_free(LIST_FIRST(&r.conns));
 	server_free(&r.srv);
+	authpool_free(&r.auth);
 	event_free(sigterm);
 	event_free(sigint);
 	event_free(sighup);

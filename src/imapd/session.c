@@ -94,6 +94,11 @@ imapd_session_free(struct imapd_session **sp)
 	imapd_parser_free(&s->parser);
 	buf_free(&s->out);
 	free(s->auth_user);
+	free(s->auth_req_user);
+	if (s->auth_req_pass != NULL) {
+		explicit_bzero(s->auth_req_pass, strlen(s->auth_req_pass));
+		free(s->auth_req_pass);
+	}
 	free(s);
 	*sp = NULL;
 }

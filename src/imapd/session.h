@@ -22,6 +22,7 @@ struct imapd_settings {
 	bool		 plaintext_ok;	/* password logins allowed without
 					 * TLS (config plaintext_auth) */
 	size_t		 append_max;	/* biggest message APPEND takes */
+	bool		 async_auth;	/* IMAPD_ACT_AUTH for password checks */
 	const char	*peer;		/* printable address, for logs */
 };
 
@@ -30,6 +31,8 @@ enum imapd_action {
 	IMAPD_ACT_STARTTLS,	/* flush output, start TLS, then call
 				 * imapd_session_tls_started */
 	IMAPD_ACT_CLOSE,	/* flush output and close */
+	IMAPD_ACT_AUTH,		/* check imapd_session_auth_request's
+				 * password, then imapd_session_auth_done */
 };
 
 /* A new session; store is borrowed. */
@@ -48,6 +51,15 @@ enum imapd_action imapd_session_run(struct imapd_session *s);
 struct buf *imapd_session_output(struct imapd_session *s);
 /* TLS is up after IMAPD_ACT_STARTTLS. */
 void imapd_session_tls_started(struct imapd_session *s);
+
+/* The login to check while the action is IMAPD_ACT_AUTH: true and the
+ * user and password (valid until imapd_session_auth_done). */
+bool imapd_session_auth_request(const struct imapd_session *s,
+    const char **user_out, const char **pass_out);
+/* The check's result as store_user_verify gives it (1 good, 0 bad, -1
+ * error) and the canonical address on 1. Run the session again after. */
+void imapd_session_auth_done(struct imapd_session *s, int result,
+    const char *canon);
 
 /* The file the store touches on every change of the selected mailbox
  * while the session is in IDLE, or NULL. */
