@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "daemon/daemon.h"
+#include "imapd/imapd.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "pop3d/pop3d.h"
@@ -302,7 +303,7 @@ master_run(struct config *cfg, SSL_CTX *tls, struct daemon_binds *binds)
 		{ "smtp",	smtpd_role_main,	true },
 		{ "queue",	queue_role_main,	false },
 		{ "pop3",	pop3d_role_main,	true },
-		{ "imap",	stub_imap_main,		true },
+		{ "imap",	imapd_role_main,	true },
 	};
 
 	memset(&m, 0, sizeof(m));
