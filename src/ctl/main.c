@@ -4,6 +4,8 @@
  * Reads the config, then hands the remaining words to the command's handler
  * through the table below.
  */
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +44,28 @@ ctl_unimplemented(const char *what)
 	return CTL_USAGE;
 }
 
+/* Files posternctl creates (accounts, mailboxes, queue requests) must
+ * belong to the user the roles run as, so root works as that user. */
+static int
+become_user(const char *user)
+{
+	struct passwd *pw;
+
+	if (user[0] == '\0' || geteuid() != 0)
+		return 0;
+	if ((pw = getpwnam(user)) == NULL) {
+		fprintf(stderr, "posternctl: user %s: no such user\n", user);
+		return -1;
+	}
+	if (setgroups(1, &pw->pw_gid) == -1 ||
+	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1) {
+		perror("posternctl: dropping privileges");
+		return -1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -70,6 +94,10 @@ main(int argc, char *argv[])
 		if (config_load(path, &ctl.cfg, err, sizeof(err)) == -1) {
 			fprintf(stderr, "%s\n", err);
 			return CTL_USAGE;
+		}
+		if (become_user(ctl.cfg.user) == -1) {
+			config_free(&ctl.cfg);
+			return CTL_TEMPFAIL;
 		}
 		r = commands[i].fn(&ctl, argc, argv);
 		config_free(&ctl.cfg);

@@ -24,10 +24,12 @@
 #include <unistd.h>
 
 #include "daemon/daemon.h"
+#include "imapd/imapd.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "pop3d/pop3d.h"
 #include "queue/queue.h"
+#include "smtpd/smtpd.h"
 
 #define STOP_GRACE_MS	 8000	/* then SIGKILL; INTERFACE.md: exit within 10 s */
 #define BACKOFF_MIN_MS	 250
@@ -298,10 +300,10 @@ master_run(struct config *cfg, SSL_CTX *tls, struct daemon_binds *binds)
 		role_main_fn main;
 		bool listeners;
 	} table[] = {
-		{ "smtp",	stub_smtp_main,		true },
+		{ "smtp",	smtpd_role_main,	true },
 		{ "queue",	queue_role_main,	false },
 		{ "pop3",	pop3d_role_main,	true },
-		{ "imap",	stub_imap_main,		true },
+		{ "imap",	imapd_role_main,	true },
 	};
 
 	memset(&m, 0, sizeof(m));

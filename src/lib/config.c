@@ -34,6 +34,7 @@ enum kind {
 	K_PORT,
 	K_CIDRS,
 	K_PLAINAUTH,
+	K_DELIM,	/* "" or one character that may split a local part */
 };
 
 struct key {
@@ -66,6 +67,7 @@ static const struct key keys[] = {
 	{ "dns_server",		K_HOSTPORT,	F(dns_server),		"" },
 	{ "remote_smtp_port",	K_PORT,		F(remote_smtp_port),	"25" },
 	{ "plaintext_auth",	K_PLAINAUTH,	F(plaintext_auth),	"loopback" },
+	{ "recipient_delimiter", K_DELIM,	F(recipient_delimiter),	"+" },
 };
 #undef F
 
@@ -199,6 +201,14 @@ set_value(struct parse *p, const struct key *k, const char *v)
 
 	switch (k->kind) {
 	case K_STRING:
+		free(*(char **)field);
+		*(char **)field = xstrdup(v);
+		return 0;
+	case K_DELIM:
+		if (strlen(v) > 1 || (v[0] != '\0' && (strchr("@\"\\ ", v[0]) ||
+		    (unsigned char)v[0] < 0x21 || (unsigned char)v[0] > 0x7e)))
+			return fail(p, "%s: '%s': expected one character "
+			    "(not @, quote, backslash) or nothing", k->name, v);
 		free(*(char **)field);
 		*(char **)field = xstrdup(v);
 		return 0;
@@ -475,6 +485,7 @@ config_free(struct config *cfg)
 		void *field = (char *)cfg + keys[i].off;
 		switch (keys[i].kind) {
 		case K_STRING:
+		case K_DELIM:
 		case K_PATH:
 		case K_HOSTPORT:
 			free(*(char **)field);

@@ -6,8 +6,8 @@
  *   arrival 1764210000
  *   sender alice@example.org          ("-" for the null path)
  *   body 8BITMIME
- *   rcpt bob@example.org 6 pending 0 0 0 - -
- *        ADDR NOTIFY STATUS ATTEMPTS LAST NEXT ORCPT ERROR
+ *   rcpt bob@example.org 6 pending 0 0 0 - - 0
+ *        ADDR NOTIFY STATUS ATTEMPTS LAST NEXT ORCPT ERROR EXPANDED
  *   (empty line)
  *
  * Optional lines: envid, ret, smtputf8, auth, client, helo, delay-notified.
@@ -158,7 +158,8 @@ queue_env_format(const struct queue_envelope *env, struct buf *out)
 			status_names[r->status], r->attempts,
 			(long long)r->last_try, (long long)r->next_try) == -1 ||
 		    put_value(out, r->orcpt) == -1 || buf_putc(out, ' ') == -1 ||
-		    put_value(out, r->error) == -1 || buf_putc(out, '\n') == -1)
+		    put_value(out, r->error) == -1 ||
+		    buf_puts(out, r->expanded ? " 1\n" : " 0\n") == -1)
 			return -1;
 	}
 	return buf_putc(out, '\n');
@@ -286,6 +287,9 @@ parse_rcpt(struct queue_envelope *env, const char **f, const size_t *fl)
 	if (get_value(f[6], fl[6], &r.orcpt) == -1 ||
 	    get_value(f[7], fl[7], &r.error) == -1)
 		goto bad;
+	if (fl[8] != 1 || (f[8][0] != '0' && f[8][0] != '1'))
+		goto bad;
+	r.expanded = f[8][0] == '1';
 	env->rcpts = xreallocarray(env->rcpts, env->nrcpts + 1,
 	    sizeof(*env->rcpts));
 	env->rcpts[env->nrcpts++] = r;
@@ -321,8 +325,8 @@ queue_env_parse(const char *data, size_t len, struct queue_envelope *env,
 	end = data + limit;
 	for (unsigned lineno = 0;; lineno++) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *f[9];
-		size_t fl[9], n, ll;
+		const char *f[10];
+		size_t fl[10], n, ll;
 
 		if (nl == NULL) {
 			*errstr_out = "envelope not terminated";
@@ -342,13 +346,13 @@ queue_env_parse(const char *data, size_t len, struct queue_envelope *env,
 			p = nl + 1;
 			break;
 		}
-		n = split(p, ll, f, fl, 9);
+		n = split(p, ll, f, fl, 10);
 		*errstr_out = "bad envelope line";
-		if (n < 2 || n > 9)
+		if (n < 2 || n > 10)
 			goto bad;
 #define IS(k) (fl[0] == strlen(k) && memcmp(f[0], k, fl[0]) == 0)
 		if (IS("rcpt")) {
-			if (n != 9 || parse_rcpt(env, f + 1, fl + 1) == -1)
+			if (n != 10 || parse_rcpt(env, f + 1, fl + 1) == -1)
 				goto bad;
 		} else if (n != 2) {
 			goto bad;

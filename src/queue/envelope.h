@@ -47,6 +47,8 @@ struct queue_rcpt {
 	int64_t			 last_try;	/* unix time, 0: never */
 	int64_t			 next_try;	/* unix time, 0: now */
 	char			*error;		/* last error text or NULL */
+	bool			 expanded;	/* a mailbox an alias led to:
+						 * deliver as is, no expansion */
 };
 
 struct queue_envelope {

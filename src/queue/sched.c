@@ -134,6 +134,7 @@ sched_set(struct sched *s, const char *id, int64_t due)
 	if (found == NULL) {
 		e = xcalloc(1, sizeof(*e));
 		memcpy(e->id, id, sizeof(e->id));
+		e->due = -1;	/* known, not yet scheduled */
 		if (tsearch(e, &s->root, cmp_entry) == NULL)
 			abort();
 		s->count++;

@@ -501,7 +501,9 @@ spool_load(struct spool *sp, const char *id, struct queue_envelope *env,
 	if ((sfd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
 		int r = parse_file(sfd, &st, &sused);
 		close(sfd);
-		if (r == -1 || st.nrcpts != env->nrcpts ||
+		/* Alias expansion may have added recipients; it never
+		 * removes one. */
+		if (r == -1 || st.nrcpts < env->nrcpts ||
 		    strcmp(st.id, id) != 0) {
 			if (r == 0)
 				queue_env_free(&st);

@@ -146,6 +146,33 @@ int store_msg_append(struct store_mbox *mbox, const void *data, size_t len,
     uint32_t *uid_out, const char **errstr_out);
 
 /*
+ * Batched appends (the queue's group commit): durability for many
+ * messages at the cost of two file-system syncs instead of several
+ * fsyncs each.
+ *  1. store_msg_stage_iov writes each message into the folder's tmp/
+ *     without any fsync; nothing is visible yet.
+ *  2. store_sync (store.h) makes the staged files durable.
+ *  3. store_msg_publish gives the staged messages of one folder their
+ *     UIDs, renames them into new/ (cur/ with flags) and commits the
+ *     index, in one transaction, without fsync. On -1 nothing of the
+ *     batch is published and the messages stay staged.
+ *  4. store_sync again: only now are the messages durably delivered.
+ * A crash before step 4 may lose published messages (the index may or
+ * may not have them): the caller must still hold its own copy (the queue
+ * file) until step 4 returns. Never a message with partial content: no
+ * file is renamed into place before its bytes are on disk.
+ * store_staged_free releases a staged message (removing the tmp file if
+ * it was not published).
+ */
+struct store_staged;
+int store_msg_stage_iov(struct store_mbox *mbox, const struct iovec *iov,
+    int iovcnt, unsigned flags, int64_t internaldate,
+    struct store_staged **out, const char **errstr_out);
+int store_msg_publish(struct store_mbox *mbox, struct store_staged **v,
+    size_t n, uint32_t *uids_out, const char **errstr_out);
+void store_staged_free(struct store_staged **stp);
+
+/*
  * Iterates over the messages with first <= UID <= last (last 0: no upper
  * bound) and MODSEQ > changedsince (0: all), in UID order. The iterator
  * reads one snapshot of the index. 0 and *it_out, or -1.

@@ -5,9 +5,11 @@
 #include "store/store-private.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/durable.h"
 #include "lib/util.h"
@@ -168,4 +170,22 @@ const struct config *
 store_config(const struct store *store)
 {
 	return store->cfg;
+}
+
+int
+store_sync(struct store *store, const char **errstr_out)
+{
+	int fd, r, saved;
+
+	fd = open(store->cfg->data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		return store_err(store->err, errstr_out, "%s: %s",
+		    store->cfg->data_dir, strerror(errno));
+	r = syncfs(fd);
+	saved = errno;
+	close(fd);
+	if (r == -1)
+		return store_err(store->err, errstr_out, "syncfs %s: %s",
+		    store->cfg->data_dir, strerror(saved));
+	return 0;
 }

@@ -14,8 +14,8 @@ from harness import (Postern, SAN_ENV, TLS_SERVICES, binary, client_tls_context,
                      free_port, wait_port)
 
 GREETING = {
-    "smtp": b"421 ", "submission": b"421 ", "submissions": b"421 ",
-    "pop3": b"-ERR ", "pop3s": b"-ERR ", "imap": b"* BYE ", "imaps": b"* BYE ",
+    "smtp": b"220 ", "submission": b"220 ", "submissions": b"220 ",
+    "pop3": b"+OK ", "pop3s": b"+OK ", "imap": b"* OK ", "imaps": b"* OK ",
 }
 
 
@@ -111,7 +111,7 @@ class DaemonTest(unittest.TestCase):
             self.assertIsNotNone(new)
             self.assertNotEqual(new, kids["smtp"])
             line, _, _ = greet(srv.port("smtp"))
-            self.assertTrue(line.startswith(b"421 "), line)
+            self.assertTrue(line.startswith(b"220 "), line)
             self.assertIn("role smtp", srv.log())
             self.assertIn("killed by signal 9", srv.log())
             # the other roles were not disturbed
@@ -127,7 +127,7 @@ class DaemonTest(unittest.TestCase):
             srv.proc.send_signal(signal.SIGHUP)
             self.assertTrue(wait_port("127.0.0.1", new_pop3), srv.log())
             line, _, _ = greet(new_pop3)
-            self.assertTrue(line.startswith(b"-ERR "))
+            self.assertTrue(line.startswith(b"+OK "))
             deadline = time.monotonic() + 5
             closed = False
             while time.monotonic() < deadline and not closed:
@@ -139,13 +139,13 @@ class DaemonTest(unittest.TestCase):
             self.assertTrue(closed, "old pop3 port still listening")
             # an unchanged listener kept working
             line, _, _ = greet(srv.port("imap"))
-            self.assertTrue(line.startswith(b"* BYE"))
+            self.assertTrue(line.startswith(b"* OK"))
             # a broken config on SIGHUP keeps the running one
             srv.conf.write_text(srv.conf.read_text() + "bogus_key = 1\n")
             srv.proc.send_signal(signal.SIGHUP)
             time.sleep(0.5)
             line, _, _ = greet(new_pop3)
-            self.assertTrue(line.startswith(b"-ERR "))
+            self.assertTrue(line.startswith(b"+OK "))
             self.assertIn("keeping the running config", srv.log())
             self.assertEqual(srv.stop(), 0)
 
@@ -165,10 +165,10 @@ class DaemonTest(unittest.TestCase):
         with Postern(extra=extra, services=["pop3"]) as srv:
             for p in (p1, p2):
                 self.assertTrue(wait_port("127.0.0.1", p))
-                self.assertTrue(greet(p)[0].startswith(b"421 "))
+                self.assertTrue(greet(p)[0].startswith(b"220 "))
             if have_v6:
                 self.assertTrue(wait_port("::1", p6))
-                self.assertTrue(greet(p6, host="::1")[0].startswith(b"* BYE"))
+                self.assertTrue(greet(p6, host="::1")[0].startswith(b"* OK"))
             self.assertEqual(srv.stop(), 0)
 
     @unittest.skipUnless(os.geteuid() == 0, "dropping privileges needs root")
@@ -188,7 +188,7 @@ class DaemonTest(unittest.TestCase):
                 uids = [l for l in status.splitlines() if l.startswith("Uid:")][0]
                 self.assertEqual(set(uids.split()[1:]), {str(nobody.pw_uid)},
                                  (role, uids))
-            self.assertTrue(greet(srv.port("smtp"))[0].startswith(b"421 "))
+            self.assertTrue(greet(srv.port("smtp"))[0].startswith(b"220 "))
             self.assertEqual(srv.stop(), 0)
         finally:
             srv.stop()

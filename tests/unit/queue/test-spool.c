@@ -94,16 +94,16 @@ test_envelope_rejects_junk(void **state)
 	static const char *bad[] = {
 		"",
 		"postern-queue 1\n",
-		"postern-queue 2\nid 0123456789ABCDEF\narrival 1\nrcpt a 0 pending 0 0 0 - -\n\n",
+		"postern-queue 2\nid 0123456789ABCDEF\narrival 1\nrcpt a 0 pending 0 0 0 - - 0\n\n",
 		"postern-queue 1\nid 0123456789ABCDEF\narrival 1\n\n",	/* no rcpt */
-		"postern-queue 1\nid ../../etc/passwd\narrival 1\nrcpt a 0 pending 0 0 0 - -\n\n",
-		"postern-queue 1\nid 0123456789ABCDEF\narrival x\nrcpt a 0 pending 0 0 0 - -\n\n",
-		"postern-queue 1\nid 0123456789ABCDEF\narrival 1\nrcpt a 0 happy 0 0 0 - -\n\n",
-		"postern-queue 1\nid 0123456789ABCDEF\narrival 1\nrcpt a%00b 0 pending 0 0 0 - -\n\n",
-		"postern-queue 1\nid 0123456789ABCDEF\narrival 1\nrcpt a%4 0 pending 0 0 0 - -\n\n",
-		"postern-queue 1\nid 0123456789ABCDEF\narrival 1\nrcpt a 0 pending 0 0 0 -\n\n",
-		"postern-queue 1\nid 0123456789ABCDEF\narrival 1\nfrob 1\nrcpt a 0 pending 0 0 0 - -\n\n",
-		"postern-queue 1\nid 0123456789ABCDEF\narrival 1\nrcpt a 0 pending 0 0 0 - -\n",
+		"postern-queue 1\nid ../../etc/passwd\narrival 1\nrcpt a 0 pending 0 0 0 - - 0\n\n",
+		"postern-queue 1\nid 0123456789ABCDEF\narrival x\nrcpt a 0 pending 0 0 0 - - 0\n\n",
+		"postern-queue 1\nid 0123456789ABCDEF\narrival 1\nrcpt a 0 happy 0 0 0 - - 0\n\n",
+		"postern-queue 1\nid 0123456789ABCDEF\narrival 1\nrcpt a%00b 0 pending 0 0 0 - - 0\n\n",
+		"postern-queue 1\nid 0123456789ABCDEF\narrival 1\nrcpt a%4 0 pending 0 0 0 - - 0\n\n",
+		"postern-queue 1\nid 0123456789ABCDEF\narrival 1\nrcpt a 0 pending 0 0 0 - -\n\n",
+		"postern-queue 1\nid 0123456789ABCDEF\narrival 1\nfrob 1\nrcpt a 0 pending 0 0 0 - - 0\n\n",
+		"postern-queue 1\nid 0123456789ABCDEF\narrival 1\nrcpt a 0 pending 0 0 0 - - 0\n",
 	};
 	struct queue_envelope env;
 	const char *errstr;

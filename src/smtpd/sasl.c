@@ -1,0 +1,98 @@
+/*
+ * sasl.c: base64 and SASL PLAIN decoding (see sasl.h).
+ */
+#include "smtpd/sasl.h"
+
+#include <string.h>
+
+static int
+b64val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+long
+smtpd_base64_decode(const char *in, size_t len, char *out, size_t outsize)
+{
+	size_t i, o = 0;
+
+	if (len % 4 != 0)
+		return -1;
+	for (i = 0; i < len; i += 4) {
+		int v[4], k, pad = 0;
+		unsigned long w;
+
+		for (k = 0; k < 4; k++) {
+			unsigned char c = (unsigned char)in[i + k];
+
+			if (c == '=' && i + 4 == len && k >= 2) {
+				v[k] = 0;
+				pad++;
+				continue;
+			}
+			if (pad > 0)
+				return -1;	/* data after padding */
+			if ((v[k] = b64val(c)) < 0)
+				return -1;
+		}
+		w = ((unsigned long)v[0] << 18) | ((unsigned long)v[1] << 12) |
+		    ((unsigned long)v[2] << 6) | (unsigned long)v[3];
+		if (o + 3 - (size_t)pad >= outsize)
+			return -1;
+		out[o++] = (char)(w >> 16);
+		if (pad < 2)
+			out[o++] = (char)(w >> 8 & 0xff);
+		if (pad < 1)
+			out[o++] = (char)(w & 0xff);
+	}
+	if (outsize == 0)
+		return -1;
+	out[o] = '\0';
+	return (long)o;
+}
+
+static int
+field(const char *p, size_t n, char *out)
+{
+	if (n > SMTPD_SASL_FIELD_MAX)
+		return -1;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return 0;
+}
+
+int
+smtpd_sasl_plain(const char *msg, size_t len,
+    char user_out[SMTPD_SASL_FIELD_MAX + 1],
+    char pass_out[SMTPD_SASL_FIELD_MAX + 1])
+{
+	const char *nul1, *nul2, *end = msg + len;
+	size_t zlen, clen;
+
+	nul1 = memchr(msg, '\0', len);
+	if (nul1 == NULL)
+		return -1;
+	nul2 = memchr(nul1 + 1, '\0', (size_t)(end - nul1 - 1));
+	if (nul2 == NULL || memchr(nul2 + 1, '\0', (size_t)(end - nul2 - 1)))
+		return -1;
+	zlen = (size_t)(nul1 - msg);
+	clen = (size_t)(nul2 - nul1 - 1);
+	if (clen == 0)
+		return -1;
+	if (zlen > 0 && (zlen != clen || memcmp(msg, nul1 + 1, clen) != 0))
+		return -1;
+	if (field(nul1 + 1, clen, user_out) == -1 ||
+	    field(nul2 + 1, (size_t)(end - nul2 - 1), pass_out) == -1)
+		return -1;
+	return 0;
+}
