@@ -23,7 +23,7 @@ number(const char *arg, long max)
 		if (*arg < '0' || *arg > '9')
 			return -1;
 		if (v > (max - (*arg - '0')) / 10)
-			return max + 1;		/* too big: checked before */
+			return max + 1;	/* too big, caught before overflow */
 		v = v * 10 + (*arg - '0');
 	}
 	return v;

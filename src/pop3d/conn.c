@@ -24,7 +24,7 @@
 
 #define PUMP_HIGH		(256 * 1024)	/* output kept queued */
 #define PUMP_LOW		(64 * 1024)	/* refill below this */
-#define INPUT_HIGH		(64 * 1024)	/* stop reading above this */
+#define INPUT_HIGH		(64 * 1024)	/* stop reading past this */
 #define CLOSE_POLL_MS		20	/* waiting for the last bytes */
 #define CLOSE_POLL_MAX		1500	/* 30 s, then drop them */
 
@@ -445,7 +445,7 @@ on_event(struct bufferevent *bev, short what, void *arg)
 		pop3d_conn_close(c);
 		return;
 	}
-	pop3d_conn_free(c);	/* EOF, error, or a peer that stopped reading */
+	pop3d_conn_free(c);	/* EOF, error, or a stuck peer */
 }
 
 static size_t
@@ -488,8 +488,8 @@ pop3d_conn_new(struct pop3d_role *role, struct server_conn *sc)
 	log_info("%s: connection from %s", sc->service, c->peer);
 	if (same >= POP3D_PER_IP_MAX) {
 		pop3d_session_out_clear(c->s);
-		pop3d_conn_say(c, "-ERR [SYS/TEMP] Too many connections from your "
-		    "address\r\n");
+		pop3d_conn_say(c, "-ERR [SYS/TEMP] Too many connections "
+		    "from your address\r\n");
 		pop3d_conn_close(c);
 		return;
 	}

@@ -142,7 +142,7 @@ pop3d_retrieved_load(const char *dir, uint32_t uidvalidity,
 		if (got == -1 && errno == EINTR)
 			continue;
 		if (got == -1 || buf_append(&b, chunk, (size_t)got) == -1) {
-			rc = got == -1 ? -1 : 0;	/* too big: start over */
+			rc = got == -1 ? -1 : 0;	/* too big: none */
 			buf_reset(&b);
 			break;
 		}

@@ -34,9 +34,9 @@ struct pop3d_maildrop {
 	int			 lockfd;
 	int			 expire_days;	/* -1: never */
 	uint32_t		 uidvalidity;
-	struct pop3d_retrieved	*ret;		/* expiry record, by UID */
+	struct pop3d_retrieved	*ret;		/* expiry record */
 	size_t			 nret;
-	struct entry		*files;		/* as listed, by UID */
+	struct entry		*files;		/* as listed */
 	size_t			 nfiles;
 };
 

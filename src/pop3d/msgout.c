@@ -62,7 +62,7 @@ line_done(struct pop3d_msgout *mo)
 {
 	if (mo->in_header) {
 		if (mo->linelen == 0)
-			mo->in_header = false;	/* RFC 5322 §2.1 blank line */
+			mo->in_header = false;	/* RFC 5322 §2.1 */
 	} else
 		mo->body_lines++;
 	mo->linelen = 0;

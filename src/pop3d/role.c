@@ -27,7 +27,7 @@
 
 #define SHUTDOWN_GRACE_MS	500
 #define IPFAIL_SHIFT_MAX	4	/* first delay at most 16 x */
-#define IPFAIL_FORGET_S		900	/* quiet this long: forgiven */
+#define IPFAIL_FORGET_S		900	/* quiet this long: forgotten */
 
 static struct ipfail *
 ipfail_slot(struct pop3d_role *role, const char *peer)
@@ -92,7 +92,8 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		if (c->closing)
 			continue;
 		if (c->msgfd == -1)
-			pop3d_conn_say(c, "-ERR [SYS/TEMP] Server shutting down\r\n");
+			pop3d_conn_say(c, "-ERR [SYS/TEMP] Server shutting "
+			    "down\r\n");
 		pop3d_conn_close(c);
 	}
 	if (role->nconns == 0)

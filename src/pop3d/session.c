@@ -278,7 +278,7 @@ pop3d_session_auth_done(struct pop3d_session *s, enum pop3d_auth_result r,
 	switch (r) {
 	case POP3D_AUTH_OK:
 		s->state = POP3D_STATE_TRANSACTION;
-		s->nbad = 0;	/* the limit is per state: a user, not a probe */
+		s->nbad = 0;	/* counted per state */
 		s->uidvalidity = uidvalidity;
 		s->msgs = xcalloc(n ? n : 1, sizeof(*s->msgs));
 		s->nmsgs = n;
