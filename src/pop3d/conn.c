@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -29,6 +30,7 @@
 #define CLOSE_POLL_MAX		1500	/* 30 s, then drop them */
 
 static void conn_process(struct conn *c);
+static size_t backlog(struct conn *c);
 static void on_read(struct bufferevent *bev, void *arg);
 static void on_write(struct bufferevent *bev, void *arg);
 static void on_event(struct bufferevent *bev, short what, void *arg);
@@ -57,8 +59,22 @@ static void
 conn_flush(struct conn *c)
 {
 	struct buf *out = pop3d_session_out(c->s);
+	ssize_t n = 0;
 
-	if (out->len > 0 && bufferevent_write(c->bev, out->data, out->len))
+	if (out->len == 0)
+		return;
+	/* A plain connection with nothing queued writes at once: a reply
+	 * then costs no extra trip round the event loop. What the socket
+	 * does not take (or an error, which the bufferevent then reports)
+	 * goes through the bufferevent as usual. */
+	if (!c->tls && backlog(c) == 0) {
+		n = send(bufferevent_getfd(c->bev), out->data, out->len,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0)
+			n = 0;
+	}
+	if ((size_t)n < out->len && bufferevent_write(c->bev, out->data + n,
+	    out->len - (size_t)n) == -1)
 		log_warnx("%s: cannot queue output", c->peer);
 	pop3d_session_out_clear(c->s);
 }
@@ -215,7 +231,10 @@ pump(struct conn *c)
 			return -1;
 		}
 		if (n > 0 && pop3d_session_msg_push(c->s, chunk, (size_t)n)) {
-			conn_flush(c);
+			/* Small messages leave in one write with their +OK
+			 * and final dot; large ones a chunk at a time. */
+			if (pop3d_session_out(c->s)->len >= POP3D_CHUNK_MAX)
+				conn_flush(c);
 			continue;
 		}
 		pop3d_session_msg_end(c->s);
@@ -239,9 +258,10 @@ do_retr(struct conn *c, const struct pop3d_action *a)
 		log_warnx("%s: %s: message %u: %s", c->peer, c->user, a->uid,
 		    err);
 	pop3d_session_msg_begin(c->s, r);
-	conn_flush(c);
-	if (r != 1)
+	if (r != 1) {
+		conn_flush(c);
 		return 1;
+	}
 	c->msgfd = fd;
 	return pump(c);
 }
@@ -265,18 +285,18 @@ do_starttls(struct conn *c)
 	 * fires as the socket drains. */
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, PUMP_HIGH);
 	c->bev = tbev;
+	c->tls = true;
 	setup_bev(c);
 	pop3d_session_tls_done(c->s, true);
 }
 
 static void
-update_finish(struct conn *c, int r, const uint32_t *seen, size_t nseen,
-    size_t ndele, const char *err)
+update_finish(struct conn *c, int r, size_t nseen, size_t ndele,
+    const char *err)
 {
 	if (r == -1)
 		log_warnx("%s: %s: update failed: %s", c->peer, c->user, err);
-	(void)pop3d_maildrop_record(c->md, seen, nseen);
-	log_info("%s: %s logged out, %zu deleted, %zu retrieved", c->peer,
+	log_info("%s: %s logged out, %zu deleted, %zu newly seen", c->peer,
 	    c->user, ndele, nseen);
 	pop3d_session_update_done(c->s, r);
 	pop3d_maildrop_close(&c->md);
@@ -287,14 +307,22 @@ static void
 do_update(struct conn *c, const struct pop3d_action *a)
 {
 	struct pop3d_job *job;
+	uint32_t *seen;
+	size_t nseen;
 	const char *err = NULL;
 	int r = 0;
 
-	if (c->role->workq == NULL || (a->ndele == 0 && a->nseen == 0)) {
-		if (a->ndele > 0 || a->nseen > 0)
+	/* When retrieved (pop3_expire), then which need \Seen: a client
+	 * in keep mode fetching old mail costs no store writes. */
+	(void)pop3d_maildrop_record(c->md, a->seen, a->nseen);
+	seen = xcalloc(a->nseen + 1, sizeof(*seen));
+	nseen = pop3d_maildrop_unseen(c->md, a->seen, a->nseen, seen);
+	if (c->role->workq == NULL || (a->ndele == 0 && nseen == 0)) {
+		if (a->ndele > 0 || nseen > 0)
 			r = pop3d_maildrop_apply(c->role->store, c->user,
-			    a->dele, a->ndele, a->seen, a->nseen, &err);
-		update_finish(c, r, a->seen, a->nseen, a->ndele, err);
+			    a->dele, a->ndele, seen, nseen, &err);
+		free(seen);
+		update_finish(c, r, nseen, a->ndele, err);
 		return;
 	}
 	job = c->job = pop3d_job_new(POP3D_JOB_UPDATE, c);
@@ -302,9 +330,8 @@ do_update(struct conn *c, const struct pop3d_action *a)
 	job->dele = xcalloc(a->ndele + 1, sizeof(*job->dele));
 	memcpy(job->dele, a->dele, a->ndele * sizeof(*job->dele));
 	job->ndele = a->ndele;
-	job->seen = xcalloc(a->nseen + 1, sizeof(*job->seen));
-	memcpy(job->seen, a->seen, a->nseen * sizeof(*job->seen));
-	job->nseen = a->nseen;
+	job->seen = seen;
+	job->nseen = nseen;
 	pop3d_workq_submit(c->role->workq, job);
 }
 
@@ -319,8 +346,8 @@ pop3d_conn_job_done(struct pop3d_job *job, void *arg)
 			auth_finish(c, job->result, job->user, job->canon,
 			    job->err);
 		else
-			update_finish(c, job->result, job->seen, job->nseen,
-			    job->ndele, job->err);
+			update_finish(c, job->result, job->nseen, job->ndele,
+			    job->err);
 		conn_process(c);
 	}
 	pop3d_job_free(job);
@@ -371,8 +398,12 @@ conn_process(struct conn *c)
 		switch (t) {
 		case POP3D_ACT_NONE:
 			/* No more input while the peer is not reading. */
-			if (backlog(c) > PUMP_HIGH || !feed(c))
+			if (backlog(c) > PUMP_HIGH)
 				return;
+			if (!feed(c)) {
+				pop3d_session_trim(c->s);	/* idle */
+				return;
+			}
 			break;
 		case POP3D_ACT_FLUSH:
 			if (backlog(c) > PUMP_HIGH)
@@ -472,6 +503,7 @@ pop3d_conn_new(struct pop3d_role *role, struct server_conn *sc)
 	c->bev = sc->bev;
 	c->msgfd = -1;
 	c->service = sc->service;
+	c->tls = sc->tls;
 	snprintf(c->peer, sizeof(c->peer), "%s", sc->peer_addr);
 	memset(&set, 0, sizeof(set));
 	set.hostname = cfg->hostname;

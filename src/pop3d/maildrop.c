@@ -25,6 +25,7 @@
 /* An entry listed from the index, before its size is known. */
 struct entry {
 	uint32_t	 uid;
+	unsigned	 flags;		/* at login */
 	uint64_t	 filesize;
 	char		*file;
 };
@@ -176,6 +177,7 @@ list(struct pop3d_maildrop *md, struct entry **v_out, size_t *n_out,
 		v[n].uid = m->uid;
 		v[n].filesize = m->size;
 		v[n].file = xstrdup(m->file);
+		v[n].flags = m->flags;
 		n++;
 	}
 	store_msg_iter_free(&it);
@@ -295,6 +297,22 @@ cmp_entry(const void *a, const void *b)
 	uint32_t y = ((const struct entry *)b)->uid;
 
 	return x < y ? -1 : x > y;
+}
+
+size_t
+pop3d_maildrop_unseen(const struct pop3d_maildrop *md, const uint32_t *uids,
+    size_t n, uint32_t *out)
+{
+	struct entry key, *e;
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		key.uid = uids[i];
+		e = bsearch(&key, md->files, md->nfiles, sizeof(*e), cmp_entry);
+		if (e == NULL || !(e->flags & STORE_FLAG_SEEN))
+			out[k++] = uids[i];
+	}
+	return k;
 }
 
 int

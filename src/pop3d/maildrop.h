@@ -47,6 +47,12 @@ int pop3d_maildrop_open(struct store *store, struct pop3d_sizecache *cache,
     struct pop3d_msginfo **msgs_out, size_t *n_out,
     uint32_t *uidvalidity_out, const char **errstr_out);
 
+/* Copies to out (n entries of room) the UIDs of uids that were not
+ * \Seen at login: only those need the flag set at QUIT. Returns how
+ * many. */
+size_t pop3d_maildrop_unseen(const struct pop3d_maildrop *md,
+    const uint32_t *uids, size_t n, uint32_t *out);
+
 /* The message file of uid, read-only: 1 and *fd_out (the caller closes
  * it), 0 expunged meanwhile, -1 error. */
 int pop3d_maildrop_msg_open(struct pop3d_maildrop *md, uint32_t uid,

@@ -34,6 +34,7 @@ struct conn {
 	struct pop3d_job	*job;		/* worker job running */
 	bool			 delayed;
 	bool			 closing;
+	bool			 tls;		/* pop3s, or after STLS */
 	const char		*service;
 	char			 peer[64];
 	char			 user[STORE_ADDR_MAX + 1];

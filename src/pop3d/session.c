@@ -208,11 +208,16 @@ pop3d_session_out(struct pop3d_session *s)
 void
 pop3d_session_out_clear(struct pop3d_session *s)
 {
-	if (s->out.cap > POP3D_OUT_KEEP) {
+	buf_reset(&s->out);
+}
+
+void
+pop3d_session_trim(struct pop3d_session *s)
+{
+	if (s->out.len == 0 && s->out.cap > POP3D_OUT_KEEP) {
 		buf_free(&s->out);
 		buf_init(&s->out, POP3D_OUT_MAX);
-	} else
-		buf_reset(&s->out);
+	}
 }
 
 const char *

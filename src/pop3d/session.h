@@ -118,9 +118,11 @@ enum pop3d_act pop3d_session_run(struct pop3d_session *s,
 /* Replies to send, in order. The caller sends them, then calls
  * pop3d_session_out_clear. */
 struct buf *pop3d_session_out(struct pop3d_session *s);
-/* Empties the output, giving back memory a RETR grew it by (an idle
- * session should cost little: many may wait at once). */
+/* Empties the output (its memory is kept for the next reply). */
 void pop3d_session_out_clear(struct pop3d_session *s);
+/* Gives back output memory a RETR grew past POP3D_OUT_KEEP: call it when
+ * the session goes idle (waits for input), so idle sessions cost little. */
+void pop3d_session_trim(struct pop3d_session *s);
 
 /* AUTH done. With POP3D_AUTH_OK, msgs (n entries, copied) is the maildrop
  * in the order message numbers are given, and uidvalidity the folder's
