@@ -25,9 +25,14 @@ put_string(struct buf *out, const char *s, size_t n)
 			lit = 1;
 	}
 	if (lit) {
+		/* RFC 3501 §4.3: a literal is CHAR8, so no NUL: a space. */
 		r |= buf_printf(out, "{%zu}\r\n", n);
-		r |= buf_append(out, s, n);
-		return r;
+		if (r != 0 || buf_reserve(out, n) == -1)
+			return -1;
+		for (i = 0; i < n; i++)
+			out->data[out->len++] = s[i] != '\0' ? s[i] : ' ';
+		out->data[out->len] = '\0';
+		return 0;
 	}
 	if (buf_reserve(out, n * 2 + 2) == -1)
 		return -1;

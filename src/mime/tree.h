@@ -14,6 +14,13 @@
  * without a boundary (or with none of its delimiters in the body) is a leaf,
  * an invalid Content-Type means text/plain, and past the depth and part
  * limits parts are kept as leaves (MIME_TREE_F_LIMIT says so).
+ *
+ * A delimiter line is "--" boundary, optionally "--", then only white space
+ * (RFC 2046 §5.1.1; junk after it makes it body text, as in Python's email
+ * package). The line end before a delimiter belongs to the delimiter, so an
+ * empty part squeezed between two delimiters ends where its parent's body
+ * ends. Only message/rfc822 and message/global parts are opened, and only
+ * when not base64 or quoted-printable encoded (RFC 2046 §5.2.1).
  */
 #ifndef MIME_TREE_H
 #define MIME_TREE_H

@@ -48,6 +48,11 @@ KNOWN = {
                 'message; Python parses every message/* as a message, we '
                 'only open message/rfc822 and message/global',
     },
+    '77-base64-truncated': {
+        'decoded': 'base64 cut to a length of 1 mod 4: we decode what is '
+                   'whole and drop the dangling character; Python gives '
+                   'back the undecoded text (bpo-27397)',
+    },
     '51-missing-final-boundary': {
         'decoded': 'with no close delimiter the last part runs to the end '
                    'of the message; Python drops its final line break as '

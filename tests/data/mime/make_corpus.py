@@ -384,6 +384,9 @@ add('75-glued-encoded-word', HDR.format(n=75) +
 add('76-partial-message', HDR.format(n=76) +
     'Subject: partial\nMIME-Version: 1.0\nContent-Type: message/partial; id="x@y"; number=1; total=2\n\n'
     'Subject: inner\n\nfirst half\n')
+add('77-base64-truncated', HDR.format(n=77) +
+    'Subject: cut short\nMIME-Version: 1.0\nContent-Type: application/octet-stream\n'
+    'Content-Transfer-Encoding: base64\n\naGVsbG8gd29ybGQhI\n')
 
 for name, data in msgs:
     with open(os.path.join(HERE, name + '.eml'), 'wb') as f:
