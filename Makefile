@@ -68,12 +68,12 @@ FUZZ_CC := clang
 FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 $(B)/fuzz/obj/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CSTD) $(WARN) -Wno-unknown-warning-option -O1 -g $(PKG_CFLAGS) -Isrc $(FUZZ_FLAGS) -c -o $@ $<
+	$(FUZZ_CC) $(CSTD) $(WARN) -Wno-unknown-warning-option -O1 -g $(PKG_CFLAGS) -Isrc -MMD -MP $(FUZZ_FLAGS) -c -o $@ $<
 $(B)/fuzz/libpostern.a: $(patsubst src/%.c,$(B)/fuzz/obj/%.o,$(CORE_SRCS))
 	@rm -f $@
 	ar rcsT $@ $^
 $(B)/fuzz/%: fuzz/%.c $(B)/fuzz/libpostern.a
-	$(FUZZ_CC) $(CSTD) -O1 -g $(PKG_CFLAGS) -Isrc -fsanitize=fuzzer,address,undefined -o $@ $< $(B)/fuzz/libpostern.a $(PKG_LIBS)
+	$(FUZZ_CC) $(CSTD) -O1 -g $(PKG_CFLAGS) -Isrc -MMD -MP -fsanitize=fuzzer,address,undefined -o $@ $< $(B)/fuzz/libpostern.a $(PKG_LIBS)
 FUZZ_BINS := $(patsubst fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
 
 tools: $(TOOL_BINS)

@@ -35,6 +35,7 @@ enum kind {
 	K_CIDRS,
 	K_PLAINAUTH,
 	K_DELIM,	/* "" or one character that may split a local part */
+	K_DAYS,		/* "never" (-1) or a whole number of days */
 };
 
 struct key {
@@ -68,6 +69,7 @@ static const struct key keys[] = {
 	{ "remote_smtp_port",	K_PORT,		F(remote_smtp_port),	"25" },
 	{ "plaintext_auth",	K_PLAINAUTH,	F(plaintext_auth),	"loopback" },
 	{ "recipient_delimiter", K_DELIM,	F(recipient_delimiter),	"+" },
+	{ "pop3_expire",	K_DAYS,		F(pop3_expire),		"never" },
 };
 #undef F
 
@@ -247,6 +249,20 @@ set_value(struct parse *p, const struct key *k, const char *v)
 			return fail(p, "%s: bad size '%s': %s (use K, M, G)",
 			    k->name, v, errstr);
 		return 0;
+	case K_DAYS: {
+		int64_t *days = field;
+		uint64_t n;
+		if (strcmp(v, "never") == 0) {
+			*days = -1;
+			return 0;
+		}
+		if (units_size_parse(v, &n, &errstr) == -1 ||
+		    strspn(v, "0123456789") != strlen(v) || n > 36500)
+			return fail(p, "%s: '%s': expected a number of days or "
+			    "never", k->name, v);
+		*days = (int64_t)n;
+		return 0;
+	}
 	case K_PORT:
 		if (units_port_parse(v, field, &errstr) == -1)
 			return fail(p, "%s: '%s': %s", k->name, v, errstr);

@@ -115,9 +115,7 @@ pop3d_role_main(const struct role_env *env)
 	memset(&role, 0, sizeof(role));
 	role.env = env;
 	TAILQ_INIT(&role.conns);
-	/* TODO(config): cfg->pop3_expire (days, "never") once lib/config.c
-	 * has the key; until then retrieved mail stays (EXPIRE NEVER). */
-	role.expire_days = -1;
+	role.expire_days = env->cfg->pop3_expire;
 	if (store_open(env->cfg, &role.store, err, sizeof(err)) == -1)
 		fatalx("store: %s", err);
 	role.sizes = pop3d_sizecache_new();

@@ -86,6 +86,9 @@ class CorruptQueueFileTest(unittest.TestCase):
         try:
             srv.start()
             msgdir = srv.dir / "data" / "queue" / "msg"
+            deadline = time.monotonic() + 10
+            while not msgdir.is_dir() and time.monotonic() < deadline:
+                time.sleep(0.05)     # the roles make the spool at start
             bad = msgdir / "0000000000000ABC"
             tmp = srv.dir / "data" / "queue" / "tmp" / "junk"
             tmp.write_bytes(b"postern-queue 1\nid nonsense\n\ngarbage\x00\xff\n")
