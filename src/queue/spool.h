@@ -6,6 +6,7 @@
  *   state/ID     the envelope again, with per-recipient delivery state,
  *                rewritten durably by the queue role when a result changes
  *   corrupt/ID   a queue file that could not be read, moved aside
+ *   pool/SLOT    finished queue files kept for reuse (spool.c says why)
  *   flush        touched by `posternctl queue flush`
  *
  * "250 means on disk": a message is acknowledged only after spool_commit's
