@@ -15,7 +15,7 @@
 #include "smtpd/data.h"
 #include "smtpd/params.h"
 #include "smtpd/path.h"
-#include "smtpd/sasl.h"
+#include "lib/sasl.h"
 
 static void
 scan_data(const char *in, size_t len, int dot, size_t split)
@@ -83,13 +83,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	}
 	case 3: {
-		char out[512], user[SMTPD_SASL_FIELD_MAX + 1],
-		    pass[SMTPD_SASL_FIELD_MAX + 1];
-		long n = smtpd_base64_decode(in, len, out, sizeof(out));
+		char out[512], user[SASL_FIELD_MAX + 1],
+		    pass[SASL_FIELD_MAX + 1];
+		long n = sasl_base64_decode(in, len, out, sizeof(out));
 
 		if (n >= 0) {
 			assert((size_t)n < sizeof(out) && (size_t)n <= len);
-			smtpd_sasl_plain(out, (size_t)n, user, pass);
+			sasl_plain_split(out, (size_t)n, user, sizeof(user), pass,
+			    sizeof(pass));
 		}
 		break;
 	}

@@ -8,7 +8,7 @@
 #include <strings.h>
 
 #include "lib/util.h"
-#include "pop3d/sasl.h"
+#include "lib/sasl.h"
 #include "pop3d/session-private.h"
 
 /* Base64 of the longest PLAIN message we take, plus its NUL. */
@@ -115,7 +115,12 @@ decode(const char *in, size_t len, char *out, size_t outlen, size_t *n_out)
 		*n_out = 0;
 		return 0;
 	}
-	return pop3d_base64_decode(in, len, out, outlen, n_out);
+	long n = sasl_base64_decode(in, len, out, outlen);
+
+	if (n < 0)
+		return -1;
+	*n_out = (size_t)n;
+	return 0;
 }
 
 /* Takes one SASL response (initial or continued) for s->sasl. */
@@ -133,7 +138,7 @@ sasl_step(struct pop3d_session *s, const char *in, size_t len)
 	switch (s->sasl) {
 	case POP3D_SASL_PLAIN:
 		s->sasl = POP3D_SASL_NONE;
-		if (pop3d_sasl_plain(dec, n, s->user, sizeof(s->user),
+		if (sasl_plain_split(dec, n, s->user, sizeof(s->user),
 		    s->pass, sizeof(s->pass)) == -1) {
 			pop3d_reply(s, "-ERR [AUTH] Invalid PLAIN message");
 			break;
@@ -148,7 +153,7 @@ sasl_step(struct pop3d_session *s, const char *in, size_t len)
 		}
 		memcpy(s->user, dec, n + 1);
 		s->sasl = POP3D_SASL_LOGIN_PASS;
-		pop3d_reply(s, "+ " POP3D_SASL_PROMPT_PASS);
+		pop3d_reply(s, "+ " SASL_PROMPT_PASS);
 		break;
 	case POP3D_SASL_LOGIN_PASS:
 		s->sasl = POP3D_SASL_NONE;
@@ -209,7 +214,7 @@ pop3d_cmd_auth(struct pop3d_session *s, int argc, char **argv)
 		return;
 	}
 	pop3d_reply(s, "+ %s", m == POP3D_SASL_PLAIN ? "" :
-	    POP3D_SASL_PROMPT_USER);
+	    SASL_PROMPT_USER);
 }
 
 void

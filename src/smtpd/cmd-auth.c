@@ -83,7 +83,7 @@ void
 smtpd_auth_response(struct smtpd_session *s, const char *resp, size_t len)
 {
 	char dec[SMTPD_AUTH_LINE_MAX];
-	char user[SMTPD_SASL_FIELD_MAX + 1], pass[SMTPD_SASL_FIELD_MAX + 1];
+	char user[SASL_FIELD_MAX + 1], pass[SASL_FIELD_MAX + 1];
 	long n;
 
 	s->state = SMTPD_STATE_CMD;
@@ -93,13 +93,14 @@ smtpd_auth_response(struct smtpd_session *s, const char *resp, size_t len)
 	}
 	if (len == 1 && resp[0] == '=')	/* RFC 4954 §4: empty response */
 		len = 0;
-	if ((n = smtpd_base64_decode(resp, len, dec, sizeof(dec))) == -1) {
+	if ((n = sasl_base64_decode(resp, len, dec, sizeof(dec))) == -1) {
 		smtpd_reply(s, "501 5.5.2 Cannot decode response");
 		return;
 	}
 	switch (s->auth_step) {
 	case SMTPD_AUTH_PLAIN:
-		if (smtpd_sasl_plain(dec, (size_t)n, user, pass) == -1) {
+		if (sasl_plain_split(dec, (size_t)n, user, sizeof(user), pass,
+		    sizeof(pass)) == -1) {
 			explicit_bzero(dec, sizeof(dec));
 			smtpd_reply(s, R_BADCREDS);
 			return;
@@ -107,7 +108,7 @@ smtpd_auth_response(struct smtpd_session *s, const char *resp, size_t len)
 		auth_check(s, user, pass);
 		break;
 	case SMTPD_AUTH_LOGIN_USER:
-		if ((size_t)n > SMTPD_SASL_FIELD_MAX ||
+		if ((size_t)n > SASL_FIELD_MAX ||
 		    memchr(dec, '\0', (size_t)n) != NULL) {
 			smtpd_reply(s, R_BADCREDS);
 			return;
@@ -118,7 +119,7 @@ smtpd_auth_response(struct smtpd_session *s, const char *resp, size_t len)
 		smtpd_put_line(s, "334 UGFzc3dvcmQ6");	/* "Password:" */
 		break;
 	case SMTPD_AUTH_LOGIN_PASS:
-		if ((size_t)n > SMTPD_SASL_FIELD_MAX ||
+		if ((size_t)n > SASL_FIELD_MAX ||
 		    memchr(dec, '\0', (size_t)n) != NULL) {
 			explicit_bzero(dec, sizeof(dec));
 			smtpd_reply(s, R_BADCREDS);

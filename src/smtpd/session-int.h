@@ -13,7 +13,7 @@
 #include "lib/buf.h"
 #include "smtpd/data.h"
 #include "smtpd/params.h"
-#include "smtpd/sasl.h"
+#include "lib/sasl.h"
 #include "smtpd/session.h"
 
 /* Replies used by more than one file. */
@@ -96,7 +96,7 @@ struct smtpd_session {
 	bool		 tls;
 	char		*auth_user;
 	enum smtpd_auth_step	 auth_step;
-	char		 auth_name[SMTPD_SASL_FIELD_MAX + 1];
+	char		 auth_name[SASL_FIELD_MAX + 1];
 	unsigned	 errors, junk;
 	struct smtpd_tx	 tx;
 };

@@ -1,7 +1,8 @@
 /*
- * sasl.c: base64 and SASL PLAIN decoding (see sasl.h).
+ * sasl.c: base64 and SASL PLAIN decoding (see sasl.h). Used by the SMTP,
+ * POP3 and IMAP session engines.
  */
-#include "smtpd/sasl.h"
+#include "lib/sasl.h"
 
 #include <string.h>
 
@@ -22,17 +23,17 @@ b64val(unsigned char c)
 }
 
 long
-smtpd_base64_decode(const char *in, size_t len, char *out, size_t outsize)
+sasl_base64_decode(const char *in, size_t len, char *out, size_t outsize)
 {
-	size_t i, o = 0;
+	size_t o = 0;
 
-	if (len % 4 != 0)
+	if (len % 4 != 0 || outsize == 0)
 		return -1;
-	for (i = 0; i < len; i += 4) {
-		int v[4], k, pad = 0;
+	for (size_t i = 0; i < len; i += 4) {
+		int v[4], pad = 0;
 		unsigned long w;
 
-		for (k = 0; k < 4; k++) {
+		for (int k = 0; k < 4; k++) {
 			unsigned char c = (unsigned char)in[i + k];
 
 			if (c == '=' && i + 4 == len && k >= 2) {
@@ -47,6 +48,10 @@ smtpd_base64_decode(const char *in, size_t len, char *out, size_t outsize)
 		}
 		w = ((unsigned long)v[0] << 18) | ((unsigned long)v[1] << 12) |
 		    ((unsigned long)v[2] << 6) | (unsigned long)v[3];
+		/* Canonical form only: bits under the padding are zero. */
+		if ((pad == 1 && (w & 0xff) != 0) ||
+		    (pad == 2 && (w & 0xffff) != 0))
+			return -1;
 		if (o + 3 - (size_t)pad >= outsize)
 			return -1;
 		out[o++] = (char)(w >> 16);
@@ -55,16 +60,14 @@ smtpd_base64_decode(const char *in, size_t len, char *out, size_t outsize)
 		if (pad < 1)
 			out[o++] = (char)(w & 0xff);
 	}
-	if (outsize == 0)
-		return -1;
 	out[o] = '\0';
 	return (long)o;
 }
 
 static int
-field(const char *p, size_t n, char *out)
+field(const char *p, size_t n, char *out, size_t outlen)
 {
-	if (n > SMTPD_SASL_FIELD_MAX)
+	if (n >= outlen || n > SASL_FIELD_MAX)
 		return -1;
 	memcpy(out, p, n);
 	out[n] = '\0';
@@ -72,9 +75,8 @@ field(const char *p, size_t n, char *out)
 }
 
 int
-smtpd_sasl_plain(const char *msg, size_t len,
-    char user_out[SMTPD_SASL_FIELD_MAX + 1],
-    char pass_out[SMTPD_SASL_FIELD_MAX + 1])
+sasl_plain_split(const char *msg, size_t len, char *user, size_t userlen,
+    char *pass, size_t passlen)
 {
 	const char *nul1, *nul2, *end = msg + len;
 	size_t zlen, clen;
@@ -87,12 +89,12 @@ smtpd_sasl_plain(const char *msg, size_t len,
 		return -1;
 	zlen = (size_t)(nul1 - msg);
 	clen = (size_t)(nul2 - nul1 - 1);
-	if (clen == 0)
-		return -1;
+	if (clen == 0 || nul2 + 1 == end)
+		return -1;	/* RFC 4616 §2: authcid and passwd are 1*SAFE */
 	if (zlen > 0 && (zlen != clen || memcmp(msg, nul1 + 1, clen) != 0))
 		return -1;
-	if (field(nul1 + 1, clen, user_out) == -1 ||
-	    field(nul2 + 1, (size_t)(end - nul2 - 1), pass_out) == -1)
+	if (field(nul1 + 1, clen, user, userlen) == -1 ||
+	    field(nul2 + 1, (size_t)(end - nul2 - 1), pass, passlen) == -1)
 		return -1;
 	return 0;
 }
