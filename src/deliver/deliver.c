@@ -331,26 +331,21 @@ deliver_batch_mailbox(struct deliver_batch *b, uint64_t tag,
 }
 
 int
-deliver_batch_commit(struct deliver_batch *b, const char **errstr_out)
+deliver_batch_publish(struct deliver_batch *b, const char **errstr_out)
 {
 	struct store_staged **v;
 	bool *seen;
 	int r = 0;
 
-	if (b->committed || b->n == 0) {
-		b->committed = true;
+	if (b->committed)
 		return 0;
-	}
 	b->committed = true;
-	/* 1: the staged files' bytes are on disk before any is renamed. */
-	if (store_sync(b->store, errstr_out) == -1)
-		return -1;
-	/* 2: one transaction per INBOX for all its messages. */
-	v = xcalloc(b->n, sizeof(*v));
-	seen = xcalloc(b->n, sizeof(*seen));
+	/* One transaction per INBOX for all its messages. */
+	v = xcalloc(b->n ? b->n : 1, sizeof(*v));
+	seen = xcalloc(b->n ? b->n : 1, sizeof(*seen));
 	for (size_t i = 0; i < b->n; i++) {
 		struct store_mbox *mbox;
-		const char *errstr;
+		const char *errstr = NULL;
 		size_t k = 0;
 		bool ok;
 
@@ -376,6 +371,27 @@ deliver_batch_commit(struct deliver_batch *b, const char **errstr_out)
 	}
 	free(v);
 	free(seen);
+	return r;
+}
+
+int
+deliver_batch_commit(struct deliver_batch *b, const char **errstr_out)
+{
+	int r;
+
+	if (b->committed)
+		return 0;
+	if (b->n == 0) {
+		b->committed = true;
+		return 0;
+	}
+	/* 1: the staged files' bytes are on disk before any is renamed. */
+	if (store_sync(b->store, errstr_out) == -1) {
+		b->committed = true;
+		return -1;
+	}
+	/* 2: renames and index, no fsync of their own. */
+	r = deliver_batch_publish(b, errstr_out);
 	/* 3: the renames and the index are on disk. */
 	if (store_sync(b->store, errstr_out) == -1) {
 		for (size_t i = 0; i < b->n; i++)
@@ -383,6 +399,14 @@ deliver_batch_commit(struct deliver_batch *b, const char **errstr_out)
 		return -1;
 	}
 	return r;
+}
+
+void
+deliver_batch_fail(struct deliver_batch *b)
+{
+	b->committed = true;
+	for (size_t i = 0; i < b->n; i++)
+		b->items[i].ok = false;
 }
 
 bool

@@ -79,7 +79,7 @@ void deliver_report_free(struct deliver_report *out);
  * destination of the deliveries made with that tag made it. A tag whose
  * deliveries did not (commit -1) must be retried: nothing of it may be
  * considered delivered. deliver_batch_free discards what was not
- * committed. One batch per store handle at a time.
+ * committed. Several batches may be alive at once.
  */
 struct deliver_batch;
 struct deliver_batch *deliver_batch_new(struct store *store);
@@ -90,6 +90,16 @@ enum deliver_status deliver_batch_mailbox(struct deliver_batch *b,
     uint64_t tag, const char *sender, const char *user, const void *msg,
     size_t len, char *text);
 int deliver_batch_commit(struct deliver_batch *b, const char **errstr_out);
+/*
+ * The commit in steps, for a caller that pipelines batches and shares one
+ * store_sync between them: store_sync (the staged bytes are on disk);
+ * deliver_batch_publish (renames and index, no sync; -1 when some INBOX
+ * failed, see deliver_batch_ok); store_sync again before trusting
+ * deliver_batch_ok. deliver_batch_fail marks every delivery failed (a
+ * sync failed).
+ */
+int deliver_batch_publish(struct deliver_batch *b, const char **errstr_out);
+void deliver_batch_fail(struct deliver_batch *b);
 bool deliver_batch_ok(const struct deliver_batch *b, uint64_t tag);
 void deliver_batch_free(struct deliver_batch **bp);
 

@@ -17,7 +17,6 @@
 struct queue_local {
 	const struct config	*cfg;
 	struct store		*store;
-	struct deliver_batch	*batch;
 };
 
 struct queue_local *
@@ -40,7 +39,6 @@ queue_local_free(struct queue_local **lp)
 
 	if (l == NULL)
 		return;
-	deliver_batch_free(&l->batch);
 	store_close(&l->store);
 	free(l);
 	*lp = NULL;
@@ -83,34 +81,46 @@ add_child(struct queue_envelope *env, size_t i, const struct deliver_result *d)
 	}
 }
 
-void
-queue_local_begin(struct queue_local *l)
+struct deliver_batch *
+queue_local_batch(struct queue_local *l)
 {
-	deliver_batch_free(&l->batch);
-	l->batch = deliver_batch_new(l->store);
+	return deliver_batch_new(l->store);
 }
 
 int
-queue_local_commit(struct queue_local *l, const char **errstr_out)
+queue_local_sync(struct queue_local *l, const char **errstr_out)
 {
-	return deliver_batch_commit(l->batch, errstr_out);
+	return store_sync(l->store, errstr_out);
 }
 
-bool
-queue_local_ok(struct queue_local *l, uint64_t tag)
+int
+queue_local_publish(struct deliver_batch *b, const char **errstr_out)
 {
-	return deliver_batch_ok(l->batch, tag);
+	return deliver_batch_publish(b, errstr_out);
 }
 
 void
-queue_local_end(struct queue_local *l)
+queue_local_fail(struct deliver_batch *b)
 {
-	deliver_batch_free(&l->batch);
+	deliver_batch_fail(b);
+}
+
+bool
+queue_local_ok(const struct deliver_batch *b, uint64_t tag)
+{
+	return deliver_batch_ok(b, tag);
+}
+
+void
+queue_local_batch_free(struct deliver_batch **bp)
+{
+	deliver_batch_free(bp);
 }
 
 enum queue_local_result
-queue_local_deliver(struct queue_local *l, struct queue_envelope *env,
-    size_t i, int fd, off_t off, off_t size, uint64_t tag, char **error_out)
+queue_local_deliver(struct queue_local *l, struct deliver_batch *b,
+    struct queue_envelope *env, size_t i, int fd, off_t off, off_t size,
+    uint64_t tag, char **error_out)
 {
 	struct deliver_report rep;
 	enum queue_local_result res;
@@ -129,7 +139,7 @@ queue_local_deliver(struct queue_local *l, struct queue_envelope *env,
 	}
 	msg = (const char *)map + off;
 	if (env->rcpts[i].expanded) {
-		enum deliver_status st = deliver_batch_mailbox(l->batch, tag,
+		enum deliver_status st = deliver_batch_mailbox(b, tag,
 		    env->sender, env->rcpts[i].addr, msg, (size_t)size, text);
 		munmap(map, maplen ? maplen : 1);
 		res = result_of(st);
@@ -137,7 +147,7 @@ queue_local_deliver(struct queue_local *l, struct queue_envelope *env,
 			*error_out = xstrdup(text);
 		return res;
 	}
-	deliver_batch_rcpt(l->batch, tag, env->sender, env->rcpts[i].addr,
+	deliver_batch_rcpt(b, tag, env->sender, env->rcpts[i].addr,
 	    msg, (size_t)size, &rep);
 	munmap(map, maplen ? maplen : 1);
 

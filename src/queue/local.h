@@ -34,21 +34,28 @@ struct queue_local *queue_local_new(const struct config *cfg, char *err,
 void queue_local_free(struct queue_local **lp);
 
 /*
- * Deliveries go in batches (group commit): begin; deliver any number of
- * recipients; commit once; ask ok(tag) for each delivery; end.
+ * Deliveries go in batches (group commit). A batch stages deliveries
+ * (queue_local_deliver: OK means staged), then the caller runs
+ *     queue_local_sync    the staged bytes are on disk
+ *     queue_local_publish renames and index, not yet durable
+ *     queue_local_sync    now they are: queue_local_ok(b, tag) is final
+ * The queue role pipelines this: one sync makes the batch just staged
+ * and the batch published before it durable at once.
  *
- * deliver stages env->rcpts[i] of the message at [off, off+size) of fd
- * under tag; it may append recipients to env (so pointers into
- * env->rcpts go stale). OK means staged: the delivery counts only when
- * commit returned 0 and ok(tag) is true. On anything but OK, *error_out
- * is an allocated reason (caller frees).
+ * queue_local_deliver stages env->rcpts[i] of the message at
+ * [off, off+size) of fd under tag; it may append recipients to env (so
+ * pointers into env->rcpts go stale). On anything but OK, *error_out is
+ * an allocated reason (caller frees).
  */
-void queue_local_begin(struct queue_local *l);
+struct deliver_batch;
+struct deliver_batch *queue_local_batch(struct queue_local *l);
 enum queue_local_result queue_local_deliver(struct queue_local *l,
-    struct queue_envelope *env, size_t i, int fd, off_t off, off_t size,
-    uint64_t tag, char **error_out);
-int queue_local_commit(struct queue_local *l, const char **errstr_out);
-bool queue_local_ok(struct queue_local *l, uint64_t tag);
-void queue_local_end(struct queue_local *l);
+    struct deliver_batch *b, struct queue_envelope *env, size_t i, int fd,
+    off_t off, off_t size, uint64_t tag, char **error_out);
+int queue_local_sync(struct queue_local *l, const char **errstr_out);
+int queue_local_publish(struct deliver_batch *b, const char **errstr_out);
+void queue_local_fail(struct deliver_batch *b);
+bool queue_local_ok(const struct deliver_batch *b, uint64_t tag);
+void queue_local_batch_free(struct deliver_batch **bp);
 
 #endif

@@ -32,6 +32,8 @@
 #define QUEUE_BATCH		256	/* messages per loop turn */
 #define QUEUE_REMOTE_WAIT	"waiting for outbound delivery"
 
+struct qbatch;
+
 struct qrole {
 	const struct config	*cfg;
 	struct spool		*sp;
@@ -43,6 +45,7 @@ struct qrole {
 	struct event		*sigs[3];
 	int			 ifd;
 	int64_t			 flush_time;	/* retry what was tried before */
+	struct qbatch		*published;	/* awaiting the next sync */
 };
 
 static int64_t
@@ -71,14 +74,21 @@ arm(struct qrole *q, bool now)
 }
 
 /*
- * A message of the current batch: loaded, tried, waiting for the batch's
- * commit to learn whether its staged local deliveries are durable.
+ * A message of a batch: loaded, tried, waiting for the batch's commit to
+ * learn whether its staged local deliveries are durable.
  */
 struct inflight {
 	struct queue_envelope	 env;
 	bool			*staged;	/* per recipient */
 	size_t			 nstaged;
 	bool			 changed;
+};
+
+/* Up to QUEUE_BATCH messages whose local deliveries share one commit. */
+struct qbatch {
+	struct deliver_batch	*db;
+	struct inflight		*msgs;
+	size_t			 n;
 };
 
 static uint64_t
@@ -90,8 +100,8 @@ tag_of(size_t slot, size_t rcpt)
 /* Tries one recipient; updates its state. A local delivery is staged:
  * its outcome is known after the batch commit (finish). */
 static void
-try_rcpt(struct qrole *q, struct inflight *m, size_t slot, size_t i, int fd,
-    off_t off, off_t size, int64_t now)
+try_rcpt(struct qrole *q, struct qbatch *b, struct inflight *m, size_t slot,
+    size_t i, int fd, off_t off, off_t size, int64_t now)
 {
 	struct queue_envelope *env = &m->env;
 	struct queue_rcpt *r = &env->rcpts[i];
@@ -110,7 +120,7 @@ try_rcpt(struct qrole *q, struct inflight *m, size_t slot, size_t i, int fd,
 		return;
 	}
 	r->attempts++;
-	res = queue_local_deliver(q->local, env, i, fd, off, size,
+	res = queue_local_deliver(q->local, b->db, env, i, fd, off, size,
 	    tag_of(slot, i), &error);
 	r = &env->rcpts[i];	/* the call may have grown env->rcpts */
 	free(r->error);
@@ -141,7 +151,8 @@ try_rcpt(struct qrole *q, struct inflight *m, size_t slot, size_t i, int fd,
 /* Loads a message and tries its due recipients. false when there is
  * nothing to finish (gone, corrupt, unreadable). */
 static bool
-process(struct qrole *q, const char *id, size_t slot, struct inflight *m)
+process(struct qrole *q, const char *id, struct qbatch *b, size_t slot,
+    struct inflight *m)
 {
 	off_t off, size;
 	int64_t now = now_s();
@@ -171,7 +182,7 @@ process(struct qrole *q, const char *id, size_t slot, struct inflight *m)
 		    r->status != QUEUE_RCPT_DEFERRED)
 			continue;
 		if (r->next_try <= now || r->last_try < q->flush_time) {
-			try_rcpt(q, m, slot, i, fd, off, size, now);
+			try_rcpt(q, b, m, slot, i, fd, off, size, now);
 			m->changed = true;
 		}
 	}
@@ -182,7 +193,8 @@ process(struct qrole *q, const char *id, size_t slot, struct inflight *m)
 /* After the batch commit: settles staged recipients, then removes the
  * message or saves its state and schedules its next try. */
 static void
-finish(struct qrole *q, struct inflight *m, size_t slot, bool committed)
+finish(struct qrole *q, struct qbatch *b, struct inflight *m, size_t slot,
+    bool committed)
 {
 	struct queue_envelope *env = &m->env;
 	int64_t due = -1, now = now_s();
@@ -191,7 +203,7 @@ finish(struct qrole *q, struct inflight *m, size_t slot, bool committed)
 		struct queue_rcpt *r = &env->rcpts[i];
 		if (!m->staged[i])
 			continue;
-		if (committed && queue_local_ok(q->local, tag_of(slot, i))) {
+		if (committed && queue_local_ok(b->db, tag_of(slot, i))) {
 			r->status = QUEUE_RCPT_DONE;
 			log_msg_info(env->id, "to=<%s> status=delivered",
 			    r->addr);
@@ -228,38 +240,78 @@ finish(struct qrole *q, struct inflight *m, size_t slot, bool committed)
 	queue_env_free(env);
 }
 
+static void
+batch_free(struct qbatch **bp)
+{
+	struct qbatch *b = *bp;
+
+	if (b == NULL)
+		return;
+	queue_local_batch_free(&b->db);
+	free(b->msgs);
+	free(b);
+	*bp = NULL;
+}
+
+/* Settles every message of a batch; committed: its sync succeeded. */
+static void
+batch_finish(struct qrole *q, struct qbatch **bp, bool committed)
+{
+	struct qbatch *b = *bp;
+
+	if (!committed)
+		queue_local_fail(b->db);
+	for (size_t i = 0; i < b->n; i++)
+		finish(q, b, &b->msgs[i], i, committed);
+	batch_free(bp);
+}
+
 /*
- * One batch: up to QUEUE_BATCH due messages are loaded and tried, their
- * local deliveries staged; one commit (two syncfs) makes all of them
- * durable; only then are queue files removed or their state saved. A
- * crash anywhere before that leaves every message in the queue.
+ * The queue's group commit, pipelined. Each turn loads and tries up to
+ * QUEUE_BATCH due messages, staging their local deliveries (bytes written,
+ * nothing visible), then runs ONE file-system sync. That sync makes two
+ * things durable at once: this turn's staged bytes, and the renames and
+ * index entries the previous turn published. So the previous batch is
+ * settled now (queue files removed or state saved), and this batch is
+ * published, to be settled by the next turn's sync — which the timer runs
+ * at once while a published batch waits. A queue file is removed only
+ * after the sync that made its delivery durable: a crash anywhere leaves
+ * the message queued (at worst delivered twice, never lost).
  */
 static void
 on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct qrole *q = arg;
-	struct inflight *batch;
+	struct qbatch *b;
 	char id[QUEUE_ID_LEN + 1];
-	size_t n = 0;
 	const char *errstr = NULL;
-	bool committed;
+	bool synced;
 
 	(void)fd;
 	(void)what;
-	batch = xcalloc(QUEUE_BATCH, sizeof(*batch));
-	queue_local_begin(q->local);
-	while (n < QUEUE_BATCH && sched_pop_due(q->sched, now_s(), id))
-		if (process(q, id, n, &batch[n]))
-			n++;
-	committed = queue_local_commit(q->local, &errstr) == 0;
-	if (!committed)
-		log_warnx("mailbox commit failed: %s; deferring the batch",
+	b = xcalloc(1, sizeof(*b));
+	b->db = queue_local_batch(q->local);
+	b->msgs = xcalloc(QUEUE_BATCH, sizeof(*b->msgs));
+	while (b->n < QUEUE_BATCH && sched_pop_due(q->sched, now_s(), id))
+		if (process(q, id, b, b->n, &b->msgs[b->n]))
+			b->n++;
+	synced = queue_local_sync(q->local, &errstr) == 0;
+	if (!synced)
+		log_warnx("mailbox sync failed: %s; deferring deliveries",
 		    errstr ? errstr : "error");
-	for (size_t i = 0; i < n; i++)
-		finish(q, &batch[i], i, committed);
-	queue_local_end(q->local);
-	free(batch);
-	arm(q, n == QUEUE_BATCH);
+	if (q->published != NULL)
+		batch_finish(q, &q->published, synced);
+	if (b->n == 0) {
+		batch_free(&b);
+	} else if (!synced) {
+		batch_finish(q, &b, false);
+	} else {
+		if (queue_local_publish(b->db, &errstr) == -1)
+			log_warnx("mailbox commit failed: %s; deferring the "
+			    "deliveries concerned", errstr ? errstr : "error");
+		q->published = b;
+	}
+	arm(q, q->published != NULL || b != NULL);
 }
 
 static void
@@ -380,6 +432,11 @@ queue_role_main(const struct role_env *env)
 	scan(&q);
 	arm(&q, true);
 	event_base_dispatch(q.base);
+	if (q.published != NULL) {
+		const char *errstr = NULL;
+		bool synced = queue_local_sync(q.local, &errstr) == 0;
+		batch_finish(&q, &q.published, synced);
+	}
 
 	for (size_t i = 0; i < nitems(signals); i++)
 		event_free(q.sigs[i]);
