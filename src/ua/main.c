@@ -4,6 +4,7 @@
  * (as OpenSMTPD's smtpctl does); each handler lives in the file of its
  * command family (send.c, list.c, read.c, fetch.c, folders.c, watch.c).
  */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -300,6 +301,8 @@ main(int argc, char *argv[])
 	size_t npend = 0, nused = 0, i, words = 0;
 	int rc;
 
+	/* A peer closing on us is an error to report, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
 	memset(&c, 0, sizeof(c));
 	c.opt.interval = 60;
 	pend = xcalloc((size_t)argc + 1, sizeof(*pend));

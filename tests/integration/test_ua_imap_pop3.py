@@ -1,0 +1,249 @@
+"""postern list / read / save / search / folders / flag / move / delete /
+fetch against Debian's Dovecot (IMAP and POP3) on loopback; results
+checked with imaplib and poplib. Skipped when Dovecot is missing."""
+import email
+import email.policy
+import imaplib
+import poplib
+import unittest
+from email.message import EmailMessage
+
+from dovecotpeer import SKIP_REASON, Dovecot, available
+from uautil import UA
+
+USER, PW = "bob@example.org", "bobpw"
+BLOB = bytes(range(256)) * 40
+
+
+def plain_latin1():
+    return ("From: =?ISO-8859-1?Q?Andr=E9?= <andre@example.net>\r\n"
+            "To: bob@example.org\r\n"
+            "Date: Tue, 03 Mar 2026 10:00:00 +0000\r\n"
+            "Subject: =?ISO-8859-1?Q?Caf=E9_cr=E8me?=\r\n"
+            "MIME-Version: 1.0\r\n"
+            "Content-Type: text/plain; charset=ISO-8859-1\r\n"
+            "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+            "Un caf=E9 cr=E8me, s'il vous pla=EEt.\r\n").encode("ascii")
+
+
+def with_attachment():
+    m = EmailMessage()
+    m["From"] = "Carol <carol@example.org>"
+    m["To"] = USER
+    m["Date"] = "Wed, 04 Mar 2026 11:00:00 +0000"
+    m["Subject"] = "report attached \u2603"
+    m.set_content("See the attached file.\nd\u00e9j\u00e0 vu\n")
+    m.add_attachment(BLOB, maintype="application", subtype="octet-stream",
+                     filename="data \u00e9t\u00e9.bin")
+    return m.as_bytes(policy=email.policy.SMTP)
+
+
+def html_only():
+    return (b"From: news@example.com\r\nTo: bob@example.org\r\n"
+            b"Date: Thu, 05 Mar 2026 12:00:00 +0000\r\nSubject: html only\r\n"
+            b"MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+            b"<html><head><style>p {color: red}</style></head><body>"
+            b"<h1>Title</h1><p>Hello &amp; welcome,<br>second&nbsp;line</p>"
+            b"<ul><li>one</li><li>two</li></ul></body></html>\r\n")
+
+
+@unittest.skipUnless(available(), SKIP_REASON)
+class ImapPop3Test(unittest.TestCase):
+    def setUp(self):
+        self.dc = Dovecot({USER: PW}).start()
+        self.dc.deliver(USER, plain_latin1())
+        self.dc.deliver(USER, with_attachment(), flags="S")
+        self.dc.deliver(USER, html_only(), flags="FS")
+        self.ua = UA(password=PW)
+        self.ua.write_config(
+            f"imap = 127.0.0.1:{self.dc.port('imap')}\n"
+            f"pop3 = 127.0.0.1:{self.dc.port('pop3')}\n"
+            f"user = {USER}\npassword_file = {self.ua.pwfile}\n")
+
+    def tearDown(self):
+        self.ua.cleanup()
+        self.dc.cleanup()
+
+    def imap(self):
+        m = imaplib.IMAP4("127.0.0.1", self.dc.port("imap"))
+        m.login(USER, PW)
+        return m
+
+    def test_list_imap(self):
+        p = self.ua.run("list", check=0)
+        lines = p.out.splitlines()
+        self.assertEqual(len(lines), 3, p.out)
+        f = [l.split("\t") for l in lines]
+        self.assertEqual([x[0] for x in f], ["1", "2", "3"])
+        self.assertEqual(f[0][1], "N--")
+        self.assertEqual(f[1][1], "---")
+        self.assertEqual(f[2][1], "--F")
+        self.assertEqual(f[0][3], "Andr\u00e9")
+        self.assertEqual(f[0][4], "Caf\u00e9 cr\u00e8me")
+        self.assertEqual(f[1][3], "Carol")
+        self.assertEqual(f[1][4], "report attached \u2603")
+        self.assertEqual(f[2][3], "news@example.com")
+        self.assertEqual(f[0][2], "2026-03-03 10:00")
+        self.assertEqual(int(f[0][5]), len(plain_latin1()))
+        # list never marks anything seen
+        self.assertEqual(self.ua.run("list", check=0).out.splitlines()[0]
+                         .split("\t")[1], "N--")
+
+    def test_list_empty_folder_exit_1(self):
+        m = self.imap()
+        m.create("Empty")
+        m.logout()
+        p = self.ua.run("list", "--folder", "Empty", check=1)
+        self.assertEqual(p.out, "")
+
+    def test_read_plain_qp_latin1(self):
+        p = self.ua.run("read", "1", check=0)
+        self.assertIn("From: Andr\u00e9 <andre@example.net>", p.out)
+        self.assertIn("Subject: Caf\u00e9 cr\u00e8me", p.out)
+        self.assertIn("Un caf\u00e9 cr\u00e8me, s'il vous pla\u00eet.", p.out)
+        self.assertIn("\nParts:\n  1        text/plain", p.out)
+        # reading marks it seen
+        self.assertTrue(self.ua.run("list", check=0).out.startswith("1\t---"))
+
+    def test_read_attachment_and_save(self):
+        p = self.ua.run("read", "2", check=0)
+        self.assertIn("See the attached file.\nd\u00e9j\u00e0 vu", p.out)
+        self.assertRegex(p.out, r"  1 +text/plain ")
+        self.assertRegex(p.out, r"  2 +application/octet-stream +\d+  "
+                                "data \u00e9t\u00e9.bin")
+        out = self.ua.home / "saved.bin"
+        p = self.ua.run("save", "2", "2", out, check=0)
+        self.assertEqual(out.read_bytes(), BLOB)
+        self.ua.run("save", "2", "9", out, check=1)
+        self.ua.run("save", "7", "1", out, check=2)
+
+    def test_read_html_rendered(self):
+        p = self.ua.run("read", "3", check=0)
+        self.assertIn("Title\nHello & welcome,\nsecond line\n* one\n* two",
+                      p.out)
+        self.assertNotIn("color", p.out)
+        self.assertNotIn("<p>", p.out)
+
+    def test_read_raw_headers_max_bytes(self):
+        p = self.ua.run("read", "1", "--raw", check=0)
+        self.assertEqual(p.stdout, plain_latin1())
+        p = self.ua.run("read", "1", "--headers", check=0)
+        self.assertIn("Content-Transfer-Encoding: quoted-printable", p.out)
+        p = self.ua.run("read", "2", "--max-bytes", "10", check=0)
+        self.assertIn("[truncated at 10 bytes]", p.out)
+
+    def test_read_over_pop3_and_maildir(self):
+        p = self.ua.run("read", "2", "--pop3", check=0)
+        self.assertIn("d\u00e9j\u00e0 vu", p.out)
+        self.assertRegex(p.out, r"  2 +application/octet-stream")
+        p = self.ua.run("list", "--pop3", check=0)
+        self.assertEqual(len(p.out.splitlines()), 3)
+        self.assertIn("Caf\u00e9 cr\u00e8me", p.out)
+        p = self.ua.run("list", "--maildir", self.dc.maildir(USER), check=0)
+        self.assertEqual(len(p.out.splitlines()), 3, p.out)
+        out = self.ua.home / "m.bin"
+        self.ua.run("save", "2", "2", out, "--maildir", self.dc.maildir(USER),
+                    check=0)
+        self.assertEqual(out.read_bytes(), BLOB)
+
+    def test_search(self):
+        p = self.ua.run("search", "--subject", "report", check=0)
+        self.assertEqual([l.split("\t")[0] for l in p.out.splitlines()], ["2"])
+        p = self.ua.run("search", "--from", "news@example.com", check=0)
+        self.assertEqual(p.out.split("\t")[0], "3")
+        p = self.ua.run("search", "croissant", check=1)
+        self.assertEqual(p.out, "")
+        p = self.ua.run("search", "--since", "2000-01-01", check=0)
+        self.assertEqual(len(p.out.splitlines()), 3)
+
+    def test_folders_flag_move_delete(self):
+        self.ua.run("folder", "create", "Work/Projects", check=0)
+        self.ua.run("folder", "create", "Old", check=0)
+        self.ua.run("folder", "rename", "Old", "Archive", check=0)
+        p = self.ua.run("folders", check=0)
+        names = p.out.splitlines()
+        for n in ("INBOX", "Work/Projects", "Archive"):
+            self.assertIn(n, names)
+        self.assertNotIn("Old", names)
+        self.ua.run("folder", "delete", "Archive", check=0)
+        self.assertNotIn("Archive", self.ua.run("folders", check=0).out)
+        self.ua.run("flag", "1", "+Flagged", "+Seen", check=0)
+        self.assertTrue(self.ua.run("list", check=0).out.startswith("1\t--F"))
+        self.ua.run("flag", "1", "-Flagged", "-Seen", check=0)
+        self.assertTrue(self.ua.run("list", check=0).out.startswith("1\tN--"))
+        self.ua.run("move", "1", "Work/Projects", check=0)
+        p = self.ua.run("list", "--folder", "Work/Projects", check=0)
+        self.assertIn("Caf\u00e9", p.out)
+        self.assertEqual(len(self.ua.run("list", check=0).out.splitlines()), 2)
+        self.ua.run("delete", "1", check=0)
+        self.assertEqual(len(self.ua.run("list", check=0).out.splitlines()), 1)
+        m = self.imap()
+        typ, data = m.select("INBOX")
+        self.assertEqual(int(data[0]), 1)
+        m.logout()
+
+    def test_fetch_keep_then_delete(self):
+        dest = self.ua.home / "Local"
+        p = self.ua.run("fetch", "--mode", "keep", "--maildir", dest, check=0)
+        self.assertEqual(len(p.out.splitlines()), 3, p.out)
+        self.assertEqual(len(list((dest / "new").iterdir())), 3)
+        # keep mode: the server still has them, a second fetch takes nothing
+        self.ua.run("fetch", "--mode", "keep", "--maildir", dest, check=1)
+        pop = poplib.POP3("127.0.0.1", self.dc.port("pop3"))
+        pop.user(USER)
+        pop.pass_(PW)
+        self.assertEqual(pop.stat()[0], 3)
+        pop.quit()
+        self.dc.deliver(USER, b"From: x@y.z\r\nSubject: fourth\r\n\r\nfour\r\n")
+        p = self.ua.run("fetch", "--mode", "keep", "--maildir", dest, check=0)
+        self.assertEqual(len(p.out.splitlines()), 1)
+        self.assertIn("fourth", p.out)
+        # the local copies are byte-exact
+        got = sorted(f.read_bytes() for f in (dest / "new").iterdir())
+        self.assertIn(plain_latin1(), got)
+        # delete mode empties the server
+        dest2 = self.ua.home / "Local2"
+        p = self.ua.run("fetch", "--mode", "delete", "--maildir", dest2, check=0)
+        self.assertEqual(len(list((dest2 / "new").iterdir())), 4)
+        pop = poplib.POP3("127.0.0.1", self.dc.port("pop3"))
+        pop.user(USER)
+        pop.pass_(PW)
+        self.assertEqual(pop.stat()[0], 0)
+        pop.quit()
+        self.ua.run("fetch", "--mode", "delete", "--maildir", dest2, check=1)
+
+    def test_bad_password_and_unreachable(self):
+        self.ua.pwfile.write_text("nope\n")
+        p = self.ua.run("list", check=2)
+        self.assertIn("imap", p.err)
+        p = self.ua.run("--imap", "127.0.0.1:1", "list", check=2)
+
+
+@unittest.skipUnless(available(), SKIP_REASON)
+class DovecotTlsTest(unittest.TestCase):
+    def setUp(self):
+        self.dc = Dovecot({USER: PW}, tls=True).start()
+        self.dc.deliver(USER, plain_latin1())
+        self.ua = UA(password=PW)
+        self.ua.write_config(f"user = {USER}\npassword_file = {self.ua.pwfile}\n")
+
+    def tearDown(self):
+        self.ua.cleanup()
+        self.dc.cleanup()
+
+    def test_imap_starttls_and_implicit(self):
+        ca = self.dc.dir / "cert.pem"
+        imap = f"localhost:{self.dc.port('imap')}"
+        p = self.ua.run("--imap", imap, "--starttls", "list", check=2)
+        self.assertIn("certificate", p.err)
+        self.ua.run("--imap", imap, "--starttls", "--ca-file", ca, "list", check=0)
+        self.ua.run("--imap", f"localhost:{self.dc.port('imaps')}", "--tls",
+                    "--ca-file", ca, "list", check=0)
+        self.ua.run("--pop3", f"localhost:{self.dc.port('pop3')}", "--starttls",
+                    "--ca-file", ca, "list", check=0)
+        self.ua.run("--pop3", f"localhost:{self.dc.port('pop3s')}", "--tls",
+                    "--insecure", "list", check=0)
+
+
+if __name__ == "__main__":
+    unittest.main()
