@@ -207,12 +207,15 @@ parse_args(int argc, char **argv, struct ua_ctx *c, unsigned *used_out,
 			continue;
 		}
 		if (!strcmp(name, "pop3")) {
+			/* With a value it only names the server (fetch
+			 * takes it too); alone it picks POP3 as source. */
 			o->pop3 = 1;
-			used_out[(*nused)++] = O_SOURCE;
 			if (i + 1 < argc && strchr(argv[i + 1], ':') &&
 			    strncmp(argv[i + 1], "--", 2) != 0)
 				pend[(*npend)++] = (struct pending_acct){
 				    "pop3", argv[++i] };
+			else
+				used_out[(*nused)++] = O_SOURCE;
 			continue;
 		}
 		if (!strcmp(name, "inline")) {

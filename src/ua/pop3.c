@@ -22,23 +22,6 @@ struct ua_pop3 {
 	char		 err[1024];
 };
 
-int
-ua_pop3_status(const char *line, size_t len, const char **text_out)
-{
-	if (len >= 3 && strncmp(line, "+OK", 3) == 0 &&
-	    (len == 3 || line[3] == ' ')) {
-		*text_out = line + (len > 3 ? 4 : 3);
-		return 1;
-	}
-	if (len >= 4 && strncmp(line, "-ERR", 4) == 0 &&
-	    (len == 4 || line[4] == ' ')) {
-		*text_out = line + (len > 4 ? 5 : 4);
-		return 0;
-	}
-	*text_out = line;
-	return -1;
-}
-
 static int
 status(struct ua_pop3 *s)
 {

@@ -26,23 +26,6 @@ struct smtp {
 	size_t		 errlen;
 };
 
-int
-ua_smtp_reply_line(const char *line, size_t len, int *code_out,
-    int *last_out)
-{
-	if (len < 3 || !isdigit((unsigned char)line[0]) ||
-	    !isdigit((unsigned char)line[1]) ||
-	    !isdigit((unsigned char)line[2]) || line[0] < '2' ||
-	    line[0] > '5')
-		return -1;
-	if (len > 3 && line[3] != ' ' && line[3] != '-')
-		return -1;
-	*code_out = (line[0] - '0') * 100 + (line[1] - '0') * 10 +
-	    (line[2] - '0');
-	*last_out = len == 3 || line[3] == ' ';
-	return 0;
-}
-
 /* Reads a whole (multi-line) reply. 0, or -1 with err set. */
 static int
 reply(struct smtp *s)
