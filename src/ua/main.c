@@ -23,6 +23,7 @@ enum {
 	O_SEARCH = 0x020,	/* --from --subject --since (as criteria) */
 	O_FETCH = 0x040,	/* --mode --maildir */
 	O_WATCH = 0x080,	/* --interval --exec --count */
+	O_REPLY = 0x100,	/* --all --inline */
 };
 
 struct cmd {
@@ -59,6 +60,11 @@ static const struct cmd cmds[] = {
 	{ "flag", -1, O_FOLDER, ua_cmd_flag,
 	    "flag N +Seen|-Seen|+Flagged|-Flagged|+Answered... [--folder F]" },
 	{ "delete", 1, O_FOLDER, ua_cmd_delete, "delete N [--folder F]" },
+	{ "reply", 1, O_FOLDER | O_SOURCE | O_COMPOSE | O_REPLY, ua_cmd_reply,
+	    "reply N [--all] [--folder F] [--cc C] [--attach FILE]..." },
+	{ "forward", 1, O_FOLDER | O_SOURCE | O_COMPOSE | O_REPLY,
+	    ua_cmd_forward,
+	    "forward N --to A [--inline] [--folder F] [--attach FILE]..." },
 	{ "watch", 0, O_FOLDER | O_WATCH, ua_cmd_watch,
 	    "watch [--interval 60s] [--exec CMD] [--count N]" },
 };
@@ -99,6 +105,8 @@ static const struct opt opts[] = {
 	{ "max-bytes", K_NUM, O_READ, OO(max_bytes), NULL },
 	{ "headers", K_FLAG, O_READ, OO(headers), NULL },
 	{ "raw", K_FLAG, O_READ, OO(raw), NULL },
+	{ "all", K_FLAG, O_REPLY, OO(all), NULL },
+	{ "inline", K_FLAG, O_REPLY, OO(inline_fwd), NULL },
 };
 
 void
@@ -216,10 +224,6 @@ parse_args(int argc, char **argv, struct ua_ctx *c, unsigned *used_out,
 				    "pop3", argv[++i] };
 			else
 				used_out[(*nused)++] = O_SOURCE;
-			continue;
-		}
-		if (!strcmp(name, "inline")) {
-			o->inline_fwd = 1;
 			continue;
 		}
 		for (j = 0; j < nitems(opts); j++)

@@ -356,15 +356,21 @@ is_attachment(const struct part *p)
 	    "attachment");
 }
 
+/*
+ * The text to show: the first inline text/plain part, else text/html
+ * rendered, decoded to UTF-8 with LF line ends, appended to out.
+ * *cut_out: truncated by max. 0 (also when there is no text), or -1.
+ */
 static int
-show_text(struct view *v, size_t max)
+text_of(struct view *v, size_t max, struct buf *out, int *cut_out)
 {
 	const struct part *text = NULL;
 	struct buf raw, dec, utf8, html;
 	const char *es;
 	size_t i;
-	int cut, rc = 0;
+	int rc = 0;
 
+	*cut_out = 0;
 	for (i = 0; i < v->nparts && text == NULL; i++)
 		if (!strcmp(v->parts[i].type, "text/plain") &&
 		    !is_attachment(&v->parts[i]))
@@ -379,7 +385,7 @@ show_text(struct view *v, size_t max)
 	buf_init(&dec, UA_MSG_MAX);
 	buf_init(&utf8, UA_MSG_MAX * 2);
 	buf_init(&html, UA_MSG_MAX * 2);
-	if (part_raw(v, text, 0, max, &raw, &cut) == -1 ||
+	if (part_raw(v, text, 0, max, &raw, cut_out) == -1 ||
 	    decode(text, &raw, &dec) == -1 ||
 	    mime_charset_to_utf8(text->charset, dec.data ? dec.data : "",
 	    dec.len, &utf8, &es) == -1)
@@ -392,19 +398,34 @@ show_text(struct view *v, size_t max)
 			show = &html;
 		}
 		/* CRLF to LF for the terminal. */
-		for (i = 0; i < show->len; i++)
+		for (i = 0; i < show->len && rc == 0; i++)
 			if (!(show->data[i] == '\r' && i + 1 < show->len &&
 			    show->data[i + 1] == '\n'))
-				putchar(show->data[i]);
-		if (show->len > 0 && show->data[show->len - 1] != '\n')
-			putchar('\n');
-		if (cut)
-			printf("[truncated at %zu bytes]\n", max);
+				rc = buf_putc(out, show->data[i]);
+		if (rc == 0 && out->len > 0 && out->data[out->len - 1] != '\n')
+			rc = buf_putc(out, '\n');
 	}
 	buf_free(&raw);
 	buf_free(&dec);
 	buf_free(&utf8);
 	buf_free(&html);
+	return rc;
+}
+
+static int
+show_text(struct view *v, size_t max)
+{
+	struct buf text;
+	int cut, rc;
+
+	buf_init(&text, UA_MSG_MAX * 2);
+	rc = text_of(v, max, &text, &cut);
+	if (rc == 0) {
+		fwrite(text.data ? text.data : "", 1, text.len, stdout);
+		if (cut)
+			printf("[truncated at %zu bytes]\n", max);
+	}
+	buf_free(&text);
 	return rc;
 }
 
@@ -558,5 +579,22 @@ out:
 	ua_src_close(&s);
 	buf_free(&raw);
 	buf_free(&dec);
+	return rc;
+}
+
+int
+ua_read_text(struct ua_ctx *c, struct ua_src *s, const char *arg,
+    struct buf *header, struct buf *text, size_t *num_out)
+{
+	struct view v;
+	int cut, rc = -1;
+
+	if (view_open(c, s, arg, &v) == 0 &&
+	    buf_append(header, v.header.data ? v.header.data : "",
+	    v.header.len) == 0 && text_of(&v, 0, text, &cut) == 0) {
+		*num_out = v.num;
+		rc = 0;
+	}
+	view_free(&v);
 	return rc;
 }

@@ -36,9 +36,10 @@ slurp(FILE *f, struct buf *out)
 	return ferror(f) ? -1 : 0;
 }
 
-/* Body from $EDITOR on a temporary file (stdin is a terminal). */
+/* Body from $EDITOR on a temporary file (stdin is a terminal), which
+ * starts with initial (a quoted reply, or nothing). */
 static int
-edit_body(struct buf *out)
+edit_body(struct buf *out, const char *initial, size_t ilen)
 {
 	char path[] = "/tmp/postern-XXXXXX";
 	const char *ed = getenv("VISUAL") ? getenv("VISUAL") :
@@ -49,6 +50,11 @@ edit_body(struct buf *out)
 
 	if ((fd = mkstemp(path)) == -1)
 		return -1;
+	if (ilen > 0 && write(fd, initial, ilen) != (ssize_t)ilen) {
+		close(fd);
+		unlink(path);
+		return -1;
+	}
 	close(fd);
 	cmd = xasprintf("%s '%s'", ed, path);
 	st = system(cmd);
@@ -172,15 +178,15 @@ attach(struct mime_build *b, const char *file)
 
 /* Builds the message; the envelope comes back in env and *from_out. */
 static int
-compose(struct ua_ctx *c, struct buf *msg, struct rcpts *env,
-    char **from_out)
+compose(struct ua_ctx *c, const struct ua_compose_extra *x,
+    struct buf *msg, struct rcpts *env, char **from_out)
 {
 	struct ua_opts *o = &c->opt;
 	struct mime_build *b;
 	struct buf body;
 	const char *from = o->from ? o->from : c->acct.from, *es = NULL;
 	size_t i;
-	int rc = -1;
+	int rc = -1, r;
 
 	*from_out = NULL;
 	if (from == NULL) {
@@ -210,7 +216,22 @@ compose(struct ua_ctx *c, struct buf *msg, struct rcpts *env,
 		ua_warnx("--subject: %s", es);
 		goto out;
 	}
-	if ((isatty(0) ? edit_body(&body) : slurp(stdin, &body)) == -1) {
+	if (x->in_reply_to != NULL && (mime_build_field(b, "In-Reply-To",
+	    x->in_reply_to, &es) == -1 || mime_build_field(b, "References",
+	    x->references, &es) == -1)) {
+		ua_warnx("In-Reply-To: %s", es);
+		goto out;
+	}
+	if (isatty(0))
+		r = edit_body(&body, x->quote, x->quote_len);
+	else {
+		r = slurp(stdin, &body);
+		if (r == 0 && x->quote_len > 0 &&
+		    (buf_putc(&body, '\n') == -1 ||
+		    buf_append(&body, x->quote, x->quote_len) == -1))
+			r = -1;
+	}
+	if (r == -1) {
 		ua_warnx("cannot read the body");
 		goto out;
 	}
@@ -218,6 +239,11 @@ compose(struct ua_ctx *c, struct buf *msg, struct rcpts *env,
 	for (i = 0; i < o->attach.n; i++)
 		if (attach(b, o->attach.v[i]) == -1)
 			goto out;
+	if (x->msg != NULL && mime_build_attach(b, x->msg_name, x->msg,
+	    x->msg_len, x->msg_type, &es) == -1) {
+		ua_warnx("attaching the message: %s", es);
+		goto out;
+	}
 	if (mime_build_finish(b, msg, &es) == -1) {
 		ua_warnx("building the message: %s", es);
 		goto out;
@@ -232,6 +258,15 @@ out:
 int
 ua_cmd_send(struct ua_ctx *c)
 {
+	struct ua_compose_extra none;
+
+	memset(&none, 0, sizeof(none));
+	return ua_send_compose(c, &none);
+}
+
+int
+ua_send_compose(struct ua_ctx *c, const struct ua_compose_extra *x)
+{
 	struct rcpts env = { NULL, 0 };
 	struct buf msg;
 	char *from = NULL, *name = NULL, err[1024];
@@ -240,7 +275,7 @@ ua_cmd_send(struct ua_ctx *c)
 	int rc = UA_EXIT_ERR;
 
 	buf_init(&msg, UA_MSG_MAX + 1024 * 1024);
-	if (compose(c, &msg, &env, &from) == -1)
+	if (compose(c, x, &msg, &env, &from) == -1)
 		goto out;
 	r = ua_smtp_submit(&c->acct, from, env.v, env.n, msg.data, msg.len,
 	    err, sizeof(err));

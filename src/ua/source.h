@@ -51,4 +51,11 @@ unsigned ua_imap_flags(const struct ua_imap_resp *r,
 int ua_imap_summaries(struct ua_imap *im, const char *set, int uid,
     unsigned long min_uid, unsigned long *max_uid_out, size_t *n_out);
 
+/*
+ * Message arg's header (raw) and its text as read shows it (UTF-8, LF),
+ * appended to header and text; *num_out the message number. 0 or -1.
+ */
+int ua_read_text(struct ua_ctx *c, struct ua_src *s, const char *arg,
+    struct buf *header, struct buf *text, size_t *num_out);
+
 #endif

@@ -33,7 +33,7 @@ struct ua_opts {
 	long		 interval;	/* watch, seconds */
 	long		 count;		/* watch --count: stop after N rounds */
 	size_t		 max_bytes;
-	int		 pop3, headers, raw, inline_fwd;
+	int		 pop3, headers, raw, inline_fwd, all;
 	char		**args;		/* positional words after the command */
 	size_t		 nargs;
 };
@@ -42,6 +42,19 @@ struct ua_ctx {
 	struct ua_account	 acct;
 	struct ua_opts		 opt;
 };
+
+/* What reply and forward add to a composed message. */
+struct ua_compose_extra {
+	const char	*in_reply_to, *references;	/* RFC 5322 §3.6.4 */
+	const char	*quote;		/* appended to the body */
+	size_t		 quote_len;
+	const char	*msg;		/* attached message, or NULL */
+	size_t		 msg_len;
+	const char	*msg_name, *msg_type;
+};
+
+/* Composes from the options plus x, then submits or queues (send.c). */
+int ua_send_compose(struct ua_ctx *c, const struct ua_compose_extra *x);
 
 /* "postern: ..." on stderr. */
 void ua_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -63,5 +76,7 @@ int ua_cmd_move(struct ua_ctx *);
 int ua_cmd_flag(struct ua_ctx *);
 int ua_cmd_delete(struct ua_ctx *);
 int ua_cmd_watch(struct ua_ctx *);
+int ua_cmd_reply(struct ua_ctx *);
+int ua_cmd_forward(struct ua_ctx *);
 
 #endif

@@ -68,6 +68,23 @@ class SendTest(unittest.TestCase):
                          ["blob.bin", "r\u00e9sum\u00e9 notes.txt"])
         self.assertEqual(atts[0].get_content(), att1.read_bytes())
         self.assertEqual(atts[1].get_payload(decode=True), att2.read_bytes())
+        # and the UA reads it back from posternd's Maildir
+        md = self.srv.dir / "data" / "mail" / "example.org" / "bob"
+        p = self.ua.run("list", "--maildir", md, check=0)
+        f = p.out.rstrip("\n").split("\t")
+        self.assertEqual(f[:2], ["1", "N--"])
+        self.assertEqual(f[3], "Alice Liddell")
+        self.assertEqual(f[4], subject.replace("\t", " "))
+        p = self.ua.run("read", "1", "--maildir", md, check=0)
+        self.assertIn("Subject: " + subject, p.out)
+        self.assertIn(body, p.out)
+        self.assertRegex(p.out, r"  2 +application/octet-stream +\d+  blob.bin")
+        self.assertRegex(p.out, r"  3 +text/plain +\d+  r\u00e9sum\u00e9 notes.txt")
+        out = self.ua.home / "out.bin"
+        self.ua.run("save", "1", "2", out, "--maildir", md, check=0)
+        self.assertEqual(out.read_bytes(), att1.read_bytes())
+        self.ua.run("save", "1", "3", out, "--maildir", md, check=0)
+        self.assertEqual(out.read_bytes(), att2.read_bytes())
 
     def test_bcc_not_in_header(self):
         self.ua.run("send", "--to", "bob@example.org", "--bcc",
