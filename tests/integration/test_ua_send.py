@@ -78,7 +78,8 @@ class SendTest(unittest.TestCase):
         p = self.ua.run("read", "1", "--maildir", md, check=0)
         self.assertIn("Subject: " + subject, p.out)
         self.assertIn(body, p.out)
-        self.assertRegex(p.out, r"  2 +application/octet-stream +\d+  blob.bin")
+        # libmagic picks the attachment's type
+        self.assertRegex(p.out, r"  2 +\S+/\S+ +\d+  blob.bin")
         self.assertRegex(p.out, r"  3 +text/plain +\d+  r\u00e9sum\u00e9 notes.txt")
         out = self.ua.home / "out.bin"
         self.ua.run("save", "1", "2", out, "--maildir", md, check=0)
