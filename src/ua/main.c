@@ -69,7 +69,7 @@ static const struct cmd cmds[] = {
 	    "watch [--interval 60s] [--exec CMD] [--count N]" },
 };
 
-enum opt_kind { K_FLAG, K_STR, K_MULTI, K_ACCT, K_NUM };
+enum opt_kind { K_FLAG, K_STR, K_MULTI, K_ACCT, K_NUM, K_DUR };
 
 struct opt {
 	const char	*name;
@@ -100,7 +100,7 @@ static const struct opt opts[] = {
 	{ "mode", K_STR, O_FETCH, OO(mode), NULL },
 	{ "exec", K_STR, O_WATCH, OO(exec), NULL },
 	{ "since", K_STR, O_SEARCH, OO(since), NULL },
-	{ "interval", K_STR, O_WATCH, 0, NULL },
+	{ "interval", K_DUR, O_WATCH, OO(interval), NULL },
 	{ "count", K_NUM, O_WATCH, OO(count), NULL },
 	{ "max-bytes", K_NUM, O_READ, OO(max_bytes), NULL },
 	{ "headers", K_FLAG, O_READ, OO(headers), NULL },
@@ -249,8 +249,9 @@ parse_args(int argc, char **argv, struct ua_ctx *c, unsigned *used_out,
 			struct ua_strs *s = (void *)((char *)o + op->off);
 			s->v = xreallocarray(s->v, s->n + 1, sizeof(char *));
 			s->v[s->n++] = argv[i];
-		} else if (!strcmp(name, "interval")) {
-			if (interval(argv[i], &o->interval) == -1) {
+		} else if (op->kind == K_DUR) {
+			if (interval(argv[i], (long *)((char *)o + op->off))
+			    == -1) {
 				ua_warnx("--interval: bad duration %s",
 				    argv[i]);
 				return -1;

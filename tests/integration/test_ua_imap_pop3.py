@@ -212,6 +212,30 @@ class ImapPop3Test(unittest.TestCase):
         pop.quit()
         self.ua.run("fetch", "--mode", "delete", "--maildir", dest2, check=1)
 
+    def test_watch_prints_new_mail_and_runs_exec(self):
+        import os
+        import subprocess
+        import time
+        from harness import SAN_ENV, binary
+        marker = self.ua.home / "exec.out"
+        env = dict(os.environ, **SAN_ENV, HOME=str(self.ua.home))
+        proc = subprocess.Popen(
+            [binary("postern"), "watch", "--interval", "1", "--count", "4",
+             "--exec", f"echo $POSTERN_NEW >> {marker}"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        first = proc.stdout.readline().decode()
+        self.assertTrue(first.startswith("watching INBOX every 1s"), first)
+        self.dc.deliver(USER, b"From: Zed <z@example.net>\r\nSubject: "
+                        b"arrived later\r\n\r\nnew\r\n")
+        out, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 0, err)
+        lines = out.decode().splitlines()
+        self.assertEqual(len(lines), 1, out)
+        f = lines[0].split("\t")
+        self.assertEqual((f[0], f[1], f[3], f[4]),
+                         ("4", "N--", "Zed", "arrived later"))
+        self.assertEqual(marker.read_text(), "1\n")
+
     def test_bad_password_and_unreachable(self):
         self.ua.pwfile.write_text("nope\n")
         p = self.ua.run("list", check=2)
