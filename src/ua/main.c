@@ -321,9 +321,11 @@ main(int argc, char *argv[])
 		goto out;
 	}
 	if (c.opt.nargs == 0) {
-		/* The full-screen interface is not built yet. */
-		usage(stderr);
-		rc = UA_EXIT_ERR;
+		/* No command: the full-screen interface, which runs the
+		 * commands above as child processes. */
+		c.argc = argc;
+		c.argv = argv;
+		rc = ua_tui(&c);
 		goto out;
 	}
 	if ((cmd = lookup(&c.opt, &words)) == NULL) {

@@ -41,6 +41,8 @@ struct ua_opts {
 struct ua_ctx {
 	struct ua_account	 acct;
 	struct ua_opts		 opt;
+	int			 argc;	/* the command line, for the TUI */
+	char			**argv;
 };
 
 /* What reply and forward add to a composed message. */
@@ -77,6 +79,8 @@ int ua_cmd_flag(struct ua_ctx *);
 int ua_cmd_delete(struct ua_ctx *);
 int ua_cmd_watch(struct ua_ctx *);
 int ua_cmd_reply(struct ua_ctx *);
+/* The full-screen interface (tui.c): `postern` without a command. */
+int ua_tui(struct ua_ctx *);
 int ua_cmd_forward(struct ua_ctx *);
 
 #endif
