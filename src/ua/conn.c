@@ -325,3 +325,18 @@ ua_conn_error(const struct ua_conn *c)
 {
 	return c->err;
 }
+
+int
+ua_conn_wait(struct ua_conn *c, int ms)
+{
+	struct pollfd p = { c->fd, POLLIN, 0 };
+	int r;
+
+	if (c->rlen > c->roff || (c->ssl != NULL && SSL_pending(c->ssl) > 0))
+		return 1;
+	while ((r = poll(&p, 1, ms)) == -1 && errno == EINTR)
+		;
+	if (r == -1)
+		seterr(c, "poll: %s", strerror(errno));
+	return r;
+}

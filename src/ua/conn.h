@@ -50,6 +50,12 @@ int ua_conn_readline(struct ua_conn *c, struct buf *line, size_t max);
 /* Appends exactly n bytes to out: 0, or -1. */
 int ua_conn_read(struct ua_conn *c, size_t n, struct buf *out);
 
+/*
+ * Waits up to ms milliseconds for something to read (buffered bytes
+ * count). 1 readable, 0 timeout, -1 error.
+ */
+int ua_conn_wait(struct ua_conn *c, int ms);
+
 /* The last error, as text. */
 const char *ua_conn_error(const struct ua_conn *c);
 

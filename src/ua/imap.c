@@ -176,6 +176,78 @@ ua_imap_cmd(struct ua_imap *s, const char *fmt, ...)
 	return rc;
 }
 
+static int
+is_exists(const struct ua_imap_resp *r)
+{
+	const struct ua_imap_node *root = ua_imap_node(r, 0);
+
+	return r->kind == UA_IMAP_UNTAGGED && r->status == NULL &&
+	    ua_imap_node_is(ua_imap_child(r, root, 1), "EXISTS");
+}
+
+int
+ua_imap_idle(struct ua_imap *s, int seconds)
+{
+	struct ua_imap_resp r;
+	char tag[16];
+	int got = 0, w, rc = 0;
+
+	clear_resps(s);
+	snprintf(tag, sizeof(tag), "A%u", ++s->tagn);
+	if (ua_conn_printf(s->conn, "%s IDLE\r\n", tag) == -1) {
+		seterr(s, "imap: %s", ua_conn_error(s->conn));
+		return -1;
+	}
+	/* Wait for "+ idling" (untagged data may come first). */
+	for (;;) {
+		if (read_resp(s, &r) == -1)
+			return -1;
+		if (r.kind == UA_IMAP_CONT)
+			break;
+		if (r.kind == UA_IMAP_TAGGED) {
+			seterr(s, "imap: IDLE: %s %s", r.status ? r.status :
+			    "?", r.text ? r.text : "");
+			ua_imap_resp_free(&r);
+			return -1;
+		}
+		got |= is_exists(&r);
+		ua_imap_resp_free(&r);
+	}
+	ua_imap_resp_free(&r);
+	/* §3: the server sends untagged updates while we idle. */
+	while (!got) {
+		if ((w = ua_conn_wait(s->conn, seconds * 1000)) <= 0) {
+			if (w == -1)
+				rc = -1;
+			break;
+		}
+		if (read_resp(s, &r) == -1)
+			return -1;
+		got |= is_exists(&r);
+		ua_imap_resp_free(&r);
+	}
+	if (ua_conn_printf(s->conn, "DONE\r\n") == -1) {
+		seterr(s, "imap: %s", ua_conn_error(s->conn));
+		return -1;
+	}
+	for (;;) {
+		if (read_resp(s, &r) == -1)
+			return -1;
+		if (r.kind == UA_IMAP_TAGGED && strcmp(r.tag, tag) == 0) {
+			if (strcmp(r.status ? r.status : "", "OK") != 0) {
+				seterr(s, "imap: IDLE: %s", r.text ? r.text :
+				    "");
+				rc = -1;
+			}
+			ua_imap_resp_free(&r);
+			break;
+		}
+		got |= is_exists(&r);
+		ua_imap_resp_free(&r);
+	}
+	return rc == -1 ? -1 : got;
+}
+
 size_t
 ua_imap_nresp(const struct ua_imap *s)
 {

@@ -49,6 +49,13 @@ char ua_imap_delimiter(const struct ua_imap *s);
 /* Appends s as an IMAP quoted string. */
 int ua_imap_quote(const char *s, struct buf *out);
 
+/*
+ * IDLE (RFC 2177) for at most seconds: returns 1 when the server reported
+ * new messages (EXISTS), 0 after the time ran out, -1 on error. The caller
+ * checks ua_imap_has_cap(s, "IDLE") first.
+ */
+int ua_imap_idle(struct ua_imap *s, int seconds);
+
 /* The "* N FETCH (...)" responses: 1 with the number and the list. */
 int ua_imap_fetch_resp(const struct ua_imap_resp *r, size_t *num_out,
     const struct ua_imap_node **list_out);

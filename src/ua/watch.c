@@ -1,9 +1,10 @@
 /*
- * watch.c: `postern watch`: checks the IMAP folder every --interval
- * (NOOP on a selected folder, RFC 3501 §6.1.2, then a UID FETCH of what
- * is above the highest UID seen), prints a summary line per new message,
- * runs --exec CMD when something arrived (POSTERN_NEW=count in its
- * environment), and retries the outbox each round.
+ * watch.c: `postern watch`: waits in IMAP IDLE (RFC 2177) for at most
+ * --interval, or sleeps that long when the server has no IDLE; then NOOP
+ * (RFC 3501 §6.1.2) and a UID FETCH of what is above the highest UID
+ * seen; prints a summary line per new message, runs --exec CMD when
+ * something arrived (POSTERN_NEW=count in its environment), and retries
+ * the outbox each round.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@ ua_cmd_watch(struct ua_ctx *c)
 	char set[64];
 	long round;
 	size_t got, sent, left;
+	int idle;
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -57,12 +59,19 @@ ua_cmd_watch(struct ua_ctx *c)
 					max_uid = strtoul(x->s, NULL, 10);
 		}
 	}
-	printf("watching %s every %lds\n", c->opt.folder ? c->opt.folder :
-	    "INBOX", c->opt.interval);
+	idle = ua_imap_has_cap(s.imap, "IDLE");
+	printf("watching %s every %lds%s\n", c->opt.folder ? c->opt.folder :
+	    "INBOX", c->opt.interval, idle ? " (IDLE)" : "");
 	fflush(stdout);
 	for (round = 0; !stop && (c->opt.count == 0 ||
 	    round < c->opt.count); round++) {
-		if (round > 0)
+		if (round > 0 && idle) {
+			if (ua_imap_idle(s.imap, (int)c->opt.interval) == -1) {
+				ua_warnx("%s", ua_imap_error(s.imap));
+				ua_src_close(&s);
+				return UA_EXIT_ERR;
+			}
+		} else if (round > 0)
 			sleep((unsigned)c->opt.interval);
 		if (stop)
 			break;

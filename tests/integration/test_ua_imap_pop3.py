@@ -236,6 +236,26 @@ class ImapPop3Test(unittest.TestCase):
                          ("4", "N--", "Zed", "arrived later"))
         self.assertEqual(marker.read_text(), "1\n")
 
+    def test_watch_wakes_up_on_idle(self):
+        import os
+        import subprocess
+        import time
+        from harness import SAN_ENV, binary
+        env = dict(os.environ, **SAN_ENV, HOME=str(self.ua.home))
+        proc = subprocess.Popen(
+            [binary("postern"), "watch", "--interval", "5m", "--count", "2"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        first = proc.stdout.readline().decode()
+        self.assertEqual(first, "watching INBOX every 300s (IDLE)\n")
+        time.sleep(1)
+        start = time.monotonic()
+        self.dc.deliver(USER, b"From: Idle <i@example.net>\r\nSubject: "
+                        b"pushed\r\n\r\nnew\r\n")
+        out, err = proc.communicate(timeout=120)
+        self.assertLess(time.monotonic() - start, 60)
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertIn("\tpushed\t", out.decode())
+
     def test_bad_password_and_unreachable(self):
         self.ua.pwfile.write_text("nope\n")
         p = self.ua.run("list", check=2)
