@@ -15,6 +15,7 @@
 #include "lib/util.h"
 #include "ua/conn.h"
 #include "ua/imap.h"
+#include "ua/mutf7.h"
 #include "ua/ua.h"
 
 struct ua_imap {
@@ -301,13 +302,19 @@ int
 ua_imap_mailbox_arg(struct ua_imap *s, const char *folder, struct buf *out)
 {
 	char *name = xstrdup(folder ? folder : "INBOX"), *p;
+	struct buf enc;
 	int rc;
 
 	if (s->delim != '\0' && s->delim != '/')
 		for (p = name; *p; p++)
 			if (*p == '/')
 				*p = s->delim;
-	rc = ua_imap_quote(name, out);
+	/* RFC 3501 §5.1.3: non-ASCII names travel in modified UTF-7. */
+	buf_init(&enc, 4 * strlen(name) + 16);
+	rc = ua_mutf7_encode(name, strlen(name), &enc);
+	if (rc == 0)
+		rc = ua_imap_quote(buf_cstr(&enc), out);
+	buf_free(&enc);
 	free(name);
 	return rc;
 }
