@@ -404,6 +404,7 @@ text_of(struct view *v, size_t max, struct buf *out, int *cut_out)
 				rc = buf_putc(out, show->data[i]);
 		if (rc == 0 && out->len > 0 && out->data[out->len - 1] != '\n')
 			rc = buf_putc(out, '\n');
+		ua_sanitize_text(out);
 	}
 	buf_free(&raw);
 	buf_free(&dec);
@@ -497,9 +498,11 @@ ua_cmd_read(struct ua_ctx *c)
 		rc = UA_EXIT_OK;
 		goto out;
 	}
-	if (c->opt.headers)
+	if (c->opt.headers) {
+		ua_sanitize_text(&v.header);
 		fwrite(v.header.data ? v.header.data : "", 1, v.header.len,
 		    stdout);
+	}
 	else {
 		print_summary_header(&v);
 		putchar('\n');

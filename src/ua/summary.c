@@ -61,14 +61,47 @@ ua_sender_text(const char *from, size_t len, struct buf *out)
 	mime_addr_parser_free(&p);
 }
 
+/*
+ * Terminal safety: mail must not drive the user's terminal. C0 controls
+ * (ESC above all), DEL and the C1 controls U+0080-U+009F (which UTF-8
+ * terminals may take as CSI) become spaces, or are dropped in text where
+ * keep_lines keeps LF and TAB.
+ */
+static void
+clean(struct buf *b, int keep_lines)
+{
+	size_t i, w = 0;
+
+	for (i = 0; i < b->len; i++) {
+		unsigned char c = (unsigned char)b->data[i];
+
+		if (c == 0xc2 && i + 1 < b->len &&
+		    (unsigned char)b->data[i + 1] >= 0x80 &&
+		    (unsigned char)b->data[i + 1] <= 0x9f) {
+			i++;
+			c = ' ';
+		} else if (keep_lines && (c == '\n' || c == '\t'))
+			;
+		else if (c < 0x20 || c == 0x7f) {
+			if (keep_lines)
+				continue;
+			c = ' ';
+		}
+		b->data[w++] = (char)c;
+	}
+	buf_truncate(b, w);
+}
+
 void
 ua_sanitize(struct buf *b)
 {
-	size_t i;
+	clean(b, 0);
+}
 
-	for (i = 0; i < b->len; i++)
-		if ((unsigned char)b->data[i] < 0x20 || b->data[i] == 0x7f)
-			b->data[i] = ' ';
+void
+ua_sanitize_text(struct buf *b)
+{
+	clean(b, 1);
 }
 
 /* Cuts b to at most width display columns (UTF-8 aware, roughly). */

@@ -34,7 +34,9 @@ int ua_header_get(const char *hdr, size_t hdrlen, const char *name,
 /* The sender for display: display name, else the address. */
 void ua_sender_text(const char *from, size_t len, struct buf *out);
 
-/* Replaces control characters (TAB included) by spaces, in place. */
+/* Replaces control characters (TAB and C1 included) by spaces, in place. */
 void ua_sanitize(struct buf *b);
+/* Drops control characters from text but keeps LF and TAB, in place. */
+void ua_sanitize_text(struct buf *b);
 
 #endif

@@ -146,6 +146,21 @@ class ImapPop3Test(unittest.TestCase):
                     check=0)
         self.assertEqual(out.read_bytes(), BLOB)
 
+    def test_terminal_escapes_are_not_passed_through(self):
+        self.dc.deliver(USER, b"From: \x1b[31mEvil <e@example.net>\r\n"
+                        b"Subject: =?UTF-8?B?wpsyShtbMko=?= clear\r\n\r\n"
+                        b"text \x1b]0;title\x07 and \xc2\x9b2J end\r\n")
+        p = self.ua.run("list", check=0)
+        self.assertNotIn(b"\x1b", p.stdout)
+        self.assertNotIn(b"\xc2\x9b", p.stdout)
+        self.assertIn("clear", p.out.splitlines()[3])
+        for extra in ((), ("--headers",)):
+            p = self.ua.run("read", "4", *extra, check=0)
+            self.assertNotIn(b"\x1b", p.stdout)
+            self.assertNotIn(b"\x07", p.stdout)
+            self.assertNotIn(b"\xc2\x9b", p.stdout)
+        self.assertIn("end", p.out)
+
     def test_search(self):
         p = self.ua.run("search", "--subject", "report", check=0)
         self.assertEqual([l.split("\t")[0] for l in p.out.splitlines()], ["2"])
