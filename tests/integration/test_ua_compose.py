@@ -90,6 +90,20 @@ class ComposeTest(unittest.TestCase):
         self.assertIn("see below\n", text)
         self.assertIn("> first line\n", text)
 
+    def test_watch_flushes_the_outbox(self):
+        from harness import free_port
+        dead = free_port()
+        p = self.ua.run("--smtp", f"127.0.0.1:{dead}", "send", "--to",
+                        "dave@example.org", "--subject", "waited",
+                        input="queued first\n", check=0)
+        self.assertIn("queued", p.out)
+        self.assertEqual(len(self.ua.outbox()), 1)
+        p = self.ua.run("watch", "--interval", "1", "--count", "1", check=0)
+        self.assertIn("sent ", p.out)
+        self.assertEqual(self.ua.outbox(), [])
+        m = self.got("dave@example.org")
+        self.assertEqual(m["Subject"], "waited")
+
 
 if __name__ == "__main__":
     unittest.main()
