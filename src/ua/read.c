@@ -20,18 +20,9 @@
 #include "mime/rfc2231.h"
 #include "mime/tree.h"
 #include "ua/html.h"
+#include "ua/parts.h"
 #include "ua/source.h"
 #include "ua/summary.h"
-
-#define PARTS_MAX	10000
-
-struct part {
-	char		*section;
-	char		*type;		/* "text/plain", lowercased */
-	char		*charset, *name, *cte, *disposition;
-	unsigned long long size;
-	size_t		 tree_index;	/* local messages */
-};
 
 struct view {
 	struct ua_src	*src;
@@ -39,207 +30,8 @@ struct view {
 	struct buf	 whole;		/* local: the message */
 	struct buf	 header;
 	struct mime_tree *tree;
-	struct part	*parts;
-	size_t		 nparts;
+	struct ua_parts	 parts;
 };
-
-static void
-add_part(struct view *v, const char *sec, const char *type,
-    const char *sub, const char *charset, const char *name, const char *cte,
-    const char *disp, unsigned long long size, size_t ti)
-{
-	struct part *p;
-
-	if (v->nparts == PARTS_MAX)
-		return;
-	v->parts = xreallocarray(v->parts, v->nparts + 1, sizeof(*v->parts));
-	p = &v->parts[v->nparts++];
-	p->section = xstrdup(sec);
-	p->type = xasprintf("%s/%s", type, sub);
-	for (char *c = p->type; *c; c++)
-		*c = (char)tolower((unsigned char)*c);
-	p->charset = charset ? xstrdup(charset) : NULL;
-	p->name = name ? xstrdup(name) : NULL;
-	p->cte = xstrdup(cte ? cte : "7bit");
-	p->disposition = disp ? xstrdup(disp) : NULL;
-	p->size = size;
-	p->tree_index = ti;
-}
-
-/* ---- local messages: sections from the MIME tree ---- */
-
-static void
-tree_parts(struct view *v)
-{
-	size_t n = mime_tree_count(v->tree), i;
-	char **sec = xcalloc(n, sizeof(char *)), **leaf = xcalloc(n,
-	    sizeof(char *));
-	struct buf name, cs;
-	const char *es;
-
-	buf_init(&name, 4096);
-	buf_init(&cs, 256);
-	for (i = 0; i < n; i++) {
-		const struct mime_part *p = mime_tree_part(v->tree, i);
-		const struct mime_part *par = p->parent == MIME_PART_NONE ?
-		    NULL : mime_tree_part(v->tree, p->parent);
-
-		if (par == NULL) {
-			sec[i] = xstrdup("");
-			leaf[i] = xstrdup("1");
-		} else if (par->flags & MIME_PART_F_MESSAGE) {
-			sec[i] = xstrdup(leaf[p->parent]);
-			leaf[i] = xasprintf("%s.1", leaf[p->parent]);
-		} else {
-			size_t k = 1, c = par->first_child;
-			while (c != i && c != MIME_PART_NONE) {
-				c = mime_tree_part(v->tree, c)->next;
-				k++;
-			}
-			sec[i] = *sec[p->parent] ? xasprintf("%s.%zu",
-			    sec[p->parent], k) : xasprintf("%zu", k);
-			leaf[i] = xstrdup(sec[i]);
-		}
-		if (p->flags & MIME_PART_F_MULTIPART)
-			continue;
-		buf_reset(&name);
-		buf_reset(&cs);
-		(void)mime_part_filename(v->tree, p, &name);
-		(void)mime_params_get(&p->params, "charset", &cs, &es);
-		add_part(v, leaf[i], p->type, p->subtype,
-		    cs.len ? buf_cstr(&cs) : NULL,
-		    name.len ? buf_cstr(&name) : NULL, p->cte_raw,
-		    p->disposition, p->body_end - p->body_start, i);
-	}
-	for (i = 0; i < n; i++) {
-		free(sec[i]);
-		free(leaf[i]);
-	}
-	free(sec);
-	free(leaf);
-	buf_free(&name);
-	buf_free(&cs);
-}
-
-/* ---- IMAP: sections from BODYSTRUCTURE (RFC 3501 §7.4.2) ---- */
-
-/* A NUL-terminated copy of an atom or string node, or NULL for NIL. */
-static char *
-str(const struct ua_imap_node *n)
-{
-	if (n == NULL || (n->type != UA_IMAP_ATOM &&
-	    n->type != UA_IMAP_STRING))
-		return NULL;
-	return xstrndup(n->s, n->len);
-}
-
-/* The value of parameter name in an IMAP (k v k v) list, RFC 2231 and
- * RFC 2047 applied by building the packed form mime_params_get reads. */
-static char *
-param(const struct ua_imap_resp *r, const struct ua_imap_node *l,
-    const char *name)
-{
-	struct buf blob, out;
-	struct mime_params mp;
-	const struct ua_imap_node *k, *val;
-	const char *es;
-	size_t i;
-	char *res = NULL;
-
-	if (l == NULL || l->type != UA_IMAP_LIST)
-		return NULL;
-	buf_init(&blob, 64 * 1024);
-	buf_init(&out, 64 * 1024);
-	mp.count = 0;
-	for (i = 0; (k = ua_imap_child(r, l, i)) != NULL &&
-	    (val = ua_imap_child(r, l, i + 1)) != NULL; i += 2) {
-		size_t j, start = blob.len;
-		if (buf_append(&blob, k->s, k->len) == -1 ||
-		    buf_putc(&blob, '\0') == -1 ||
-		    buf_append(&blob, val->s, val->len) == -1 ||
-		    buf_putc(&blob, '\0') == -1)
-			break;
-		for (j = start; j < start + k->len; j++)
-			blob.data[j] = (char)tolower(
-			    (unsigned char)blob.data[j]);
-		mp.count++;
-	}
-	mp.blob = blob.data;
-	mp.len = blob.len;
-	if (mp.count > 0 && mime_params_get(&mp, name, &out, &es) == 1)
-		res = xstrdup(buf_cstr(&out));
-	buf_free(&blob);
-	buf_free(&out);
-	return res;
-}
-
-static void
-bs_walk(struct view *v, const struct ua_imap_resp *r,
-    const struct ua_imap_node *b, const char *sec, const char *leaf,
-    unsigned depth)
-{
-	const struct ua_imap_node *first = ua_imap_child(r, b, 0);
-	char *type, *sub, *cte, *cs, *name, *disp = NULL;
-	const struct ua_imap_node *dn;
-	size_t i, di;
-
-	if (first == NULL || depth > 50)
-		return;
-	if (first->type == UA_IMAP_LIST) {
-		const struct ua_imap_node *c;
-		for (i = 0; (c = ua_imap_child(r, b, i)) != NULL &&
-		    c->type == UA_IMAP_LIST; i++) {
-			char *s = *sec ? xasprintf("%s.%zu", sec, i + 1) :
-			    xasprintf("%zu", i + 1);
-			bs_walk(v, r, c, s, s, depth + 1);
-			free(s);
-		}
-		return;
-	}
-	type = str(first);
-	sub = str(ua_imap_child(r, b, 1));
-	cte = str(ua_imap_child(r, b, 5));
-	cs = param(r, ua_imap_child(r, b, 2), "charset");
-	name = param(r, ua_imap_child(r, b, 2), "name");
-	/* body-ext-1part: disposition after md5; text has a line count,
-	 * message/rfc822 an envelope, a body and a line count first. */
-	di = 8;
-	if (type && !strcasecmp(type, "text"))
-		di = 9;
-	else if (type && sub && !strcasecmp(type, "message") &&
-	    !strcasecmp(sub, "rfc822"))
-		di = 11;
-	dn = ua_imap_child(r, b, di);
-	if (dn != NULL && dn->type == UA_IMAP_LIST) {
-		disp = str(ua_imap_child(r, dn, 0));
-		char *fn = param(r, ua_imap_child(r, dn, 1), "filename");
-		if (fn != NULL) {
-			free(name);
-			name = fn;
-		}
-	}
-	if (disp != NULL)
-		for (char *c = disp; *c; c++)
-			*c = (char)tolower((unsigned char)*c);
-	{
-		const struct ua_imap_node *sz = ua_imap_child(r, b, 6);
-		add_part(v, leaf, type ? type : "text", sub ? sub : "plain",
-		    cs, name, cte, disp, sz && sz->type == UA_IMAP_ATOM ?
-		    strtoull(sz->s, NULL, 10) : 0, 0);
-	}
-	if (type && sub && !strcasecmp(type, "message") &&
-	    !strcasecmp(sub, "rfc822")) {
-		char *inner = xasprintf("%s.1", leaf);
-		bs_walk(v, r, ua_imap_child(r, b, 8), leaf, inner, depth + 1);
-		free(inner);
-	}
-	free(type);
-	free(sub);
-	free(cte);
-	free(cs);
-	free(name);
-	free(disp);
-}
 
 static int
 imap_structure(struct view *v)
@@ -263,14 +55,14 @@ imap_structure(struct view *v)
 		    h->type == UA_IMAP_STRING)
 			buf_append(&v->header, h->s, h->len);
 		if ((bs = ua_imap_fetch_item(r, l, "BODYSTRUCTURE")) != NULL)
-			bs_walk(v, r, bs, "", "1", 0);
+			ua_parts_from_bodystructure(r, bs, &v->parts);
 	}
 	return 0;
 }
 
 /* The part's encoded bytes; max 0 means all. *cut_out: truncated. */
 static int
-part_raw(struct view *v, const struct part *p, int peek, size_t max,
+part_raw(struct view *v, const struct ua_part *p, int peek, size_t max,
     struct buf *out, int *cut_out)
 {
 	size_t i;
@@ -317,7 +109,7 @@ part_raw(struct view *v, const struct part *p, int peek, size_t max,
 }
 
 static int
-decode(const struct part *p, const struct buf *raw, struct buf *out)
+decode(const struct ua_part *p, const struct buf *raw, struct buf *out)
 {
 	const char *es;
 	const char *d = raw->data ? raw->data : "";
@@ -350,7 +142,7 @@ print_summary_header(struct view *v)
 }
 
 static int
-is_attachment(const struct part *p)
+is_attachment(const struct ua_part *p)
 {
 	return p->disposition != NULL && !strcmp(p->disposition,
 	    "attachment");
@@ -364,21 +156,21 @@ is_attachment(const struct part *p)
 static int
 text_of(struct view *v, size_t max, struct buf *out, int *cut_out)
 {
-	const struct part *text = NULL;
+	const struct ua_part *text = NULL;
 	struct buf raw, dec, utf8, html;
 	const char *es;
 	size_t i;
 	int rc = 0;
 
 	*cut_out = 0;
-	for (i = 0; i < v->nparts && text == NULL; i++)
-		if (!strcmp(v->parts[i].type, "text/plain") &&
-		    !is_attachment(&v->parts[i]))
-			text = &v->parts[i];
-	for (i = 0; i < v->nparts && text == NULL; i++)
-		if (!strcmp(v->parts[i].type, "text/html") &&
-		    !is_attachment(&v->parts[i]))
-			text = &v->parts[i];
+	for (i = 0; i < v->parts.n && text == NULL; i++)
+		if (!strcmp(v->parts.v[i].type, "text/plain") &&
+		    !is_attachment(&v->parts.v[i]))
+			text = &v->parts.v[i];
+	for (i = 0; i < v->parts.n && text == NULL; i++)
+		if (!strcmp(v->parts.v[i].type, "text/html") &&
+		    !is_attachment(&v->parts.v[i]))
+			text = &v->parts.v[i];
 	if (text == NULL)
 		return 0;
 	buf_init(&raw, UA_MSG_MAX);
@@ -433,17 +225,7 @@ show_text(struct view *v, size_t max)
 static void
 view_free(struct view *v)
 {
-	size_t i;
-
-	for (i = 0; i < v->nparts; i++) {
-		free(v->parts[i].section);
-		free(v->parts[i].type);
-		free(v->parts[i].charset);
-		free(v->parts[i].name);
-		free(v->parts[i].cte);
-		free(v->parts[i].disposition);
-	}
-	free(v->parts);
+	ua_parts_free(&v->parts);
 	mime_tree_free(&v->tree);
 	buf_free(&v->whole);
 	buf_free(&v->header);
@@ -473,7 +255,7 @@ view_open(struct ua_ctx *c, struct ua_src *s, const char *arg,
 	}
 	buf_append(&v->header, v->whole.data,
 	    mime_tree_part(v->tree, 0)->body_start);
-	tree_parts(v);
+	ua_parts_from_tree(v->tree, &v->parts);
 	return 0;
 }
 
@@ -510,17 +292,17 @@ ua_cmd_read(struct ua_ctx *c)
 	if (show_text(&v, c->opt.max_bytes) == -1)
 		goto out;
 	printf("\nParts:\n");
-	for (i = 0; i < v.nparts; i++) {
+	for (i = 0; i < v.parts.n; i++) {
 		struct buf name;
 		buf_init(&name, 4096);
-		buf_puts(&name, v.parts[i].name ? v.parts[i].name : "");
+		buf_puts(&name, v.parts.v[i].name ? v.parts.v[i].name : "");
 		ua_sanitize(&name);
-		printf("  %-8s %-32s %10llu  %s\n", v.parts[i].section,
-		    v.parts[i].type, v.parts[i].size, buf_cstr(&name));
+		printf("  %-8s %-32s %10llu  %s\n", v.parts.v[i].section,
+		    v.parts.v[i].type, v.parts.v[i].size, buf_cstr(&name));
 		buf_free(&name);
 	}
 	rc = UA_EXIT_OK;
-	if (s.kind == UA_SRC_IMAP && v.nparts > 0 &&
+	if (s.kind == UA_SRC_IMAP && v.parts.n > 0 &&
 	    ua_imap_cmd(s.imap, "STORE %zu +FLAGS.SILENT (\\Seen)", v.num)
 	    == -1)
 		ua_warnx("%s", ua_imap_error(s.imap));
@@ -537,7 +319,7 @@ ua_cmd_save(struct ua_ctx *c)
 	struct ua_src s;
 	struct view v;
 	struct buf raw, dec;
-	const struct part *p = NULL;
+	const struct ua_part *p = NULL;
 	const char *file = c->opt.args[2];
 	FILE *f;
 	size_t i;
@@ -552,9 +334,9 @@ ua_cmd_save(struct ua_ctx *c)
 		buf_free(&dec);
 		return UA_EXIT_ERR;
 	}
-	for (i = 0; i < v.nparts; i++)
-		if (strcmp(v.parts[i].section, c->opt.args[1]) == 0)
-			p = &v.parts[i];
+	for (i = 0; i < v.parts.n; i++)
+		if (strcmp(v.parts.v[i].section, c->opt.args[1]) == 0)
+			p = &v.parts.v[i];
 	if (p == NULL) {
 		ua_warnx("message %zu has no part %s", v.num, c->opt.args[1]);
 		rc = UA_EXIT_NONE;
