@@ -26,23 +26,31 @@ def available():
         os.path.exists("/usr/lib/dovecot/pop3")
 
 
+def mail_owner():
+    """(uid, gid) the mail processes run as: ours, or the dovecot user's
+    when we are root (Dovecot refuses uid 0 for mail processes)."""
+    if os.getuid() == 0:
+        pw = pwd.getpwnam("dovecot")
+        return pw.pw_uid, pw.pw_gid
+    return os.getuid(), os.getgid()
+
+
 class Dovecot:
-    def __init__(self, users, tls=False):
+    def __init__(self, users, tls=False, auth_port=None, mail_root=None):
         self.tmp = tempfile.TemporaryDirectory(prefix="postern-dovecot-")
         self.dir = Path(self.tmp.name)
         self.users = dict(users)
         self.ports = {"imap": free_port(), "pop3": free_port()}
         self.tls = tls
+        self.auth_port = auth_port
+        # mail_root: Maildirs at MAIL_ROOT/<local part> (shared with a
+        # test Postfix); default: <temp>/mail/<user>
+        self.mail_root = mail_root
         if tls:
             self.ports["imaps"] = free_port()
             self.ports["pop3s"] = free_port()
         self.proc = None
-        # Mail is owned by us, or by the dovecot user when we are root
-        # (Dovecot refuses uid 0 for mail processes).
-        self.uid, self.gid = os.getuid(), os.getgid()
-        if self.uid == 0:
-            pw = pwd.getpwnam("dovecot")
-            self.uid, self.gid = pw.pw_uid, pw.pw_gid
+        self.uid, self.gid = mail_owner()
 
     def own(self, path):
         if os.getuid() == 0:
@@ -71,7 +79,8 @@ class Dovecot:
             f"default_internal_group = {grpname}",
             "first_valid_uid = 0", "first_valid_gid = 0",
             "disable_plaintext_auth = no", "auth_mechanisms = plain login",
-            f"mail_location = maildir:{d}/mail/%u",
+            f"mail_location = maildir:{self.mail_root}/%n" if self.mail_root
+            else f"mail_location = maildir:{d}/mail/%u",
             "pop3_uidl_format = %08Xu%08Xv",
             "passdb {", "  driver = passwd-file",
             f"  args = scheme=PLAIN username_format=%u {d}/passwd", "}",
@@ -88,6 +97,13 @@ class Dovecot:
             "  inet_listener pop3s {\n    port = %s\n    ssl = yes\n  }"
             % self.ports.get("pop3s", 0), "}",
             "service anvil {\n  chroot =\n}",
+        ]
+        if self.auth_port:
+            # SASL for a test Postfix (smtpd_sasl_type = dovecot)
+            lines += ["service auth {", "  inet_listener {",
+                      "    address = 127.0.0.1",
+                      f"    port = {self.auth_port}", "  }", "}"]
+        lines += [
             "service imap-login {\n  chroot =\n}",
             "service pop3-login {\n  chroot =\n}",
         ]
