@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "lib/buf.h"
 #include "lib/util.h"
@@ -192,7 +193,11 @@ ua_imap_idle(struct ua_imap *s, int seconds)
 	struct ua_imap_resp r;
 	char tag[16];
 	int got = 0, w, rc = 0;
+	time_t deadline;
 
+	/* RFC 2177 §3: leave IDLE at least every 29 minutes. */
+	if (seconds > UA_IMAP_IDLE_MAX_S)
+		seconds = UA_IMAP_IDLE_MAX_S;
 	clear_resps(s);
 	snprintf(tag, sizeof(tag), "A%u", ++s->tagn);
 	if (ua_conn_printf(s->conn, "%s IDLE\r\n", tag) == -1) {
@@ -215,9 +220,14 @@ ua_imap_idle(struct ua_imap *s, int seconds)
 		ua_imap_resp_free(&r);
 	}
 	ua_imap_resp_free(&r);
-	/* §3: the server sends untagged updates while we idle. */
+	/* §3: the server sends untagged updates while we idle, and maybe
+	 * keepalives: the deadline stays fixed. */
+	deadline = time(NULL) + seconds;
 	while (!got) {
-		if ((w = ua_conn_wait(s->conn, seconds * 1000)) <= 0) {
+		time_t left = deadline - time(NULL);
+		if (left <= 0)
+			break;
+		if ((w = ua_conn_wait(s->conn, (int)left * 1000)) <= 0) {
 			if (w == -1)
 				rc = -1;
 			break;

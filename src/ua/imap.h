@@ -13,6 +13,8 @@
 #include "ua/imapresp.h"
 
 #define UA_IMAP_LINE_MAX	(1024 * 1024)
+/* RFC 2177 §3: re-issue IDLE at least every 29 minutes. */
+#define UA_IMAP_IDLE_MAX_S	(25 * 60)
 
 struct ua_imap;
 

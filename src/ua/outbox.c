@@ -181,3 +181,36 @@ next:
 	fflush(stdout);
 	return 0;
 }
+
+int
+ua_outbox_list(const char *dir)
+{
+	struct dirent **list;
+	int n, i;
+
+	if ((n = scandir(dir, &list, is_msg, alphasort)) == -1)
+		return errno == ENOENT ? 0 : -1;
+	for (i = 0; i < n; i++) {
+		char *path = xasprintf("%s/%s", dir, list[i]->d_name);
+		char *from, **rcpts = NULL;
+		size_t nrcpt, off, k;
+		struct buf b;
+
+		buf_init(&b, UA_MSG_MAX + 64 * 1024);
+		if (read_file(path, &b) == 0 && b.len > 0 &&
+		    parse_stored(b.data, b.len, &from, &rcpts, &nrcpt, &off)
+		    == 0) {
+			printf("%s\t%s\t", list[i]->d_name, from);
+			for (k = 0; k < nrcpt; k++)
+				printf("%s%s", k ? "," : "", rcpts[k]);
+			printf("\t%zu\n", b.len - off);
+		} else
+			printf("%s\t?\t?\t0\n", list[i]->d_name);
+		free(rcpts);
+		buf_free(&b);
+		free(path);
+		free(list[i]);
+	}
+	free(list);
+	return n;
+}

@@ -25,6 +25,12 @@ int ua_outbox_put(const char *dir, const char *from, char *const *rcpts,
 int ua_outbox_flush(struct ua_account *a, size_t *sent_out,
     size_t *left_out, int quiet);
 
+/*
+ * Prints one line per queued message, oldest first:
+ * NAME <TAB> FROM <TAB> RCPT,RCPT... <TAB> SIZE. Returns the count, or -1.
+ */
+int ua_outbox_list(const char *dir);
+
 /* Number of queued messages (0 when there is no folder), -1 on error. */
 long ua_outbox_count(const char *dir);
 

@@ -331,5 +331,9 @@ ua_cmd_outbox(struct ua_ctx *c)
 	}
 	printf("%ld message%s in %s\n", n, n == 1 ? "" : "s",
 	    c->acct.outbox);
+	if (n > 0 && ua_outbox_list(c->acct.outbox) == -1) {
+		ua_warnx("%s: %s", c->acct.outbox, strerror(errno));
+		return UA_EXIT_ERR;
+	}
 	return n > 0 ? UA_EXIT_OK : UA_EXIT_NONE;
 }
