@@ -124,6 +124,32 @@ parse_line(char *s, char **k_out, char **v_out, const char **errstr_out)
 	return 1;
 }
 
+static int
+is_path_key(const char *k)
+{
+	return !strcmp(k, "password_file") || !strcmp(k, "ca_file") ||
+	    !strcmp(k, "maildir") || !strcmp(k, "outbox");
+}
+
+/*
+ * "~/x" is under $HOME; any other relative path is relative to the
+ * config file's folder, as in the server's config (INTERFACE.md).
+ */
+static char *
+path_value(const char *cfgpath, char *v, char *out, size_t len)
+{
+	const char *home = getenv("HOME"), *slash;
+
+	if (v[0] == '~' && v[1] == '/' && home != NULL)
+		snprintf(out, len, "%s/%s", home, v + 2);
+	else if (v[0] != '/' && (slash = strrchr(cfgpath, '/')) != NULL)
+		snprintf(out, len, "%.*s/%s", (int)(slash - cfgpath), cfgpath,
+		    v);
+	else
+		return v;
+	return out;
+}
+
 /*
  * Two passes over the text: the first finds default_account (top level),
  * the second applies the top level and then the chosen section.
@@ -133,7 +159,8 @@ ua_account_load(const char *path, const char *name, int must_exist,
     struct ua_account *a, char *err, size_t errlen)
 {
 	FILE *f;
-	char line[CONFIG_LINE_MAX], *k, *v, *want = NULL;
+	char line[CONFIG_LINE_MAX], pathbuf[CONFIG_LINE_MAX + 4096];
+	char *k, *v, *want = NULL;
 	const char *es = NULL;
 	int pass, lineno, rc, found = 0, in_section;
 
@@ -189,6 +216,9 @@ ua_account_load(const char *path, const char *name, int must_exist,
 			}
 			if (pass == 0 || in_section == -1)
 				continue;
+			if (is_path_key(k))
+				v = path_value(path, v, pathbuf,
+				    sizeof(pathbuf));
 			if (ua_account_set(a, k, v, &es) == -1) {
 				snprintf(err, errlen, "%s:%d: %s: %s", path,
 				    lineno, k, es);

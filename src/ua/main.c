@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/util.h"
 #include "ua/ua.h"
@@ -131,6 +132,8 @@ usage(FILE *f)
 	    "               [--user ADDR] [--password-file FILE] [--tls | "
 	    "--starttls | --no-tls]\n"
 	    "               [--insecure] [--ca-file FILE] COMMAND ...\n");
+	fprintf(f, "  postern              (on a terminal: the full-screen "
+	    "interface, ? for keys)\n");
 	for (i = 0; i < nitems(cmds); i++)
 		fprintf(f, "  postern %s\n", cmds[i].usage);
 }
@@ -317,6 +320,12 @@ main(int argc, char *argv[])
 	used = xcalloc((size_t)argc + 1, sizeof(*used));
 	if (parse_args(argc, argv, &c, used, &nused, &cfg, &acct, pend, &npend)
 	    == -1) {
+		rc = UA_EXIT_ERR;
+		goto out;
+	}
+	if (c.opt.nargs == 0 && (!isatty(STDIN_FILENO) ||
+	    !isatty(STDOUT_FILENO))) {
+		usage(stderr);
 		rc = UA_EXIT_ERR;
 		goto out;
 	}

@@ -5,7 +5,8 @@
  *
  * When stdout is not a terminal the fields are separated by one TAB and
  * control characters are replaced by spaces, so scripts can cut(1) them:
- *   NUM <TAB> FLAGS <TAB> YYYY-MM-DD HH:MM <TAB> SENDER <TAB> SUBJECT <TAB> SIZE
+ *   NUM <TAB> FLAGS <TAB> YYYY-MM-DD HH:MM <TAB> SENDER <TAB> SUBJECT
+ *   <TAB> SIZE
  * On a terminal the same fields are aligned and cut to its width.
  */
 #ifndef UA_SUMMARY_H

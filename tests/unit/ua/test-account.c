@@ -42,7 +42,10 @@ static const char *conf =
     "imap = imap.work.test\n"
     "smtp = [2001:db8::1]:587\n"
     "insecure = yes\n"
-    "password_command = echo secret\n";
+    "password_command = echo secret\n"
+    "maildir = ~/Mail\n"
+    "ca_file = certs/ca.pem\n"
+    "outbox = /var/tmp/out\n";
 
 static void
 test_sections(void **state)
@@ -51,6 +54,7 @@ test_sections(void **state)
 	char err[256], *path = write_tmp(conf);
 
 	(void)state;
+	setenv("HOME", "/home/tester", 1);
 	memset(&a, 0, sizeof(a));
 	assert_int_equal(ua_account_load(path, NULL, 1, &a, err, sizeof(err)),
 	    0);
@@ -61,6 +65,10 @@ test_sections(void **state)
 	assert_int_equal(a.tls, UA_TLS_STARTTLS);
 	assert_string_equal(ua_account_password(&a, err, sizeof(err)),
 	    "secret");
+	assert_string_equal(a.maildir, "/home/tester/Mail");
+	/* relative: from the config file's folder (/tmp) */
+	assert_string_equal(a.ca_file, "/tmp/certs/ca.pem");
+	assert_string_equal(a.outbox, "/var/tmp/out");
 	ua_account_free(&a);
 
 	assert_int_equal(ua_account_load(path, "home", 1, &a, err,
