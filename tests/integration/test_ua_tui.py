@@ -10,7 +10,8 @@ import time
 import unittest
 
 from dovecotpeer import SKIP_REASON, Dovecot, available
-from harness import SAN_ENV, Postern, binary
+from harness import SAN_ENV, Postern
+from uautil import UA_BINARY
 from mailutil import wait_messages
 from test_ua_imap_pop3 import BLOB, with_attachment
 from uautil import UA
@@ -44,7 +45,7 @@ class TuiTest(unittest.TestCase):
         self.sock = str(self.ua.home / "tmux.sock")
         env = " ".join(f"{k}={v}" for k, v in SAN_ENV.items())
         cmd = (f"env HOME={self.ua.home} EDITOR={editor} TERM=xterm {env} "
-               f"{binary('postern')}; echo TUI-EXITED $?; sleep 30")
+               f"{UA_BINARY}; echo TUI-EXITED $?; sleep 30")
         subprocess.run(["tmux", "-S", self.sock, "new-session", "-d", "-s",
                         "ua", "-x", "120", "-y", "30", cmd], check=True)
 

@@ -7,6 +7,10 @@ from pathlib import Path
 
 from harness import SAN_ENV, binary
 
+# POSTERN_UA runs another postern binary against the harness's servers
+# (e.g. this branch's UA against another branch's posternd).
+UA_BINARY = os.environ.get("POSTERN_UA") or binary("postern")
+
 
 class UA:
     def __init__(self, config="", password="pw"):
@@ -28,7 +32,7 @@ class UA:
         env.pop("POSTERN_CONFIG", None)
         if isinstance(input, str):
             input = input.encode()
-        p = subprocess.run([binary("postern"), *map(str, args)], input=input,
+        p = subprocess.run([UA_BINARY, *map(str, args)], input=input,
                            capture_output=True, env=env, timeout=timeout)
         p.out = p.stdout.decode("utf-8", "replace")
         p.err = p.stderr.decode("utf-8", "replace")
