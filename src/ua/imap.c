@@ -14,6 +14,7 @@
 
 #include "lib/buf.h"
 #include "lib/util.h"
+#include "mime/codec.h"
 #include "ua/conn.h"
 #include "ua/imap.h"
 #include "ua/mutf7.h"
@@ -379,6 +380,76 @@ ua_imap_fetch_resp(const struct ua_imap_resp *r, size_t *num_out,
 	return 1;
 }
 
+/* True when s can travel as an IMAP quoted string (RFC 3501 §9). */
+static int
+quotable(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s >= 0x80 || *s == '\r' || *s == '\n')
+			return 0;
+	return 1;
+}
+
+/*
+ * AUTHENTICATE PLAIN (RFC 4959 §3 without SASL-IR: wait for "+"), for
+ * credentials a quoted string cannot carry, or when LOGIN is disabled.
+ */
+static int
+auth_plain(struct ua_imap *s, const char *user, const char *pw)
+{
+	struct ua_imap_resp r;
+	struct buf cred, enc;
+	char tag[16];
+	int rc = -1;
+
+	snprintf(tag, sizeof(tag), "A%u", ++s->tagn);
+	if (ua_conn_printf(s->conn, "%s AUTHENTICATE PLAIN\r\n", tag) == -1) {
+		seterr(s, "imap: %s", ua_conn_error(s->conn));
+		return -1;
+	}
+	if (read_resp(s, &r) == -1)
+		return -1;
+	if (r.kind != UA_IMAP_CONT) {
+		seterr(s, "imap: AUTHENTICATE: %s %s", r.status ? r.status :
+		    "?", r.text ? r.text : "");
+		ua_imap_resp_free(&r);
+		return -1;
+	}
+	ua_imap_resp_free(&r);
+	buf_init(&cred, 4096);
+	buf_init(&enc, 8192);
+	buf_putc(&cred, '\0');
+	buf_puts(&cred, user);
+	buf_putc(&cred, '\0');
+	if (buf_puts(&cred, pw) == 0 &&
+	    mime_b64_encode(cred.data, cred.len, 0, &enc) == 0 &&
+	    buf_puts(&enc, "\r\n") == 0 &&
+	    ua_conn_write(s->conn, enc.data, enc.len) == 0)
+		rc = 0;
+	else
+		seterr(s, "imap: AUTHENTICATE: %s", ua_conn_error(s->conn));
+	explicit_bzero(cred.data, cred.len);
+	explicit_bzero(enc.data ? enc.data : "", enc.len);
+	buf_free(&cred);
+	buf_free(&enc);
+	while (rc == 0) {
+		if (read_resp(s, &r) == -1)
+			return -1;
+		if (r.kind == UA_IMAP_TAGGED && strcmp(r.tag, tag) == 0) {
+			scan_caps(s, &r);
+			if (strcmp(r.status ? r.status : "", "OK") != 0) {
+				seterr(s, "imap: %s %s", r.status ? r.status :
+				    "?", r.text ? r.text : "");
+				rc = -1;
+			}
+			ua_imap_resp_free(&r);
+			break;
+		}
+		ua_imap_resp_free(&r);
+	}
+	return rc;
+}
+
 static int
 login(struct ua_imap *s, struct ua_account *a)
 {
@@ -391,14 +462,19 @@ login(struct ua_imap *s, struct ua_account *a)
 		seterr(s, "imap: no user: set user in the config or --user");
 		return -1;
 	}
-	if (ua_imap_has_cap(s, "LOGINDISABLED")) {
-		seterr(s, "imap: the server disables LOGIN%s",
-		    ua_conn_is_tls(s->conn) ? "" : " without TLS "
-		    "(use --starttls or --tls)");
-		return -1;
-	}
 	if ((pw = ua_account_password(a, perr, sizeof(perr))) == NULL) {
 		seterr(s, "%s", perr);
+		return -1;
+	}
+	if (ua_imap_has_cap(s, "LOGINDISABLED") || !quotable(a->user) ||
+	    !quotable(pw)) {
+		if (ua_imap_has_cap(s, "AUTH=PLAIN"))
+			return auth_plain(s, a->user, pw);
+		seterr(s, "imap: %s", ua_imap_has_cap(s, "LOGINDISABLED") ?
+		    (ua_conn_is_tls(s->conn) ? "the server disables LOGIN" :
+		    "the server disables LOGIN without TLS (use --starttls "
+		    "or --tls)") : "the password needs AUTH=PLAIN, which "
+		    "the server does not offer");
 		return -1;
 	}
 	buf_init(&cmd, 8192);

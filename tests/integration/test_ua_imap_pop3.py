@@ -382,6 +382,15 @@ class ImapPop3Cases:
         self.assertEqual(proc.returncode, 0, err)
         self.assertIn("\tpushed\t", out.decode())
 
+    def test_non_ascii_password_uses_authenticate(self):
+        self.dc.cleanup()
+        self.dc = self.make_peer(password="p\u00e4ss w\u00f6rd")
+        self.dc.deliver(USER, plain_latin1())
+        self.ua.pwfile.write_text("p\u00e4ss w\u00f6rd\n")
+        p = self.ua.run("--imap", f"127.0.0.1:{self.dc.port('imap')}",
+                        "list", check=0)
+        self.assertEqual(len(p.out.splitlines()), 1)
+
     def test_bad_password_and_unreachable(self):
         self.ua.pwfile.write_text("nope\n")
         p = self.ua.run("list", check=2)
@@ -391,13 +400,13 @@ class ImapPop3Cases:
 
 @unittest.skipUnless(available(), SKIP_REASON)
 class DovecotImapPop3Test(ImapPop3Cases, unittest.TestCase):
-    def make_peer(self):
-        return DovecotPeer({USER: PW}).start()
+    def make_peer(self, password=PW):
+        return DovecotPeer({USER: password}).start()
 
 
 class PosternImapPop3Test(ImapPop3Cases, unittest.TestCase):
-    def make_peer(self):
-        return PosternPeer({USER: PW}).start()
+    def make_peer(self, password=PW):
+        return PosternPeer({USER: password}).start()
 
 
 @unittest.skipUnless(available(), SKIP_REASON)
