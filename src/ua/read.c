@@ -231,6 +231,15 @@ view_free(struct view *v)
 	buf_free(&v->header);
 }
 
+/* An empty view: view_free is safe on it whatever happens next. */
+static void
+view_init(struct view *v)
+{
+	memset(v, 0, sizeof(*v));
+	buf_init(&v->whole, UA_MSG_MAX);
+	buf_init(&v->header, UA_MSG_MAX);
+}
+
 /* Opens message arg of the source: header and part list. */
 static int
 view_open(struct ua_ctx *c, struct ua_src *s, const char *arg,
@@ -238,10 +247,7 @@ view_open(struct ua_ctx *c, struct ua_src *s, const char *arg,
 {
 	const char *es;
 
-	memset(v, 0, sizeof(*v));
 	v->src = s;
-	buf_init(&v->whole, UA_MSG_MAX);
-	buf_init(&v->header, UA_MSG_MAX);
 	if (ua_src_number(s, arg, &v->num) == -1)
 		return -1;
 	if (s->kind == UA_SRC_IMAP && !c->opt.raw)
@@ -267,13 +273,10 @@ ua_cmd_read(struct ua_ctx *c)
 	size_t i;
 	int rc = UA_EXIT_ERR;
 
+	view_init(&v);
 	if (ua_src_open(c, 0, &s) == -1 || view_open(c, &s, c->opt.args[0],
-	    &v) == -1) {
-		ua_src_close(&s);
-		if (s.count == 0 && s.kind == UA_SRC_IMAP)
-			return UA_EXIT_ERR;
-		return UA_EXIT_ERR;
-	}
+	    &v) == -1)
+		goto out;
 	if (c->opt.raw) {
 		fwrite(v.whole.data ? v.whole.data : "", 1, v.whole.len,
 		    stdout);
@@ -327,13 +330,10 @@ ua_cmd_save(struct ua_ctx *c)
 
 	buf_init(&raw, UA_MSG_MAX);
 	buf_init(&dec, UA_MSG_MAX);
+	view_init(&v);
 	if (ua_src_open(c, 1, &s) == -1 || view_open(c, &s, c->opt.args[0],
-	    &v) == -1) {
-		ua_src_close(&s);
-		buf_free(&raw);
-		buf_free(&dec);
-		return UA_EXIT_ERR;
-	}
+	    &v) == -1)
+		goto out;
 	for (i = 0; i < v.parts.n; i++)
 		if (strcmp(v.parts.v[i].section, c->opt.args[1]) == 0)
 			p = &v.parts.v[i];
@@ -374,6 +374,7 @@ ua_read_text(struct ua_ctx *c, struct ua_src *s, const char *arg,
 	struct view v;
 	int cut, rc = -1;
 
+	view_init(&v);
 	if (view_open(c, s, arg, &v) == 0 &&
 	    buf_append(header, v.header.data ? v.header.data : "",
 	    v.header.len) == 0 && text_of(&v, 0, text, &cut) == 0) {
