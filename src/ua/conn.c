@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -162,8 +163,17 @@ ua_conn_start_tls(struct ua_conn *c, const struct ua_tls_opts *o)
 	}
 	SSL_set_fd(c->ssl, c->fd);
 	if (o->servername != NULL && *o->servername != '\0') {
-		SSL_set_tlsext_host_name(c->ssl, o->servername);
-		if (o->verify && SSL_set1_host(c->ssl, o->servername) != 1) {
+		unsigned char ip[16];
+		int is_ip = inet_pton(AF_INET, o->servername, ip) == 1 ||
+		    inet_pton(AF_INET6, o->servername, ip) == 1;
+
+		/* RFC 6066 §3: SNI carries host names, never addresses;
+		 * an address is checked against the certificate's IP SANs. */
+		if (!is_ip)
+			SSL_set_tlsext_host_name(c->ssl, o->servername);
+		if (o->verify && (is_ip ? X509_VERIFY_PARAM_set1_ip_asc(
+		    SSL_get0_param(c->ssl), o->servername) : SSL_set1_host(
+		    c->ssl, o->servername)) != 1) {
 			ssl_err(c, "host name");
 			return -1;
 		}

@@ -433,6 +433,15 @@ class DovecotTlsTest(unittest.TestCase):
                     "--ca-file", ca, "list", check=0)
         self.ua.run("--pop3", f"localhost:{self.dc.port('pop3s')}", "--tls",
                     "--insecure", "list", check=0)
+        # by address: checked against the certificate's IP SAN
+        self.ua.run("--imap", f"127.0.0.1:{self.dc.port('imaps')}", "--tls",
+                    "--ca-file", ca, "list", check=0)
+        # an address the certificate does not carry is refused (the
+        # IPv4-mapped form of the same address)
+        p = self.ua.run("--imap", f"[::ffff:127.0.0.1]:{self.dc.port('imaps')}",
+                        "--tls", "--ca-file", ca, "list", check=2)
+        if "refused" not in p.err and "unreachable" not in p.err:
+            self.assertIn("certificate", p.err)
 
 
 if __name__ == "__main__":
