@@ -228,7 +228,7 @@ ua_conn_printf(struct ua_conn *c, const char *fmt, ...)
 	va_list ap;
 	int rc;
 
-	buf_init(&b, 64 * 1024);
+	buf_init(&b, 1024 * 1024);
 	va_start(ap, fmt);
 	rc = buf_vprintf(&b, fmt, ap);
 	va_end(ap);

@@ -133,7 +133,7 @@ ua_imap_cmd(struct ua_imap *s, const char *fmt, ...)
 
 	clear_resps(s);
 	snprintf(tag, sizeof(tag), "A%u", ++s->tagn);
-	buf_init(&cmd, 64 * 1024);
+	buf_init(&cmd, UA_IMAP_LINE_MAX);
 	buf_printf(&cmd, "%s ", tag);
 	va_start(ap, fmt);
 	rc = buf_vprintf(&cmd, fmt, ap);

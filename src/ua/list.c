@@ -185,6 +185,7 @@ ua_cmd_search(struct ua_ctx *c)
 	struct buf crit, set;
 	char date[32];
 	size_t i, k, found = 0;
+	unsigned long first = 0, last = 0;
 	int rc = UA_EXIT_ERR;
 
 	if (o->maildir != NULL || o->pop3) {
@@ -229,13 +230,24 @@ ua_cmd_search(struct ua_ctx *c)
 		    root, 0), "SEARCH"))
 			continue;
 		for (k = 1; (x = ua_imap_child(r, root, k)) != NULL; k++) {
-			if (x->type != UA_IMAP_ATOM)
+			unsigned long v;
+			if (x->type != UA_IMAP_ATOM ||
+			    (v = strtoul(x->s, NULL, 10)) == 0)
 				continue;
-			buf_printf(&set, "%s%.*s", found ? "," : "",
-			    (int)x->len, x->s);
+			/* RFC 3501 §9 sequence-set: runs become "a:b" */
+			if (found > 0 && v == last + 1) {
+				last = v;
+				continue;
+			}
+			if (found > 0 && last != first)
+				buf_printf(&set, ":%lu", last);
+			buf_printf(&set, "%s%lu", found ? "," : "", v);
+			first = last = v;
 			found++;
 		}
 	}
+	if (found > 0 && last != first)
+		buf_printf(&set, ":%lu", last);
 	if (found == 0)
 		rc = UA_EXIT_NONE;
 	else
