@@ -113,27 +113,41 @@ raw_off(struct tui *t)
 	tcsetattr(STDIN_FILENO, TCSAFLUSH, &t->saved);
 }
 
-/* Reads a key; waits at most ms (-1: forever). KEY_NONE on timeout. */
+/* One more byte of an escape sequence, or -1 when none follows soon. */
+static int
+seq_byte(void)
+{
+	struct pollfd p = { STDIN_FILENO, POLLIN, 0 };
+	unsigned char ch;
+
+	if (poll(&p, 1, 50) <= 0 || read(STDIN_FILENO, &ch, 1) != 1)
+		return -1;
+	return ch;
+}
+
+/*
+ * Reads a key; waits at most ms (-1: forever). KEY_NONE on timeout.
+ * Escape sequences (CSI "ESC [" and SS3 "ESC O") are read byte by byte
+ * so a key typed right after one is never swallowed.
+ */
 static int
 key(int ms)
 {
 	struct pollfd p = { STDIN_FILENO, POLLIN, 0 };
-	unsigned char b[8];
-	ssize_t n;
+	unsigned char b;
+	int c, num = 0;
 
 	if (poll(&p, 1, ms) <= 0)
 		return KEY_NONE;
-	if ((n = read(STDIN_FILENO, b, 1)) <= 0)
+	if (read(STDIN_FILENO, &b, 1) != 1)
 		return 'q';
-	if (b[0] != 0x1b)
-		return b[0];
-	p.events = POLLIN;
-	if (poll(&p, 1, 50) <= 0)
+	if (b != 0x1b)
+		return b;
+	if ((c = seq_byte()) != '[' && c != 'O')
 		return KEY_ESC;
-	if ((n = read(STDIN_FILENO, b + 1, sizeof(b) - 1)) <= 0 ||
-	    b[1] != '[')
-		return KEY_ESC;
-	switch (b[2]) {
+	while ((c = seq_byte()) >= '0' && c <= '9')
+		num = num * 10 + (c - '0');
+	switch (c) {
 	case 'A':
 		return KEY_UP;
 	case 'B':
@@ -142,10 +156,10 @@ key(int ms)
 		return KEY_HOME;
 	case 'F':
 		return KEY_END;
-	case '5':
-		return KEY_PGUP;
-	case '6':
-		return KEY_PGDN;
+	case '~':
+		return num == 1 || num == 7 ? KEY_HOME : num == 4 ||
+		    num == 8 ? KEY_END : num == 5 ? KEY_PGUP : num == 6 ?
+		    KEY_PGDN : KEY_NONE;
 	}
 	return KEY_NONE;
 }

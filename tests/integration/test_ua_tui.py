@@ -119,6 +119,37 @@ class TuiTest(unittest.TestCase):
         self.keys("x", "q")
         self.wait_for("TUI-EXITED 0", timeout=10)
 
+    def test_flag_delete_folder_search(self):
+        self.wait_for("hello there")
+        # flag the newest (the cursor is on it), then search
+        self.keys("F")
+        self.wait_for("N-F 2026-03-03")
+        self.keys("/")
+        self.wait_for("search:")
+        self.keys("report", "Enter")
+        s = self.wait_for("search: report  [1]")
+        self.assertIn("report attached", s)
+        self.assertNotIn("hello there", s)
+        self.keys("/", "Enter")          # empty search: back to all
+        self.wait_for("hello there")
+        # delete the newest
+        self.keys("End", "d")
+        deadline = time.monotonic() + 20
+        while "hello there" in self.screen() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertNotIn("hello there", self.screen())
+        # switch to an empty folder and back
+        self.keys("c")
+        self.wait_for("folder:")
+        self.keys("Trash", "Enter")
+        self.wait_for("postern: Trash")
+        self.keys("c")
+        self.wait_for("folder:")
+        self.keys("INBOX", "Enter")
+        self.wait_for("report attached")
+        self.keys("q")
+        self.wait_for("TUI-EXITED 0", timeout=10)
+
 
 if __name__ == "__main__":
     unittest.main()
