@@ -143,6 +143,46 @@ class SendTest(unittest.TestCase):
                     check=0)
         self.assertTrue(ca.exists())
 
+    def test_accounts_sections(self):
+        pw2 = self.ua.home / "pw2"
+        pw2.write_text("bobpw\n")
+        self.ua.write_config(
+            f"smtp = 127.0.0.1:{self.srv.port('submission')}\n"
+            "default_account = alice\n"
+            "[account alice]\n"
+            f"user = alice@example.org\npassword_file = {self.ua.pwfile}\n"
+            "[account bob]\n"
+            f"user = bob@example.org\npassword_file = pw2\n")
+        # password_file is relative to the config's folder
+        (self.ua.home / ".config" / "postern" / "pw2").write_text("bobpw\n")
+        self.ua.run("send", "--to", "carol@example.org", "--subject", "a",
+                    input="from alice\n", check=0)
+        self.ua.run("--account", "bob", "send", "--to", "carol@example.org",
+                    "--subject", "b", input="from bob\n", check=0)
+        msgs = wait_messages(self.srv, "carol@example.org", 2)
+        senders = sorted(self.parse(m)["From"].addresses[0].addr_spec
+                         for m in msgs)
+        self.assertEqual(senders, ["alice@example.org", "bob@example.org"])
+        p = self.ua.run("--account", "nobody", "outbox", check=2)
+        self.assertIn("no account nobody", p.err)
+        self.ua.write_config("smtp = x\nbogus = 1\n")
+        p = self.ua.run("outbox", check=2)
+        self.assertIn("config:2: bogus: unknown key", p.err)
+
+    def test_password_command(self):
+        self.ua.write_config(
+            f"smtp = 127.0.0.1:{self.srv.port('submission')}\n"
+            "user = alice@example.org\npassword_command = echo alicepw\n")
+        self.ua.run("send", "--to", "bob@example.org", "--subject", "cmd",
+                    input="x\n", check=0)
+        self.ua.write_config(
+            f"smtp = 127.0.0.1:{self.srv.port('submission')}\n"
+            "user = alice@example.org\npassword_command = false\n")
+        p = self.ua.run("send", "--to", "bob@example.org", "--subject", "cmd",
+                        input="x\n", check=2)
+        self.assertIn("password_command failed", p.err)
+        self.assertEqual(self.ua.outbox(), [])
+
     def test_usage_errors(self):
         self.ua.run("send", "--subject", "no rcpt", input="x", check=2)
         self.ua.run("bogus", check=2)
