@@ -148,7 +148,8 @@ class ImapPop3Cases:
     """The tests, run against each peer (make_peer)."""
 
     POP3_ONLY = ("test_read_over_pop3_and_maildir",
-                 "test_fetch_keep_then_delete")
+                 "test_fetch_keep_then_delete",
+                 "test_fetch_delete_keeps_mail_when_local_copy_fails")
 
     def setUp(self):
         self.dc = self.make_peer()
@@ -345,6 +346,19 @@ class ImapPop3Cases:
         self.assertEqual(pop.stat()[0], 0)
         pop.quit()
         self.ua.run("fetch", "--mode", "delete", "--maildir", dest2, check=1)
+
+    def test_fetch_delete_keeps_mail_when_local_copy_fails(self):
+        self.dc.need("pop3")
+        blocker = self.ua.home / "notadir"
+        blocker.write_text("a file where the Maildir should be\n")
+        p = self.ua.run("fetch", "--mode", "delete", "--maildir", blocker,
+                        check=2)
+        self.assertIn("notadir", p.err)
+        pop = poplib.POP3("127.0.0.1", self.dc.port("pop3"))
+        pop.user(USER)
+        pop.pass_(PW)
+        self.assertEqual(pop.stat()[0], 3)
+        pop.quit()
 
     def test_watch_prints_new_mail_and_runs_exec(self):
         marker = self.ua.home / "exec.out"
