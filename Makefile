@@ -28,7 +28,7 @@ BA := build/asan
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 .PHONY: all run test bench clean deps deps-test unit fuzz asan tools
-all: $(B)/posternd $(B)/posternctl $(B)/postern
+all: $(B)/posternd $(B)/posternctl $(B)/postern $(B)/sendmail
 
 define program_rules
 # $(1)=tree $(2)=extra flags
@@ -41,6 +41,8 @@ $(1)/libpostern.a: $$(patsubst src/%.c,$(1)/obj/%.o,$$(CORE_SRCS))
 $(1)/posternd: $$(patsubst src/%.c,$(1)/obj/%.o,$$(wildcard src/daemon/*.c)) $(1)/libpostern.a
 	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS)
 $(1)/posternctl: $$(patsubst src/%.c,$(1)/obj/%.o,$$(wildcard src/ctl/*.c)) $(1)/libpostern.a
+	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS)
+$(1)/sendmail: $$(patsubst src/%.c,$(1)/obj/%.o,$$(wildcard src/sendmail/*.c)) $(1)/libpostern.a
 	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS)
 $(1)/postern: $$(patsubst src/%.c,$(1)/obj/%.o,$$(wildcard src/ua/*.c)) $(1)/libpostern.a
 	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS)
@@ -66,16 +68,16 @@ FUZZ_CC := clang
 FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 $(B)/fuzz/obj/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CSTD) $(WARN) -Wno-unknown-warning-option -O1 -g $(PKG_CFLAGS) -Isrc $(FUZZ_FLAGS) -c -o $@ $<
+	$(FUZZ_CC) $(CSTD) $(WARN) -Wno-unknown-warning-option -O1 -g $(PKG_CFLAGS) -Isrc -MMD -MP $(FUZZ_FLAGS) -c -o $@ $<
 $(B)/fuzz/libpostern.a: $(patsubst src/%.c,$(B)/fuzz/obj/%.o,$(CORE_SRCS))
 	@rm -f $@
 	ar rcsT $@ $^
 $(B)/fuzz/%: fuzz/%.c $(B)/fuzz/libpostern.a
-	$(FUZZ_CC) $(CSTD) -O1 -g $(PKG_CFLAGS) -Isrc -fsanitize=fuzzer,address,undefined -o $@ $< $(B)/fuzz/libpostern.a $(PKG_LIBS)
+	$(FUZZ_CC) $(CSTD) -O1 -g $(PKG_CFLAGS) -Isrc -MMD -MP -fsanitize=fuzzer,address,undefined -o $@ $< $(B)/fuzz/libpostern.a $(PKG_LIBS)
 FUZZ_BINS := $(patsubst fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
 
 tools: $(TOOL_BINS)
-asan: $(BA)/posternd $(BA)/posternctl $(BA)/postern $(UNIT_BINS)
+asan: $(BA)/posternd $(BA)/posternctl $(BA)/postern $(BA)/sendmail $(UNIT_BINS)
 fuzz: $(FUZZ_BINS)
 
 deps:

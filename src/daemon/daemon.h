@@ -1,6 +1,5 @@
 /*
- * daemon.h: posternd's master process (master.c) and the stand-in roles
- * (stub.c) that serve until each protocol's issue replaces them.
+ * daemon.h: posternd's master process (master.c, binds.c).
  */
 #ifndef DAEMON_DAEMON_H
 #define DAEMON_DAEMON_H
@@ -40,10 +39,5 @@ int master_run(struct config *cfg, SSL_CTX *tls, struct daemon_binds *binds);
 
 /* Loads the TLS context for cfg (generating the self-signed pair). */
 SSL_CTX *daemon_tls_load(const struct config *cfg, char *err, size_t errlen);
-
-/* Stand-in roles: accept, say "not yet implemented" and close politely. */
-int stub_smtp_main(const struct role_env *env);
-int stub_pop3_main(const struct role_env *env);
-int stub_imap_main(const struct role_env *env);
 
 #endif

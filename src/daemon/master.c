@@ -24,8 +24,10 @@
 #include <unistd.h>
 
 #include "daemon/daemon.h"
+#include "imapd/imapd.h"
 #include "lib/log.h"
 #include "lib/util.h"
+#include "pop3d/pop3d.h"
 #include "queue/queue.h"
 #include "smtpd/smtpd.h"
 
@@ -300,8 +302,8 @@ master_run(struct config *cfg, SSL_CTX *tls, struct daemon_binds *binds)
 	} table[] = {
 		{ "smtp",	smtpd_role_main,	true },
 		{ "queue",	queue_role_main,	false },
-		{ "pop3",	stub_pop3_main,		true },
-		{ "imap",	stub_imap_main,		true },
+		{ "pop3",	pop3d_role_main,	true },
+		{ "imap",	imapd_role_main,	true },
 	};
 
 	memset(&m, 0, sizeof(m));

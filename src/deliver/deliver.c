@@ -20,6 +20,7 @@
 #include "store/alias.h"
 #include "store/folder.h"
 #include "store/mbox.h"
+#include "store/store.h"
 
 /* Scanning stops at the end of the header section or after this much. */
 #define DELIVER_HEADER_SCAN_MAX	(256 * 1024)
@@ -112,9 +113,29 @@ over_quota(struct store *store, struct store_mbox *mbox, const char *user,
 	return 1;
 }
 
-enum deliver_status
-deliver_mailbox(struct store *store, const char *sender, const char *user,
-    const void *msg, size_t len, char *text)
+/*
+ * A batch of staged deliveries (deliver.h): every local append of the
+ * batch is written to tmp/ first, and deliver_batch_commit makes them all
+ * durable with two file-system syncs.
+ */
+struct batch_item {
+	char			*user;		/* whose INBOX */
+	struct store_staged	*staged;
+	uint64_t		 tag;
+	bool			 ok;		/* published and synced */
+};
+
+struct deliver_batch {
+	struct store		*store;
+	struct batch_item	*items;
+	size_t			 n, cap;
+	uint64_t		 tag;		/* of the current caller */
+	bool			 committed;
+};
+
+static enum deliver_status
+mailbox(struct store *store, struct deliver_batch *b, const char *sender,
+    const char *user, const void *msg, size_t len, char *text)
 {
 	struct store_mbox *mbox = NULL;
 	struct iovec iov[2];
@@ -136,12 +157,17 @@ deliver_mailbox(struct store *store, const char *sender, const char *user,
 		    " delivered to %s", user);
 		return DELIVER_PERMFAIL;
 	}
-	r = store_mbox_open(store, user, "INBOX", &mbox, &errstr);
+	r = store_inbox_get(store, user, &mbox, &errstr);
 	if (r == 0) {
-		/* An account whose tree went missing: make it again. */
+		/* An account whose tree went missing: make it again (but
+		 * not for a user deleted meanwhile). */
+		if (store_user_get(store, user, NULL, &errstr) != 1) {
+			snprintf(text, DELIVER_TEXT_MAX, "5.1.1 %s: no such"
+			    " user here", user);
+			return DELIVER_PERMFAIL;
+		}
 		if (store_folder_tree_init(store, user, &errstr) == 0)
-			r = store_mbox_open(store, user, "INBOX", &mbox,
-			    &errstr);
+			r = store_inbox_get(store, user, &mbox, &errstr);
 		else
 			r = -1;
 		if (r == 0)
@@ -151,10 +177,9 @@ deliver_mailbox(struct store *store, const char *sender, const char *user,
 		snprintf(text, DELIVER_TEXT_MAX, "4.3.0 %s: %s", user, errstr);
 		return DELIVER_TEMPFAIL;
 	}
-	if ((r = over_quota(store, mbox, user, len, text)) != 0) {
-		store_mbox_close(&mbox);
+	/* mbox belongs to the store's cache: never closed here. */
+	if (over_quota(store, mbox, user, len, text) != 0)
 		return DELIVER_TEMPFAIL;
-	}
 	/* RFC 5321 §4.4: the final delivery adds Return-Path. */
 	const char *eol = line_end(msg, len);
 	hdr = xasprintf("Return-Path: <%s>%sDelivered-To: %s%s", sender, eol,
@@ -163,17 +188,46 @@ deliver_mailbox(struct store *store, const char *sender, const char *user,
 	iov[0].iov_len = strlen(hdr);
 	iov[1].iov_base = (void *)msg;
 	iov[1].iov_len = len;
+	if (b != NULL) {
+		struct store_staged *st;
+		r = store_msg_stage_iov(mbox, iov, 2, 0, 0, &st, &errstr);
+		free(hdr);
+		if (r == -1) {
+			snprintf(text, DELIVER_TEXT_MAX, "4.3.0 %s: %s", user,
+			    errstr);
+			return DELIVER_TEMPFAIL;
+		}
+		if (b->n == b->cap) {
+			b->cap = b->cap ? b->cap * 2 : 64;
+			b->items = xreallocarray(b->items, b->cap,
+			    sizeof(*b->items));
+		}
+		/* Not the handle: the store's INBOX cache may close it
+		 * before the commit; the commit opens it again. */
+		b->items[b->n].user = xstrdup(user);
+		b->items[b->n].staged = st;
+		b->items[b->n].tag = b->tag;
+		b->items[b->n].ok = false;
+		b->n++;
+		snprintf(text, DELIVER_TEXT_MAX, "2.0.0 staged for %s", user);
+		return DELIVER_OK;
+	}
 	r = store_msg_append_iov(mbox, iov, 2, 0, NULL, 0, &uid, &errstr);
 	free(hdr);
 	if (r == -1) {
 		snprintf(text, DELIVER_TEXT_MAX, "4.3.0 %s: %s", user, errstr);
-		store_mbox_close(&mbox);
 		return DELIVER_TEMPFAIL;
 	}
 	snprintf(text, DELIVER_TEXT_MAX, "2.0.0 delivered to %s as UID %"
 	    PRIu32, user, uid);
-	store_mbox_close(&mbox);
 	return DELIVER_OK;
+}
+
+enum deliver_status
+deliver_mailbox(struct store *store, const char *sender, const char *user,
+    const void *msg, size_t len, char *text)
+{
+	return mailbox(store, NULL, sender, user, msg, len, text);
 }
 
 static void
@@ -184,9 +238,9 @@ report_set(struct deliver_report *out, enum deliver_status status,
 	snprintf(out->text, sizeof(out->text), fmt, arg);
 }
 
-enum deliver_status
-deliver_rcpt(struct store *store, const char *sender, const char *rcpt,
-    const void *msg, size_t len, struct deliver_report *out)
+static enum deliver_status
+rcpt_deliver(struct store *store, struct deliver_batch *b, const char *sender,
+    const char *rcpt, const void *msg, size_t len, struct deliver_report *out)
 {
 	struct store_expansion exp;
 	const char *errstr;
@@ -224,8 +278,8 @@ deliver_rcpt(struct store *store, const char *sender, const char *rcpt,
 			nok++;
 			continue;
 		}
-		res->status = deliver_mailbox(store, sender, res->address,
-		    msg, len, res->text);
+		res->status = mailbox(store, b, sender, res->address, msg, len,
+		    res->text);
 		if (res->status == DELIVER_OK)
 			nok++;
 		else if (res->status == DELIVER_TEMPFAIL)
@@ -241,6 +295,121 @@ deliver_rcpt(struct store *store, const char *sender, const char *rcpt,
 	else
 		report_set(out, DELIVER_OK, "2.0.0 %s: delivered", rcpt);
 	return out->status;
+}
+
+enum deliver_status
+deliver_rcpt(struct store *store, const char *sender, const char *rcpt,
+    const void *msg, size_t len, struct deliver_report *out)
+{
+	return rcpt_deliver(store, NULL, sender, rcpt, msg, len, out);
+}
+
+struct deliver_batch *
+deliver_batch_new(struct store *store)
+{
+	struct deliver_batch *b = xcalloc(1, sizeof(*b));
+
+	b->store = store;
+	return b;
+}
+
+enum deliver_status
+deliver_batch_rcpt(struct deliver_batch *b, uint64_t tag, const char *sender,
+    const char *rcpt, const void *msg, size_t len, struct deliver_report *out)
+{
+	b->tag = tag;
+	return rcpt_deliver(b->store, b, sender, rcpt, msg, len, out);
+}
+
+enum deliver_status
+deliver_batch_mailbox(struct deliver_batch *b, uint64_t tag,
+    const char *sender, const char *user, const void *msg, size_t len,
+    char *text)
+{
+	b->tag = tag;
+	return mailbox(b->store, b, sender, user, msg, len, text);
+}
+
+int
+deliver_batch_commit(struct deliver_batch *b, const char **errstr_out)
+{
+	struct store_staged **v;
+	bool *seen;
+	int r = 0;
+
+	if (b->committed || b->n == 0) {
+		b->committed = true;
+		return 0;
+	}
+	b->committed = true;
+	/* 1: the staged files' bytes are on disk before any is renamed. */
+	if (store_sync(b->store, errstr_out) == -1)
+		return -1;
+	/* 2: one transaction per INBOX for all its messages. */
+	v = xcalloc(b->n, sizeof(*v));
+	seen = xcalloc(b->n, sizeof(*seen));
+	for (size_t i = 0; i < b->n; i++) {
+		struct store_mbox *mbox;
+		const char *errstr;
+		size_t k = 0;
+		bool ok;
+
+		if (seen[i])
+			continue;
+		for (size_t j = i; j < b->n; j++)
+			if (!seen[j] && strcmp(b->items[j].user,
+			    b->items[i].user) == 0) {
+				v[k++] = b->items[j].staged;
+				seen[j] = true;
+			}
+		ok = store_inbox_get(b->store, b->items[i].user, &mbox,
+		    &errstr) == 1 &&
+		    store_msg_publish(mbox, v, k, NULL, &errstr) == 0;
+		if (!ok) {
+			r = -1;
+			if (errstr_out != NULL)
+				*errstr_out = errstr;
+		}
+		for (size_t j = i; j < b->n; j++)
+			if (strcmp(b->items[j].user, b->items[i].user) == 0)
+				b->items[j].ok = ok;
+	}
+	free(v);
+	free(seen);
+	/* 3: the renames and the index are on disk. */
+	if (store_sync(b->store, errstr_out) == -1) {
+		for (size_t i = 0; i < b->n; i++)
+			b->items[i].ok = false;
+		return -1;
+	}
+	return r;
+}
+
+bool
+deliver_batch_ok(const struct deliver_batch *b, uint64_t tag)
+{
+	if (!b->committed)
+		return false;
+	for (size_t i = 0; i < b->n; i++)
+		if (b->items[i].tag == tag && !b->items[i].ok)
+			return false;
+	return true;
+}
+
+void
+deliver_batch_free(struct deliver_batch **bp)
+{
+	struct deliver_batch *b = *bp;
+
+	if (b == NULL)
+		return;
+	for (size_t i = 0; i < b->n; i++) {
+		store_staged_free(&b->items[i].staged);
+		free(b->items[i].user);
+	}
+	free(b->items);
+	free(b);
+	*bp = NULL;
 }
 
 void

@@ -18,7 +18,9 @@
 #ifndef DELIVER_DELIVER_H
 #define DELIVER_DELIVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct store;
 
@@ -66,5 +68,29 @@ enum deliver_status deliver_mailbox(struct store *store, const char *sender,
     const char *user, const void *msg, size_t len, char *text);
 
 void deliver_report_free(struct deliver_report *out);
+
+/*
+ * Batched delivery (group commit), for the queue: deliver_batch_rcpt and
+ * deliver_batch_mailbox work as deliver_rcpt and deliver_mailbox, but a
+ * local destination reported OK is only staged (written, not synced, not
+ * visible). deliver_batch_commit then makes every staged message of the
+ * batch durable and visible with two syncfs(2) calls in all (mbox.h,
+ * "Batched appends"); deliver_batch_ok(tag) says whether every staged
+ * destination of the deliveries made with that tag made it. A tag whose
+ * deliveries did not (commit -1) must be retried: nothing of it may be
+ * considered delivered. deliver_batch_free discards what was not
+ * committed. One batch per store handle at a time.
+ */
+struct deliver_batch;
+struct deliver_batch *deliver_batch_new(struct store *store);
+enum deliver_status deliver_batch_rcpt(struct deliver_batch *b, uint64_t tag,
+    const char *sender, const char *rcpt, const void *msg, size_t len,
+    struct deliver_report *out);
+enum deliver_status deliver_batch_mailbox(struct deliver_batch *b,
+    uint64_t tag, const char *sender, const char *user, const void *msg,
+    size_t len, char *text);
+int deliver_batch_commit(struct deliver_batch *b, const char **errstr_out);
+bool deliver_batch_ok(const struct deliver_batch *b, uint64_t tag);
+void deliver_batch_free(struct deliver_batch **bp);
 
 #endif

@@ -34,6 +34,8 @@ enum kind {
 	K_PORT,
 	K_CIDRS,
 	K_PLAINAUTH,
+	K_DELIM,	/* "" or one character that may split a local part */
+	K_DAYS,		/* "never" (-1) or a whole number of days */
 };
 
 struct key {
@@ -66,6 +68,8 @@ static const struct key keys[] = {
 	{ "dns_server",		K_HOSTPORT,	F(dns_server),		"" },
 	{ "remote_smtp_port",	K_PORT,		F(remote_smtp_port),	"25" },
 	{ "plaintext_auth",	K_PLAINAUTH,	F(plaintext_auth),	"loopback" },
+	{ "recipient_delimiter", K_DELIM,	F(recipient_delimiter),	"+" },
+	{ "pop3_expire",	K_DAYS,		F(pop3_expire),		"never" },
 };
 #undef F
 
@@ -202,6 +206,14 @@ set_value(struct parse *p, const struct key *k, const char *v)
 		free(*(char **)field);
 		*(char **)field = xstrdup(v);
 		return 0;
+	case K_DELIM:
+		if (strlen(v) > 1 || (v[0] != '\0' && (strchr("@\"\\ ", v[0]) ||
+		    (unsigned char)v[0] < 0x21 || (unsigned char)v[0] > 0x7e)))
+			return fail(p, "%s: '%s': expected one character "
+			    "(not @, quote, backslash) or nothing", k->name, v);
+		free(*(char **)field);
+		*(char **)field = xstrdup(v);
+		return 0;
 	case K_PATH:
 		free(*(char **)field);
 		*(char **)field = make_path(p, v);
@@ -237,6 +249,20 @@ set_value(struct parse *p, const struct key *k, const char *v)
 			return fail(p, "%s: bad size '%s': %s (use K, M, G)",
 			    k->name, v, errstr);
 		return 0;
+	case K_DAYS: {
+		int64_t *days = field;
+		uint64_t n;
+		if (strcmp(v, "never") == 0) {
+			*days = -1;
+			return 0;
+		}
+		if (units_size_parse(v, &n, &errstr) == -1 ||
+		    strspn(v, "0123456789") != strlen(v) || n > 36500)
+			return fail(p, "%s: '%s': expected a number of days or "
+			    "never", k->name, v);
+		*days = (int64_t)n;
+		return 0;
+	}
 	case K_PORT:
 		if (units_port_parse(v, field, &errstr) == -1)
 			return fail(p, "%s: '%s': %s", k->name, v, errstr);
@@ -475,6 +501,7 @@ config_free(struct config *cfg)
 		void *field = (char *)cfg + keys[i].off;
 		switch (keys[i].kind) {
 		case K_STRING:
+		case K_DELIM:
 		case K_PATH:
 		case K_HOSTPORT:
 			free(*(char **)field);

@@ -61,6 +61,8 @@ struct config {
 	char	*dns_server;		/* "" when unset: system resolver */
 	uint16_t remote_smtp_port;
 	enum config_plaintext_auth plaintext_auth;
+	char	*recipient_delimiter;	/* "" (off) or one character */
+	int64_t	 pop3_expire;		/* days; -1: never (RFC 2449 EXPIRE) */
 };
 
 /* Reads and parses path into cfg (which it initialises). On -1, err holds

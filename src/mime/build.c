@@ -45,10 +45,14 @@ struct mime_build {
 	size_t			 natt;
 	char			*text;
 	size_t			 text_len;
+	char			*html;		/* NULL: no HTML alternative */
+	size_t			 html_len;
 	int			 has_date;
 	time_t			 date;
 	int			 tz;
 	char			*msgid;
+	char			*mp_subtype;	/* "mixed" unless set */
+	char			*mp_params;
 	magic_t			 magic;
 };
 
@@ -91,8 +95,11 @@ mime_build_free(struct mime_build **bp)
 	free(b->fields);
 	free(b->att);
 	free(b->text);
+	free(b->html);
 	free(b->domain);
 	free(b->msgid);
+	free(b->mp_subtype);
+	free(b->mp_params);
 	if (b->magic != NULL)
 		magic_close(b->magic);
 	free(b);
@@ -236,7 +243,16 @@ mime_build_addr(struct mime_build *b, const char *field,
 			r |= buf_append(&one, enc.data, enc.len);
 			buf_free(&enc);
 		}
-		r |= buf_puts(&one, " <");
+		{
+			/* Fold before "<" when the line could pass 998. */
+			const char *nl = one.data != NULL ?
+			    memrchr(one.data, '\n', one.len) : NULL;
+			size_t last = nl != NULL ? one.len - (size_t)(nl + 1 -
+			    one.data) : one.len;
+
+			r |= buf_puts(&one, last + strlen(addr_spec) + 80 >
+			    MIME_HDR_LINE_MAX ? "\r\n <" : " <");
+		}
 		r |= buf_puts(&one, addr_spec);
 		r |= buf_putc(&one, '>');
 	} else
@@ -279,6 +295,35 @@ mime_build_message_id(struct mime_build *b, const char *id,
 	return 0;
 }
 
+/* Parameters "a=b; c=d" with token values only: no quoting needed. */
+static int
+valid_params(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s < 32 || *s >= 127 || strchr("\"\\()<>@,[]?", *s) != NULL)
+			return 0;
+	return 1;
+}
+
+int
+mime_build_multipart_type(struct mime_build *b, const char *subtype,
+    const char *params, const char **errstr_out)
+{
+	const char *p;
+
+	if (*subtype == '\0' || strlen(subtype) > 60 ||
+	    (params != NULL && (strlen(params) > 400 || !valid_params(params))))
+		return fail("build: bad multipart type", errstr_out);
+	for (p = subtype; *p != '\0'; p++)
+		if (*p <= 32 || *p >= 127 || strchr("()<>@,;:\\\"/[]?=", *p))
+			return fail("build: bad multipart type", errstr_out);
+	free(b->mp_subtype);
+	free(b->mp_params);
+	b->mp_subtype = xstrdup(subtype);
+	b->mp_params = params != NULL ? xstrdup(params) : NULL;
+	return 0;
+}
+
 void
 mime_build_text(struct mime_build *b, const char *utf8, size_t len)
 {
@@ -289,12 +334,23 @@ mime_build_text(struct mime_build *b, const char *utf8, size_t len)
 	b->text_len = len;
 }
 
+void
+mime_build_html(struct mime_build *b, const char *utf8, size_t len)
+{
+	free(b->html);
+	b->html = xmalloc(len + 1);
+	memcpy(b->html, utf8, len);
+	b->html[len] = '\0';
+	b->html_len = len;
+}
+
 static int
 valid_type(const char *t)
 {
 	const char *slash = strchr(t, '/'), *p;
 
-	if (slash == NULL || slash == t || slash[1] == '\0')
+	if (slash == NULL || slash == t || slash[1] == '\0' ||
+	    strlen(t) > 200)
 		return 0;
 	for (p = t; *p != '\0'; p++)
 		if (p != slash && (*p <= 32 || *p >= 127 ||
@@ -493,17 +549,51 @@ make_boundary(char *bnd, size_t size, struct buf *parts, size_t n)
 }
 
 static int
-put_text_part(struct mime_build *b, struct buf *out, int last)
+put_one_text(struct buf *out, const char *subtype, const char *t, size_t n,
+    unsigned flags, int last)
 {
-	const char *t = b->text != NULL ? b->text : "";
-	enum enc e = choose(t, b->text_len, 1, b->flags);
+	enum enc e = choose(t, n, 1, flags);
 	int r = 0;
 
-	r |= buf_printf(out, "Content-Type: text/plain; charset=%s\r\n",
+	r |= buf_printf(out, "Content-Type: text/%s; charset=%s\r\n", subtype,
 	    e == ENC_7BIT ? "us-ascii" : "utf-8");
 	r |= buf_printf(out, "Content-Transfer-Encoding: %s\r\n\r\n",
 	    enc_names[e]);
-	return r | put_body(out, t, b->text_len, e, last);
+	return r | put_body(out, t, n, e, last);
+}
+
+static void make_boundary(char *, size_t, struct buf *, size_t);
+
+/*
+ * The body: text/plain, or with HTML a multipart/alternative of the plain
+ * text and the HTML (RFC 2046 §5.1.4: simplest first).
+ */
+static int
+put_text_part(struct mime_build *b, struct buf *out, int last)
+{
+	struct buf alt[2];
+	char bnd[64];
+	int r = 0, i;
+
+	if (b->html == NULL)
+		return put_one_text(out, "plain", b->text != NULL ? b->text :
+		    "", b->text_len, b->flags, last);
+	for (i = 0; i < 2; i++)
+		buf_init(&alt[i], BUILD_MAX);
+	r |= put_one_text(&alt[0], "plain", b->text != NULL ? b->text : "",
+	    b->text_len, b->flags, 0);
+	r |= put_one_text(&alt[1], "html", b->html, b->html_len, b->flags, 0);
+	make_boundary(bnd, sizeof(bnd), alt, 2);
+	r |= buf_printf(out, "Content-Type: multipart/alternative;\r\n"
+	    " boundary=\"%s\"\r\n\r\n", bnd);
+	for (i = 0; i < 2; i++) {
+		r |= buf_printf(out, "--%s\r\n", bnd);
+		r |= buf_append(out, alt[i].data, alt[i].len);
+		r |= buf_puts(out, "\r\n");
+		buf_free(&alt[i]);
+	}
+	r |= buf_printf(out, "--%s--\r\n", bnd);
+	return r;
 }
 
 int
@@ -558,11 +648,16 @@ mime_build_finish(struct mime_build *b, struct buf *out,
 		struct attachment *a = &b->att[i];
 		struct buf *pb = &parts[i + 1];
 		int text = strncmp(a->type, "text/", 5) == 0;
-		enum enc e = choose(a->data, a->len, 0, 0);
+		int message = strncmp(a->type, "message/", 8) == 0;
+		enum enc e = choose(a->data, a->len, message, MIME_BUILD_8BIT);
 
-		if (!text && e != ENC_7BIT)
+		if (message) {
+			/* RFC 2046 §5.2: 7bit or 8bit; line ends are ours. */
+			if (e == ENC_QP)
+				e = ENC_8BIT;
+		} else if (!text && e != ENC_7BIT)
 			e = ENC_BASE64;
-		if (e == ENC_QP || e == ENC_8BIT)
+		else if (e == ENC_QP || e == ENC_8BIT)
 			e = ENC_BASE64;	/* bytes must come back exactly */
 		r |= buf_printf(pb, "Content-Type: %s", a->type);
 		if (text && mime_utf8_is_valid(a->data, a->len))
@@ -570,13 +665,17 @@ mime_build_finish(struct mime_build *b, struct buf *out,
 			    "; charset=us-ascii" : "; charset=utf-8");
 		r |= buf_printf(pb, "\r\nContent-Transfer-Encoding: %s\r\n",
 		    enc_names[e]);
-		r |= put_disposition(pb, a->filename);
+		if (a->filename != NULL)
+			r |= put_disposition(pb, a->filename);
 		r |= buf_puts(pb, "\r\n");
 		r |= put_body(pb, a->data, a->len, e, 0);
 	}
 	make_boundary(bnd, sizeof(bnd), parts, n);
-	r |= buf_printf(out, "Content-Type: multipart/mixed;\r\n"
-	    " boundary=\"%s\"\r\n\r\n", bnd);
+	r |= buf_printf(out, "Content-Type: multipart/%s;",
+	    b->mp_subtype != NULL ? b->mp_subtype : "mixed");
+	if (b->mp_params != NULL)
+		r |= buf_printf(out, "\r\n %s;", b->mp_params);
+	r |= buf_printf(out, "\r\n boundary=\"%s\"\r\n\r\n", bnd);
 	r |= buf_puts(out, "This is a multi-part message in MIME format.\r\n");
 	for (i = 0; i < n; i++) {
 		r |= buf_printf(out, "\r\n--%s\r\n", bnd);

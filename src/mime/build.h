@@ -52,13 +52,31 @@ int mime_build_message_id(struct mime_build *b, const char *id,
 /* Sets the UTF-8 text body (LF or CRLF line ends); copied. */
 void mime_build_text(struct mime_build *b, const char *utf8, size_t len);
 /*
- * Adds an attachment: filename in UTF-8 (RFC 2231 encoded when needed),
+ * Adds an HTML version of the body (UTF-8, copied): the body becomes a
+ * multipart/alternative of the text and the HTML.
+ */
+void mime_build_html(struct mime_build *b, const char *utf8, size_t len);
+/*
+ * Adds an attachment: filename in UTF-8 (RFC 2231 encoded when needed; NULL
+ * for a part with no Content-Disposition, such as the parts of a report),
  * the bytes (copied), and content_type ("type/subtype"), or NULL to detect
- * it with libmagic. Returns 0, or -1 for a bad content type.
+ * it with libmagic. Parts come back byte for byte, except message parts:
+ * RFC 2046 §5.2 allows them only 7bit or 8bit, so their line ends become
+ * CRLF (base64 is the last resort for lines over 998 octets).
+ * Returns 0, or -1 for a bad content type.
  */
 int mime_build_attach(struct mime_build *b, const char *filename,
     const void *data, size_t len, const char *content_type,
     const char **errstr_out);
+
+/*
+ * With attachments the message is multipart/mixed; this picks another
+ * subtype and parameters, e.g. "report" and
+ * "report-type=delivery-status" for an RFC 3464 bounce. params may be NULL.
+ * Returns 0, or -1 for a subtype or parameters that are not plain tokens.
+ */
+int mime_build_multipart_type(struct mime_build *b, const char *subtype,
+    const char *params, const char **errstr_out);
 
 /*
  * Appends the whole message to out. Returns 0, or -1 with *errstr_out

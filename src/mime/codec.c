@@ -267,30 +267,35 @@ mime_b64_encode(const void *in, size_t len, size_t line_len,
 	return 0;
 }
 
-int
-mime_qp_decode(const char *in, size_t len, int header, struct buf *out,
-    const char **errstr_out)
+/*
+ * The decoder proper. final == 0 (streaming): a last line without its line
+ * end may still change, so it stops before its trailing white space and
+ * before an '=' with fewer than two characters after it; *used_out says
+ * how far it got. Everything before that decodes as it will in the end.
+ */
+static int
+qp_run(const char *in, size_t len, int header, int final, struct buf *out,
+    size_t *used_out)
 {
 	const char *p = in, *end = in + len;
 	char *o;
 
-	if (buf_reserve(out, len) == -1) {
-		if (errstr_out != NULL)
-			*errstr_out = "quoted-printable: output too large";
+	*used_out = len;
+	if (buf_reserve(out, len) == -1)
 		return -1;
-	}
 	o = out->data + out->len;
 	while (p < end) {
 		const char *nl = header ? NULL : memchr(p, '\n', end - p);
 		const char *le = nl != NULL ? nl : end;	/* line content end */
 		const char *q;
-		int soft = 0;
+		int soft = 0, partial = nl == NULL && !final;
 
 		if (nl != NULL && le > p && le[-1] == '\r')
 			le--;
 		/* RFC 2045 §6.7 (3): trailing white space is not data. */
 		if (!header)
-			while (le > p && (le[-1] == ' ' || le[-1] == '\t'))
+			while (le > p && (le[-1] == ' ' || le[-1] == '\t' ||
+			    (partial && le[-1] == '\r')))
 				le--;
 		for (q = p; q < le; q++) {
 			int h, l;
@@ -302,6 +307,10 @@ mime_qp_decode(const char *in, size_t len, int header, struct buf *out,
 			if (*q != '=') {
 				*o++ = *q;
 				continue;
+			}
+			if (partial && q + 2 >= le) {
+				le = q;	/* wait for what follows */
+				break;
 			}
 			if (q + 1 == le && !header) {
 				soft = 1;	/* soft line break */
@@ -315,6 +324,8 @@ mime_qp_decode(const char *in, size_t len, int header, struct buf *out,
 			}
 			*o++ = '=';	/* stray '=': keep it (§6.7 note 1) */
 		}
+		if (partial)
+			*used_out = (size_t)(le - in);
 		if (nl == NULL)
 			break;
 		if (!soft) {
@@ -328,6 +339,160 @@ mime_qp_decode(const char *in, size_t len, int header, struct buf *out,
 	out->len = o - out->data;
 	out->data[out->len] = '\0';
 	return 0;
+}
+
+void
+mime_b64_enc_init(struct mime_b64_enc *e, size_t line_len)
+{
+	memset(e, 0, sizeof(*e));
+	e->line_len = line_len - line_len % 4;
+}
+
+/* Encodes whole groups of three, keeping the line position across calls. */
+static int
+b64_enc_groups(struct mime_b64_enc *e, const unsigned char *p, size_t n,
+    struct buf *out)
+{
+	size_t groups = n / 3, need = groups * 4;
+	char *o;
+
+	if (e->line_len > 0)
+		need += (need / e->line_len + 1) * 2;
+	if (buf_reserve(out, need) == -1)
+		return -1;
+	o = out->data + out->len;
+	for (; groups > 0; groups--, p += 3) {
+		uint32_t v = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+
+		if (e->line_len > 0 && e->col >= e->line_len) {
+			*o++ = '\r';
+			*o++ = '\n';
+			e->col = 0;
+		}
+		o[0] = b64_alphabet[v >> 18 & 63];
+		o[1] = b64_alphabet[v >> 12 & 63];
+		o[2] = b64_alphabet[v >> 6 & 63];
+		o[3] = b64_alphabet[v & 63];
+		o += 4;
+		e->col += 4;
+	}
+	out->len = o - out->data;
+	out->data[out->len] = '\0';
+	return 0;
+}
+
+int
+mime_b64_enc_push(struct mime_b64_enc *e, const void *in, size_t len,
+    struct buf *out)
+{
+	const unsigned char *p = in;
+	size_t whole;
+
+	while (e->ncarry > 0 && e->ncarry < 3 && len > 0) {
+		e->carry[e->ncarry++] = *p++;
+		len--;
+	}
+	if (e->ncarry == 3) {
+		if (b64_enc_groups(e, e->carry, 3, out) == -1)
+			return -1;
+		e->ncarry = 0;
+	}
+	whole = len - len % 3;
+	if (b64_enc_groups(e, p, whole, out) == -1)
+		return -1;
+	memcpy(e->carry + e->ncarry, p + whole, len - whole);
+	e->ncarry += len - whole;
+	return 0;
+}
+
+int
+mime_b64_enc_finish(struct mime_b64_enc *e, struct buf *out)
+{
+	int r = 0;
+
+	if (e->ncarry > 0) {
+		if (e->line_len > 0 && e->col >= e->line_len) {
+			r |= buf_puts(out, "\r\n");
+			e->col = 0;
+		}
+		r |= mime_b64_encode(e->carry, e->ncarry, 0, out);
+		e->col += 4;
+		e->ncarry = 0;
+	}
+	if (e->line_len > 0 && e->col > 0)
+		r |= buf_puts(out, "\r\n");
+	e->col = 0;
+	return r;
+}
+
+int
+mime_qp_decode(const char *in, size_t len, int header, struct buf *out,
+    const char **errstr_out)
+{
+	size_t used;
+
+	if (qp_run(in, len, header, 1, out, &used) == -1) {
+		if (errstr_out != NULL)
+			*errstr_out = "quoted-printable: output too large";
+		return -1;
+	}
+	return 0;
+}
+
+void
+mime_qp_dec_init(struct mime_qp_dec *d)
+{
+	d->ncarry = 0;
+}
+
+int
+mime_qp_dec_push(struct mime_qp_dec *d, const char *in, size_t len,
+    struct buf *out, const char **errstr_out)
+{
+	struct buf tmp;
+	int r = 0;
+
+	while (len > 0 && r == 0) {
+		const char *nl = memchr(in, '\n', len), *src = in;
+		size_t take = nl != NULL ? (size_t)(nl + 1 - in) : len;
+		size_t n = take, used, rest;
+
+		buf_init(&tmp, d->ncarry + take);
+		if (d->ncarry > 0) {
+			/* Cannot fail: tmp's max is exactly this. */
+			buf_append(&tmp, d->carry, d->ncarry);
+			buf_append(&tmp, in, take);
+			src = tmp.data;
+			n = tmp.len;
+		}
+		r = qp_run(src, n, 0, 0, out, &used);
+		rest = n - used;
+		if (r == 0 && rest > MIME_QP_CARRY_MAX) {
+			/* A silly run of white space: take it as data. */
+			r = buf_append(out, src + used, rest -
+			    MIME_QP_CARRY_MAX);
+			used += rest - MIME_QP_CARRY_MAX;
+			rest = MIME_QP_CARRY_MAX;
+		}
+		memmove(d->carry, src + used, rest);
+		d->ncarry = rest;
+		buf_free(&tmp);
+		in += take;
+		len -= take;
+	}
+	if (r == -1 && errstr_out != NULL)
+		*errstr_out = "quoted-printable: output too large";
+	return r;
+}
+
+int
+mime_qp_dec_finish(struct mime_qp_dec *d, struct buf *out,
+    const char **errstr_out)
+{
+	int r = mime_qp_decode(d->carry, d->ncarry, 0, out, errstr_out);
+
+	d->ncarry = 0;
+	return r;
 }
 
 /* Appends one encoded or literal token to a QP line, breaking softly. */

@@ -55,6 +55,20 @@ int mime_b64_decode(const char *in, size_t len, int flags, struct buf *out,
  */
 int mime_b64_encode(const void *in, size_t len, size_t line_len,
     struct buf *out);
+/* Streaming base64 encoder, same output as mime_b64_encode on the whole. */
+struct mime_b64_enc {
+	unsigned char	carry[3];
+	size_t		ncarry;
+	size_t		col;
+	size_t		line_len;
+};
+
+void mime_b64_enc_init(struct mime_b64_enc *e, size_t line_len);
+/* 0, or -1 when out is full (out may then hold part of the output). */
+int mime_b64_enc_push(struct mime_b64_enc *e, const void *in, size_t len,
+    struct buf *out);
+int mime_b64_enc_finish(struct mime_b64_enc *e, struct buf *out);
+
 /* Length of the base64 encoding of n bytes, without line breaks. */
 size_t mime_b64_encoded_len(size_t n);
 
@@ -67,6 +81,27 @@ size_t mime_b64_encoded_len(size_t n);
  * Returns 0, or -1 when out is full.
  */
 int mime_qp_decode(const char *in, size_t len, int header, struct buf *out,
+    const char **errstr_out);
+
+/*
+ * Streaming quoted-printable body decoder: any chunking gives the result of
+ * mime_qp_decode on the whole. It holds back only what the next bytes may
+ * change (trailing white space, an '=' and up to two characters after it),
+ * at most MIME_QP_CARRY_MAX bytes; a longer run of trailing white space is
+ * decoded as data. Fields are private.
+ */
+#define MIME_QP_CARRY_MAX	1024
+
+struct mime_qp_dec {
+	char	carry[MIME_QP_CARRY_MAX + 3];
+	size_t	ncarry;
+};
+
+void mime_qp_dec_init(struct mime_qp_dec *d);
+/* 0, or -1 when out is full. */
+int mime_qp_dec_push(struct mime_qp_dec *d, const char *in, size_t len,
+    struct buf *out, const char **errstr_out);
+int mime_qp_dec_finish(struct mime_qp_dec *d, struct buf *out,
     const char **errstr_out);
 
 enum mime_qp_flags {

@@ -25,9 +25,14 @@ put_string(struct buf *out, const char *s, size_t n)
 			lit = 1;
 	}
 	if (lit) {
+		/* RFC 3501 §4.3: a literal is CHAR8, so no NUL: a space. */
 		r |= buf_printf(out, "{%zu}\r\n", n);
-		r |= buf_append(out, s, n);
-		return r;
+		if (r != 0 || buf_reserve(out, n) == -1)
+			return -1;
+		for (i = 0; i < n; i++)
+			out->data[out->len++] = s[i] != '\0' ? s[i] : ' ';
+		out->data[out->len] = '\0';
+		return 0;
 	}
 	if (buf_reserve(out, n * 2 + 2) == -1)
 		return -1;
@@ -149,16 +154,26 @@ mime_imap_envelope(const struct mime_tree *t, size_t msg, struct buf *out)
 	return 0;
 }
 
+/*
+ * body-fld-param. add_charset: a text part without a charset parameter
+ * gets the RFC 2046 §4.1.2 default, as IMAP clients expect.
+ */
 static int
-put_params(struct buf *out, const struct mime_params *pp)
+put_params(struct buf *out, const struct mime_params *pp, int add_charset)
 {
 	const char *n, *v;
 	size_t pos = 0;
 	int r = 0, first = 1;
 
-	if (pp->count == 0)
+	if (add_charset && mime_params_get_raw(pp, "charset") != NULL)
+		add_charset = 0;
+	if (pp->count == 0 && !add_charset)
 		return buf_puts(out, "NIL");
 	r |= buf_putc(out, '(');
+	if (add_charset) {
+		r |= buf_puts(out, "\"charset\" \"us-ascii\"");
+		first = 0;
+	}
 	while (mime_params_next(pp, &pos, &n, &v)) {
 		if (!first)
 			r |= buf_putc(out, ' ');
@@ -183,7 +198,7 @@ put_ext_tail(struct buf *out, const struct mime_part *p)
 		r |= buf_putc(out, '(');
 		r |= put_nstring(out, p->disposition);
 		r |= buf_putc(out, ' ');
-		r |= put_params(out, &p->disp_params);
+		r |= put_params(out, &p->disp_params, 0);
 		r |= buf_putc(out, ')');
 	}
 	r |= buf_putc(out, ' ');
@@ -223,10 +238,6 @@ put_body(const struct mime_tree *t, size_t idx, int ext, struct buf *out,
 {
 	const struct mime_part *p = mime_tree_part(t, idx);
 	const char *type = p->type, *subtype = p->subtype;
-	static const struct mime_params default_params = {
-		"charset\0us-ascii\0", 17, 1
-	};
-	const struct mime_params *params = &p->params;
 	int r = 0;
 	size_t c;
 
@@ -239,7 +250,7 @@ put_body(const struct mime_tree *t, size_t idx, int ext, struct buf *out,
 		r |= put_nstring(out, subtype);
 		if (ext) {
 			r |= buf_putc(out, ' ');
-			r |= put_params(out, &p->params);
+			r |= put_params(out, &p->params, 0);
 			r |= put_ext_tail(out, p);
 		}
 		return r | buf_putc(out, ')');
@@ -249,14 +260,12 @@ put_body(const struct mime_tree *t, size_t idx, int ext, struct buf *out,
 		type = "text";
 		subtype = "plain";
 	}
-	if (!(p->flags & MIME_PART_F_HAS_CTYPE) && strcmp(type, "text") == 0)
-		params = &default_params;	/* RFC 2045 §5.2 default */
 	r |= buf_putc(out, '(');
 	r |= put_nstring(out, type);
 	r |= buf_putc(out, ' ');
 	r |= put_nstring(out, subtype);
 	r |= buf_putc(out, ' ');
-	r |= put_params(out, params);
+	r |= put_params(out, &p->params, strcmp(type, "text") == 0);
 	r |= buf_putc(out, ' ');
 	r |= put_nstring(out, p->id);
 	r |= buf_putc(out, ' ');
@@ -269,6 +278,17 @@ put_body(const struct mime_tree *t, size_t idx, int ext, struct buf *out,
 		r |= mime_imap_envelope(t, p->first_child, out);
 		r |= buf_putc(out, ' ');
 		r |= put_body(t, p->first_child, ext, out, depth + 1);
+		r |= buf_printf(out, " %zu", p->body_lines);
+	} else if (strcmp(type, "message") == 0 &&
+	    (strcmp(subtype, "rfc822") == 0 || strcmp(subtype, "global") == 0)) {
+		/*
+		 * Not opened (base64 encoded, or past a limit), but the
+		 * grammar wants body-type-msg: an empty envelope and body.
+		 */
+		r |= buf_puts(out, " (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) "
+		    "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL "
+		    "\"7BIT\" 0 0");
+		r |= buf_puts(out, ext ? " NIL NIL NIL NIL)" : ")");
 		r |= buf_printf(out, " %zu", p->body_lines);
 	} else if (strcmp(type, "text") == 0)
 		r |= buf_printf(out, " %zu", p->body_lines);

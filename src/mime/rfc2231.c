@@ -58,7 +58,9 @@ put_lower(struct buf *out, const char *s, size_t n)
 	for (i = 0; i < n; i++) {
 		char c = s[i];
 
-		out->data[out->len++] = (c >= 'A' && c <= 'Z') ? c + 32 : c;
+		if (c != '\0')	/* NUL separates the blob's strings */
+			out->data[out->len++] = (c >= 'A' && c <= 'Z') ?
+			    c + 32 : c;
 	}
 	out->data[out->len++] = '\0';
 	out->data[out->len] = '\0';
@@ -73,7 +75,7 @@ put_value(const char *p, const char *end, struct buf *out, int *err)
 		for (p++; p < end && *p != '"'; p++) {
 			if (*p == '\\' && p + 1 < end)
 				p++;
-			if (*p == '\r' || *p == '\n')
+			if (*p == '\r' || *p == '\n' || *p == '\0')
 				continue;	/* folding inside the quotes */
 			if (buf_putc(out, *p) == -1)
 				*err = 1;
@@ -89,8 +91,9 @@ put_value(const char *p, const char *end, struct buf *out, int *err)
 		e = p;
 		while (e > s && is_wsp(e[-1]))
 			e--;
-		if (buf_append(out, s, e - s) == -1)
-			*err = 1;
+		for (; s < e; s++)
+			if (*s != '\0' && buf_putc(out, *s) == -1)
+				*err = 1;
 	}
 	if (buf_putc(out, '\0') == -1)
 		*err = 1;
@@ -99,7 +102,8 @@ put_value(const char *p, const char *end, struct buf *out, int *err)
 
 int
 mime_params_parse(const char *value, size_t len, struct buf *out,
-    size_t *count_out, const char **errstr_out)
+    const char **lead_out, struct mime_params *params_out,
+    const char **errstr_out)
 {
 	const char *p = value, *end = value + len;
 	size_t start = out->len, count = 0;
@@ -165,7 +169,14 @@ mime_params_parse(const char *value, size_t len, struct buf *out,
 			*errstr_out = "params: output too large";
 		return -1;
 	}
-	*count_out = count;
+	{
+		size_t ll = strlen(out->data + start) + 1;
+
+		*lead_out = out->data + start;
+		params_out->count = count;
+		params_out->len = out->len - start - ll;
+		params_out->blob = count > 0 ? out->data + start + ll : NULL;
+	}
 	return 0;
 }
 

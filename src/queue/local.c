@@ -17,6 +17,7 @@
 struct queue_local {
 	const struct config	*cfg;
 	struct store		*store;
+	struct deliver_batch	*batch;
 };
 
 struct queue_local *
@@ -39,6 +40,7 @@ queue_local_free(struct queue_local **lp)
 
 	if (l == NULL)
 		return;
+	deliver_batch_free(&l->batch);
 	store_close(&l->store);
 	free(l);
 	*lp = NULL;
@@ -81,9 +83,34 @@ add_child(struct queue_envelope *env, size_t i, const struct deliver_result *d)
 	}
 }
 
+void
+queue_local_begin(struct queue_local *l)
+{
+	deliver_batch_free(&l->batch);
+	l->batch = deliver_batch_new(l->store);
+}
+
+int
+queue_local_commit(struct queue_local *l, const char **errstr_out)
+{
+	return deliver_batch_commit(l->batch, errstr_out);
+}
+
+bool
+queue_local_ok(struct queue_local *l, uint64_t tag)
+{
+	return deliver_batch_ok(l->batch, tag);
+}
+
+void
+queue_local_end(struct queue_local *l)
+{
+	deliver_batch_free(&l->batch);
+}
+
 enum queue_local_result
 queue_local_deliver(struct queue_local *l, struct queue_envelope *env,
-    size_t i, int fd, off_t off, off_t size, char **error_out)
+    size_t i, int fd, off_t off, off_t size, uint64_t tag, char **error_out)
 {
 	struct deliver_report rep;
 	enum queue_local_result res;
@@ -102,16 +129,16 @@ queue_local_deliver(struct queue_local *l, struct queue_envelope *env,
 	}
 	msg = (const char *)map + off;
 	if (env->rcpts[i].expanded) {
-		enum deliver_status st = deliver_mailbox(l->store, env->sender,
-		    env->rcpts[i].addr, msg, (size_t)size, text);
+		enum deliver_status st = deliver_batch_mailbox(l->batch, tag,
+		    env->sender, env->rcpts[i].addr, msg, (size_t)size, text);
 		munmap(map, maplen ? maplen : 1);
 		res = result_of(st);
 		if (res != QUEUE_LOCAL_OK)
 			*error_out = xstrdup(text);
 		return res;
 	}
-	deliver_rcpt(l->store, env->sender, env->rcpts[i].addr, msg,
-	    (size_t)size, &rep);
+	deliver_batch_rcpt(l->batch, tag, env->sender, env->rcpts[i].addr,
+	    msg, (size_t)size, &rep);
 	munmap(map, maplen ? maplen : 1);
 
 	for (size_t k = 0; k < rep.n; k++)

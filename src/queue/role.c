@@ -70,11 +70,30 @@ arm(struct qrole *q, bool now)
 	evtimer_add(q->timer, &tv);
 }
 
-/* Tries one recipient; updates its state. */
+/*
+ * A message of the current batch: loaded, tried, waiting for the batch's
+ * commit to learn whether its staged local deliveries are durable.
+ */
+struct inflight {
+	struct queue_envelope	 env;
+	bool			*staged;	/* per recipient */
+	size_t			 nstaged;
+	bool			 changed;
+};
+
+static uint64_t
+tag_of(size_t slot, size_t rcpt)
+{
+	return (uint64_t)slot << 32 | (uint64_t)rcpt;
+}
+
+/* Tries one recipient; updates its state. A local delivery is staged:
+ * its outcome is known after the batch commit (finish). */
 static void
-try_rcpt(struct qrole *q, struct queue_envelope *env, size_t i, int fd,
+try_rcpt(struct qrole *q, struct inflight *m, size_t slot, size_t i, int fd,
     off_t off, off_t size, int64_t now)
 {
+	struct queue_envelope *env = &m->env;
 	struct queue_rcpt *r = &env->rcpts[i];
 	char *error = NULL;
 	enum queue_local_result res;
@@ -91,14 +110,19 @@ try_rcpt(struct qrole *q, struct queue_envelope *env, size_t i, int fd,
 		return;
 	}
 	r->attempts++;
-	res = queue_local_deliver(q->local, env, i, fd, off, size, &error);
+	res = queue_local_deliver(q->local, env, i, fd, off, size,
+	    tag_of(slot, i), &error);
 	r = &env->rcpts[i];	/* the call may have grown env->rcpts */
 	free(r->error);
 	r->error = error;
 	switch (res) {
 	case QUEUE_LOCAL_OK:
-		r->status = QUEUE_RCPT_DONE;
-		log_msg_info(env->id, "to=<%s> status=delivered", r->addr);
+		m->staged = xreallocarray(m->staged, env->nrcpts,
+		    sizeof(*m->staged));
+		for (size_t k = m->nstaged; k < env->nrcpts; k++)
+			m->staged[k] = false;
+		m->nstaged = env->nrcpts;
+		m->staged[i] = true;
 		break;
 	case QUEUE_LOCAL_TEMPFAIL:
 		r->status = QUEUE_RCPT_DEFERRED;
@@ -114,77 +138,127 @@ try_rcpt(struct qrole *q, struct queue_envelope *env, size_t i, int fd,
 	}
 }
 
-static void
-process(struct qrole *q, const char *id)
+/* Loads a message and tries its due recipients. false when there is
+ * nothing to finish (gone, corrupt, unreadable). */
+static bool
+process(struct qrole *q, const char *id, size_t slot, struct inflight *m)
 {
-	struct queue_envelope env;
 	off_t off, size;
-	int64_t now = now_s(), due = -1;
-	bool changed = false;
+	int64_t now = now_s();
 	int fd;
 
-	if (spool_load(q->sp, id, &env, &fd, &off, &size) == -1) {
+	memset(m, 0, sizeof(*m));
+	if (spool_load(q->sp, id, &m->env, &fd, &off, &size) == -1) {
 		if (errno == ENOENT) {
 			sched_remove(q->sched, id);
-			return;
+			return false;
 		}
 		if (errno == EBADMSG) {
 			log_msg_warnx(id, "corrupt queue file: moved to "
 			    "queue/corrupt");
 			(void)spool_quarantine(q->sp, id);
 			sched_remove(q->sched, id);
-			return;
+			return false;
 		}
 		log_msg_warnx(id, "cannot read queue file: %s; retrying later",
 		    strerror(errno));
 		sched_set(q->sched, id, now + 60);
-		return;
+		return false;
 	}
-	for (size_t i = 0; i < env.nrcpts; i++) {
-		struct queue_rcpt *r = &env.rcpts[i];
+	for (size_t i = 0; i < m->env.nrcpts; i++) {
+		struct queue_rcpt *r = &m->env.rcpts[i];
 		if (r->status != QUEUE_RCPT_PENDING &&
 		    r->status != QUEUE_RCPT_DEFERRED)
 			continue;
 		if (r->next_try <= now || r->last_try < q->flush_time) {
-			try_rcpt(q, &env, i, fd, off, size, now);
-			r = &env.rcpts[i];	/* may have moved */
-			changed = true;
+			try_rcpt(q, m, slot, i, fd, off, size, now);
+			m->changed = true;
 		}
+	}
+	close(fd);
+	return true;
+}
+
+/* After the batch commit: settles staged recipients, then removes the
+ * message or saves its state and schedules its next try. */
+static void
+finish(struct qrole *q, struct inflight *m, size_t slot, bool committed)
+{
+	struct queue_envelope *env = &m->env;
+	int64_t due = -1, now = now_s();
+
+	for (size_t i = 0; i < m->nstaged; i++) {
+		struct queue_rcpt *r = &env->rcpts[i];
+		if (!m->staged[i])
+			continue;
+		if (committed && queue_local_ok(q->local, tag_of(slot, i))) {
+			r->status = QUEUE_RCPT_DONE;
+			log_msg_info(env->id, "to=<%s> status=delivered",
+			    r->addr);
+		} else {
+			r->status = QUEUE_RCPT_DEFERRED;
+			r->next_try = now + 60;
+			free(r->error);
+			r->error = xstrdup("4.3.0 mailbox commit failed");
+			log_msg_warnx(env->id, "to=<%s> status=deferred "
+			    "(mailbox commit failed)", r->addr);
+		}
+	}
+	for (size_t i = 0; i < env->nrcpts; i++) {
+		const struct queue_rcpt *r = &env->rcpts[i];
 		if ((r->status == QUEUE_RCPT_PENDING ||
 		    r->status == QUEUE_RCPT_DEFERRED) &&
 		    (due == -1 || r->next_try < due))
 			due = r->next_try;
 	}
-	close(fd);
-	if (queue_env_finished(&env)) {
-		if (spool_remove(q->sp, id) == -1)
-			log_msg_warnx(id, "cannot remove from queue: %s",
+	if (queue_env_finished(env)) {
+		if (spool_remove(q->sp, env->id) == -1)
+			log_msg_warnx(env->id, "cannot remove from queue: %s",
 			    strerror(errno));
 		else
-			log_msg_info(id, "removed");
-		sched_remove(q->sched, id);
+			log_msg_info(env->id, "removed");
+		sched_remove(q->sched, env->id);
 	} else {
-		if (changed && spool_state_save(q->sp, &env) == -1)
-			log_msg_warnx(id, "cannot save delivery state: %s",
+		if (m->changed && spool_state_save(q->sp, env) == -1)
+			log_msg_warnx(env->id, "cannot save delivery state: %s",
 			    strerror(errno));
-		sched_set(q->sched, id, due);
+		sched_set(q->sched, env->id, due);
 	}
-	queue_env_free(&env);
+	free(m->staged);
+	queue_env_free(env);
 }
 
+/*
+ * One batch: up to QUEUE_BATCH due messages are loaded and tried, their
+ * local deliveries staged; one commit (two syncfs) makes all of them
+ * durable; only then are queue files removed or their state saved. A
+ * crash anywhere before that leaves every message in the queue.
+ */
 static void
 on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct qrole *q = arg;
+	struct inflight *batch;
 	char id[QUEUE_ID_LEN + 1];
-	int n = 0;
+	size_t n = 0;
+	const char *errstr = NULL;
+	bool committed;
 
 	(void)fd;
 	(void)what;
-	while (n < QUEUE_BATCH && sched_pop_due(q->sched, now_s(), id)) {
-		process(q, id);
-		n++;
-	}
+	batch = xcalloc(QUEUE_BATCH, sizeof(*batch));
+	queue_local_begin(q->local);
+	while (n < QUEUE_BATCH && sched_pop_due(q->sched, now_s(), id))
+		if (process(q, id, n, &batch[n]))
+			n++;
+	committed = queue_local_commit(q->local, &errstr) == 0;
+	if (!committed)
+		log_warnx("mailbox commit failed: %s; deferring the batch",
+		    errstr ? errstr : "error");
+	for (size_t i = 0; i < n; i++)
+		finish(q, &batch[i], i, committed);
+	queue_local_end(q->local);
+	free(batch);
 	arm(q, n == QUEUE_BATCH);
 }
 

@@ -10,7 +10,7 @@
  *  - only dot-atom local parts (RFC 5322 §3.4.1) are accepted; quoted
  *    local parts are refused.
  * Subaddressing: "bob+tag@d" is looked up as itself first, then as
- * "bob@d" (STORE_RECIPIENT_DELIMITER in store.h).
+ * "bob@d" (the recipient_delimiter config key).
  *
  * Pure functions: no I/O, no logging; errors are static strings.
  */

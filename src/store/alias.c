@@ -491,7 +491,8 @@ resolve(struct expand *x, const char *addr, bool skip_visited,
 	int r;
 
 	memcpy(cand[0], addr, strlen(addr) + 1);
-	if (store_addr_strip_sub(addr, STORE_RECIPIENT_DELIMITER, cand[1],
+	if (store_addr_strip_sub(addr,
+	    store_config(x->store)->recipient_delimiter[0], cand[1],
 	    sizeof(cand[1])) == 1)
 		ncand = 2;
 	for (size_t i = 0; i < ncand; i++) {

@@ -1,23 +1,22 @@
 /*
- * mbox.c: opening a folder, its index (schema, meta, notification), and
- * keeping the index and the Maildir files in step: build, sync, reindex.
+ * mbox.c: opening a folder and its index (schema, locking, meta rows,
+ * notification, Maildir names), the cached INBOX handles for delivery,
+ * and STATUS. The files side (build, sync, reindex) is mbox-sync.c.
  * Runs in the queue (delivery), POP3, IMAP and posternctl.
  */
 #include "store/mbox-private.h"
 
-#include <dirent.h>
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "lib/durable.h"
 #include "lib/util.h"
 #include "store/account.h"
 #include "store/folder.h"
@@ -141,11 +140,39 @@ mbox_name_with_flags(const char *name, unsigned flags)
 	    info);
 }
 
+static void
+unlock(struct store_mbox *mbox)
+{
+	if (mbox->locked) {
+		flock(mbox->lockfd, LOCK_UN);
+		mbox->locked = false;
+	}
+}
+
 int
 mbox_begin(struct store_mbox *mbox, const char **errstr_out)
 {
-	if (store_db_exec(mbox->db, "BEGIN IMMEDIATE") == -1)
-		return store_dberr(mbox->err, errstr_out, mbox->db, mbox->dir);
+	char *path;
+
+	if (mbox->lockfd == -1) {
+		path = xasprintf("%s/%s", mbox->dir, MBOX_LOCK_FILE);
+		mbox->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		free(path);
+		if (mbox->lockfd == -1)
+			return store_err(mbox->err, errstr_out, "%s/%s: %s",
+			    mbox->dir, MBOX_LOCK_FILE, strerror(errno));
+	}
+	assert(!mbox->locked);	/* no nested write transactions */
+	while (flock(mbox->lockfd, LOCK_EX) == -1)
+		if (errno != EINTR)
+			return store_err(mbox->err, errstr_out, "flock %s: %s",
+			    mbox->dir, strerror(errno));
+	mbox->locked = true;
+	if (store_db_exec(mbox->db, "BEGIN IMMEDIATE") == -1) {
+		store_dberr(mbox->err, errstr_out, mbox->db, mbox->dir);
+		unlock(mbox);
+		return -1;
+	}
 	return 0;
 }
 
@@ -157,6 +184,7 @@ mbox_commit(struct store_mbox *mbox, const char **errstr_out)
 		mbox_rollback(mbox);
 		return -1;
 	}
+	unlock(mbox);
 	return 0;
 }
 
@@ -165,6 +193,7 @@ mbox_rollback(struct store_mbox *mbox)
 {
 	if (!sqlite3_get_autocommit(mbox->db))
 		store_db_exec(mbox->db, "ROLLBACK");
+	unlock(mbox);
 }
 
 int
@@ -223,343 +252,6 @@ mbox_notify(struct store_mbox *mbox)
 		close(fd);
 }
 
-/* Reads postern-uidvalidity: 1 and the values, 0 none, -1 unreadable. */
-static int
-uvfile_read(struct store_mbox *mbox, int64_t *uidvalidity, int64_t *floor)
-{
-	char text[64];
-	ssize_t n;
-	int fd;
-
-	if ((fd = open(mbox->uvfile, O_RDONLY | O_CLOEXEC)) == -1)
-		return errno == ENOENT ? 0 : -1;
-	n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	text[n] = '\0';
-	if (sscanf(text, "%" SCNd64 " %" SCNd64, uidvalidity, floor) != 2 ||
-	    *uidvalidity <= 0 || *uidvalidity > UINT32_MAX || *floor < 1)
-		return 0;
-	return 1;
-}
-
-/*
- * A new UIDVALIDITY for a folder: the time, but always above the last one
- * given to any folder of this user, so a folder deleted and created again
- * within a second still gets a new one (RFC 3501 §2.3.1.1). -1 on error.
- */
-static int64_t
-uidvalidity_new(struct store_mbox *mbox, int64_t old)
-{
-	int64_t uv = time(NULL), last = 0;
-	char text[32];
-	ssize_t n;
-	int fd, len;
-
-	if ((fd = open(mbox->lastuv, O_RDONLY | O_CLOEXEC)) != -1) {
-		n = read(fd, text, sizeof(text) - 1);
-		close(fd);
-		if (n > 0) {
-			text[n] = '\0';
-			last = strtoll(text, NULL, 10);
-		}
-	}
-	if (uv <= old)
-		uv = old + 1;
-	if (uv <= last)
-		uv = last + 1;
-	if (uv > UINT32_MAX)
-		uv = 1;		/* after 2106, or 4 billion renumberings */
-	len = snprintf(text, sizeof(text), "%" PRId64 "\n", uv);
-	if (durable_write(mbox->lastuv, text, (size_t)len, 0600) == -1)
-		return -1;
-	return uv;
-}
-
-static int
-uvfile_write(struct store_mbox *mbox, int64_t uidvalidity, int64_t floor)
-{
-	char text[64];
-	int n;
-
-	n = snprintf(text, sizeof(text), "%" PRId64 " %" PRId64 "\n",
-	    uidvalidity, floor);
-	return durable_write(mbox->uvfile, text, (size_t)n, 0600);
-}
-
-int
-mbox_expunged(struct store_mbox *mbox, uint32_t uid, int64_t modseq)
-{
-	sqlite3_stmt *st = NULL;
-	int64_t uv, uidnext, maxuid = 0;
-	int rc;
-
-	if (sqlite3_prepare_v2(mbox->db, "INSERT OR REPLACE INTO expunged"
-	    " (uid, modseq) VALUES (?, ?)", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_int64(st, 1, uid);
-	sqlite3_bind_int64(st, 2, modseq);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return -1;
-	/* When no file carries the highest UID any more, a rebuild could
-	 * not see UIDNEXT: keep it in postern-uidvalidity. */
-	if (sqlite3_prepare_v2(mbox->db, "SELECT max(uid) FROM msgs", -1,
-	    &st, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		maxuid = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (maxuid > uid)
-		return 0;
-	if (mbox_meta_get(mbox, "uidvalidity", &uv) != 1 ||
-	    mbox_meta_get(mbox, "uidnext", &uidnext) != 1)
-		return -1;
-	return uvfile_write(mbox, uv, uidnext);
-}
-
-/* One file found in new/ or cur/. */
-struct mfile {
-	char	*file;		/* "new/NAME" */
-	char	*name;		/* points into file */
-	size_t	 blen;
-	int64_t	 uidtag;	/* U=, or -1 */
-	int64_t	 mtime;
-	int64_t	 size;
-};
-
-static void
-mfiles_free(struct mfile *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i].file);
-	free(v);
-}
-
-static int
-mfile_cmp_base(const void *a, const void *b)
-{
-	const struct mfile *x = a, *y = b;
-	size_t l = x->blen < y->blen ? x->blen : y->blen;
-	int c = memcmp(x->name, y->name, l);
-
-	if (c != 0)
-		return c;
-	return (x->blen > y->blen) - (x->blen < y->blen);
-}
-
-/* Lists new/ and cur/ sorted by base. 0 or -1. */
-static int
-scan(struct store_mbox *mbox, struct mfile **out, size_t *n_out)
-{
-	static const char *const subs[] = { "new", "cur" };
-	struct mfile *v = NULL;
-	struct dirent *de;
-	struct stat st;
-	size_t n = 0;
-	char *path;
-	DIR *d;
-
-	for (size_t s = 0; s < nitems(subs); s++) {
-		path = xasprintf("%s/%s", mbox->dir, subs[s]);
-		d = opendir(path);
-		if (d == NULL) {
-			free(path);
-			mfiles_free(v, n);
-			return -1;
-		}
-		while ((de = readdir(d)) != NULL) {
-			if (de->d_name[0] == '.' ||
-			    strlen(de->d_name) > MBOX_NAME_MAX)
-				continue;
-			char *full = xasprintf("%s/%s", path, de->d_name);
-			int r = stat(full, &st);
-			free(full);
-			if (r == -1 || !S_ISREG(st.st_mode))
-				continue;
-			v = xreallocarray(v, n + 1, sizeof(*v));
-			v[n].file = xasprintf("%s/%s", subs[s], de->d_name);
-			v[n].name = v[n].file + 4;
-			v[n].blen = mbox_name_base_len(v[n].name);
-			v[n].uidtag = mbox_name_field(v[n].name, 'U');
-			v[n].mtime = st.st_mtime;
-			v[n].size = st.st_size;
-			n++;
-		}
-		closedir(d);
-		free(path);
-	}
-	if (n > 1)
-		qsort(v, n, sizeof(*v), mfile_cmp_base);
-	*out = v;
-	*n_out = n;
-	return 0;
-}
-
-static int
-mfile_cmp_arrival(const void *a, const void *b)
-{
-	const struct mfile *x = a, *y = b;
-
-	if (x->mtime != y->mtime)
-		return x->mtime < y->mtime ? -1 : 1;
-	return mfile_cmp_base(a, b);
-}
-
-static int
-mfile_cmp_uidtag(const void *a, const void *b)
-{
-	const struct mfile *x = a, *y = b;
-
-	return (x->uidtag > y->uidtag) - (x->uidtag < y->uidtag);
-}
-
-/* Renames f to carry U=uid (same directory). 0 or -1. */
-static int
-retag(struct store_mbox *mbox, struct mfile *f, uint32_t uid)
-{
-	char *newname = mbox_name_with_uid(f->name, uid);
-	char sub[4];
-	char *from, *to;
-	int r;
-
-	memcpy(sub, f->file, 3);
-	sub[3] = '\0';
-	from = xasprintf("%s/%s", mbox->dir, f->file);
-	to = xasprintf("%s/%s/%s", mbox->dir, sub, newname);
-	r = rename(from, to);
-	free(from);
-	free(to);
-	if (r == 0) {
-		free(f->file);
-		f->file = xasprintf("%s/%s", sub, newname);
-		f->name = f->file + 4;
-		f->blen = mbox_name_base_len(f->name);
-		f->uidtag = uid;
-	}
-	free(newname);
-	return r;
-}
-
-static int
-insert_file(struct store_mbox *mbox, sqlite3_stmt *ins, const struct mfile *f,
-    uint32_t uid, int64_t modseq)
-{
-	const char *info = strchr(f->name, ':');
-	unsigned flags = 0;
-
-	if (info != NULL && strncmp(info, ":2,", 3) == 0)
-		flags = store_flags_from_info(info + 3);
-	sqlite3_reset(ins);
-	sqlite3_bind_int64(ins, 1, uid);
-	sqlite3_bind_text(ins, 2, f->name, (int)f->blen, SQLITE_STATIC);
-	sqlite3_bind_text(ins, 3, f->file, -1, SQLITE_STATIC);
-	sqlite3_bind_int(ins, 4, (int)flags);
-	sqlite3_bind_int64(ins, 5, f->mtime);
-	sqlite3_bind_int64(ins, 6, f->size);
-	sqlite3_bind_int64(ins, 7, modseq);
-	return sqlite3_step(ins) == SQLITE_DONE ? 0 : -1;
-}
-
-static const char insert_sql[] = "INSERT INTO msgs (uid, base, file, flags,"
-    " internaldate, size, modseq) VALUES (?, ?, ?, ?, ?, ?, ?)";
-
-/*
- * Builds the index from the files, inside a transaction, into empty
- * tables (see mbox.h for the UIDVALIDITY rules). *renumbered_out tells
- * whether a new UIDVALIDITY was chosen. 0 or -1.
- */
-static int
-build(struct store_mbox *mbox, int64_t old_uv, int64_t old_modseq,
-    bool *renumbered_out, const char **errstr_out)
-{
-	struct timeval tv;
-	struct mfile *v;
-	sqlite3_stmt *ins = NULL;
-	int64_t uv = 0, floor = 1, uidnext, modseq;
-	bool keep;
-	size_t n;
-	int r = 0;
-
-	if (scan(mbox, &v, &n) == -1)
-		return store_err(mbox->err, errstr_out, "%s: %s", mbox->dir,
-		    strerror(errno));
-	if (uvfile_read(mbox, &uv, &floor) != 1) {
-		uv = 0;
-		floor = 1;
-	}
-	if (old_uv > uv)
-		uv = old_uv;
-	/* Keep the UIDs when every file has its own valid U= tag. */
-	if (n > 1)
-		qsort(v, n, sizeof(*v), mfile_cmp_uidtag);
-	keep = uv > 0;
-	for (size_t i = 0; keep && i < n; i++)
-		if (v[i].uidtag < 1 || v[i].uidtag > UINT32_MAX - 1 ||
-		    (i > 0 && v[i].uidtag == v[i - 1].uidtag))
-			keep = false;
-	if (keep) {
-		uidnext = n > 0 ? v[n - 1].uidtag + 1 : 1;
-		if (uidnext < floor)
-			uidnext = floor;
-	} else {
-		if ((uv = uidvalidity_new(mbox, uv)) == -1) {
-			r = store_err(mbox->err, errstr_out, "%s: %s",
-			    mbox->lastuv, strerror(errno));
-			goto out;
-		}
-		if (n > 1)
-			qsort(v, n, sizeof(*v), mfile_cmp_arrival);
-		for (size_t i = 0; i < n; i++)
-			if (retag(mbox, &v[i], (uint32_t)(i + 1)) == -1) {
-				r = store_err(mbox->err, errstr_out, "%s: %s",
-				    v[i].file, strerror(errno));
-				goto out;
-			}
-		uidnext = (int64_t)n + 1;
-	}
-	/*
-	 * MODSEQs only grow across rebuilds, even when the old index is
-	 * lost: they start at the time in microseconds, and every change
-	 * costs a committed transaction (far more than a microsecond).
-	 */
-	gettimeofday(&tv, NULL);
-	modseq = (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
-	if (modseq <= old_modseq)
-		modseq = old_modseq + 1;
-	if (sqlite3_prepare_v2(mbox->db, insert_sql, -1, &ins, NULL) !=
-	    SQLITE_OK) {
-		r = store_dberr(mbox->err, errstr_out, mbox->db, "index build");
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (insert_file(mbox, ins, &v[i], (uint32_t)v[i].uidtag,
-		    modseq) == -1) {
-			r = store_dberr(mbox->err, errstr_out, mbox->db,
-			    "index build");
-			goto out;
-		}
-	if (mbox_meta_set(mbox, "uidvalidity", uv) == -1 ||
-	    mbox_meta_set(mbox, "uidnext", uidnext) == -1 ||
-	    mbox_meta_set(mbox, "highestmodseq", modseq) == -1) {
-		r = store_dberr(mbox->err, errstr_out, mbox->db, "index build");
-		goto out;
-	}
-	if (uvfile_write(mbox, uv, uidnext) == -1) {
-		r = store_err(mbox->err, errstr_out, "%s: %s", mbox->uvfile,
-		    strerror(errno));
-		goto out;
-	}
-	if (renumbered_out != NULL)
-		*renumbered_out = !keep;
-out:
-	sqlite3_finalize(ins);
-	mfiles_free(v, n);
-	return r;
-}
-
 static char *
 safe_host(const char *h)
 {
@@ -578,9 +270,8 @@ safe_host(const char *h)
 	return out;
 }
 
-/* store_mbox_open, also telling whether it had to renumber. */
-static int
-mbox_open(struct store *store, const char *user, const char *folder,
+int
+mbox_open_ex(struct store *store, const char *user, const char *folder,
     struct store_mbox **mbox_out, bool *renumbered_out,
     const char **errstr_out)
 {
@@ -595,6 +286,7 @@ mbox_open(struct store *store, const char *user, const char *folder,
 	if (store_folder_path(store, user, folder, &dir, errstr_out) == -1)
 		return -1;
 	mbox = xcalloc(1, sizeof(*mbox));
+	mbox->lockfd = -1;
 	mbox->store = store;
 	mbox->dir = dir;
 	mbox->notify = xasprintf("%s/%s", dir, MBOX_NOTIFY_FILE);
@@ -606,19 +298,36 @@ mbox_open(struct store *store, const char *user, const char *folder,
 	path = xasprintf("%s/%s", dir, MBOX_INDEX_FILE);
 	r = store_db_open(path, index_schema, &mbox->db, mbox->err, &errstr);
 	free(path);
-	if (r == -1 || mbox_begin(mbox, &errstr) == -1)
+	if (r == -1)
 		goto fail;
+	mbox->user = xstrdup(user);
+	{
+		struct stat st;
+		path = xasprintf("%s/%s", dir, MBOX_INDEX_FILE);
+		if (stat(path, &st) == 0) {
+			mbox->dev = st.st_dev;
+			mbox->ino = st.st_ino;
+		}
+		free(path);
+	}
 	/* Small caches: an IMAP process holds thousands of these. */
 	sqlite3_exec(mbox->db, "PRAGMA cache_size=-" STR(MBOX_CACHE_KIB),
 	    NULL, NULL, NULL);
+	/* The common case needs no write lock: the index is built. */
+	if ((r = mbox_meta_get(mbox, "uidvalidity", &uv)) == 1) {
+		*mbox_out = mbox;
+		return 1;
+	}
 	/* Several processes may open a folder without an index at once:
 	 * the write lock lets one build it and the others find it built. */
+	if (mbox_begin(mbox, &errstr) == -1)
+		goto fail;
 	r = mbox_meta_get(mbox, "uidvalidity", &uv);
 	if (r == -1) {
 		store_dberr(mbox->err, &errstr, mbox->db, "index");
 		goto fail;
 	}
-	if (r == 0 && build(mbox, 0, 0, renumbered_out, &errstr) == -1)
+	if (r == 0 && mbox_build(mbox, 0, 0, renumbered_out, &errstr) == -1)
 		goto fail;
 	if (mbox_commit(mbox, &errstr) == -1)
 		goto fail;
@@ -639,7 +348,7 @@ int
 store_mbox_open(struct store *store, const char *user, const char *folder,
     struct store_mbox **mbox_out, const char **errstr_out)
 {
-	return mbox_open(store, user, folder, mbox_out, NULL, errstr_out);
+	return mbox_open_ex(store, user, folder, mbox_out, NULL, errstr_out);
 }
 
 void
@@ -650,13 +359,65 @@ store_mbox_close(struct store_mbox **mboxp)
 	if (mbox == NULL)
 		return;
 	sqlite3_close(mbox->db);
+	if (mbox->lockfd != -1)
+		close(mbox->lockfd);
 	free(mbox->dir);
 	free(mbox->notify);
 	free(mbox->uvfile);
 	free(mbox->lastuv);
 	free(mbox->host);
+	free(mbox->user);
 	free(mbox);
 	*mboxp = NULL;
+}
+
+/* Whether a cached handle still points at the folder's index file. */
+static bool
+mbox_current(struct store_mbox *mbox)
+{
+	struct stat st;
+	char *path = xasprintf("%s/%s", mbox->dir, MBOX_INDEX_FILE);
+	int r = stat(path, &st);
+
+	free(path);
+	return r == 0 && st.st_dev == mbox->dev && st.st_ino == mbox->ino;
+}
+
+int
+store_inbox_get(struct store *store, const char *user,
+    struct store_mbox **mbox_out, const char **errstr_out)
+{
+	struct store_mbox **slot = NULL;
+	int r;
+
+	for (size_t i = 0; i < STORE_INBOX_CACHE; i++) {
+		struct store_mbox *m = store->inbox[i];
+		if (m == NULL || strcmp(m->user, user) != 0)
+			continue;
+		if (mbox_current(m)) {
+			*mbox_out = m;
+			return 1;
+		}
+		store_mbox_close(&store->inbox[i]);
+		slot = &store->inbox[i];
+		break;
+	}
+	if (slot == NULL) {
+		slot = &store->inbox[store->inbox_next];
+		store->inbox_next = (store->inbox_next + 1) % STORE_INBOX_CACHE;
+		store_mbox_close(slot);
+	}
+	if ((r = store_mbox_open(store, user, "INBOX", slot, errstr_out)) != 1)
+		return r;
+	*mbox_out = *slot;
+	return 1;
+}
+
+void
+store_inbox_cache_free(struct store *store)
+{
+	for (size_t i = 0; i < STORE_INBOX_CACHE; i++)
+		store_mbox_close(&store->inbox[i]);
 }
 
 const char *
@@ -691,7 +452,7 @@ store_mbox_status(struct store_mbox *mbox, struct store_mbox_status *out,
 	    " coalesce(sum((flags & 8) != 0), 0), coalesce(sum(size), 0)"
 	    " FROM msgs", -1, &st, NULL) != SQLITE_OK) {
 		store_dberr(mbox->err, errstr_out, mbox->db, "status");
-		mbox_rollback(mbox);
+		store_db_exec(mbox->db, "ROLLBACK");
 		return -1;
 	}
 	rc = sqlite3_step(st);
@@ -702,224 +463,11 @@ store_mbox_status(struct store_mbox *mbox, struct store_mbox_status *out,
 		out->bytes = (uint64_t)sqlite3_column_int64(st, 3);
 	}
 	sqlite3_finalize(st);
-	mbox_rollback(mbox);
+	store_db_exec(mbox->db, "ROLLBACK");	/* a read: nothing to keep */
 	if (rc != SQLITE_ROW)
 		return store_dberr(mbox->err, errstr_out, mbox->db, "status");
 	out->uidvalidity = (uint32_t)uv;
 	out->uidnext = (uint32_t)un;
 	out->highestmodseq = (uint64_t)hm;
 	return 0;
-}
-
-/* The index rows, sorted by base, for sync. */
-struct mrow {
-	uint32_t uid;
-	char	*base;
-	char	*file;
-	unsigned flags;
-};
-
-static int
-mrow_cmp(const void *a, const void *b)
-{
-	const struct mrow *x = a, *y = b;
-
-	return strcmp(x->base, y->base);
-}
-
-/* Compares a file's base with a row's base like mfile_cmp_base. */
-static int
-base_cmp(const struct mfile *f, const char *base)
-{
-	size_t bl = strlen(base), l = f->blen < bl ? f->blen : bl;
-	int c = memcmp(f->name, base, l);
-
-	if (c != 0)
-		return c;
-	return (f->blen > bl) - (f->blen < bl);
-}
-
-static int
-sync_locked(struct store_mbox *mbox, bool *changed, const char **errstr_out)
-{
-	struct mfile *v = NULL;
-	struct mrow *rows = NULL;
-	sqlite3_stmt *st = NULL, *ins = NULL;
-	size_t n = 0, nrows = 0, i = 0, j = 0;
-	int64_t uidnext, m;
-	int r = -1;
-
-	if (scan(mbox, &v, &n) == -1) {
-		store_err(mbox->err, errstr_out, "%s: %s", mbox->dir,
-		    strerror(errno));
-		return -1;
-	}
-	if (sqlite3_prepare_v2(mbox->db, "SELECT uid, base, file, flags FROM"
-	    " msgs", -1, &st, NULL) != SQLITE_OK)
-		goto dberr;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		rows = xreallocarray(rows, nrows + 1, sizeof(*rows));
-		rows[nrows].uid = (uint32_t)sqlite3_column_int64(st, 0);
-		rows[nrows].base = xstrdup((const char *)
-		    sqlite3_column_text(st, 1));
-		rows[nrows].file = xstrdup((const char *)
-		    sqlite3_column_text(st, 2));
-		rows[nrows].flags = (unsigned)sqlite3_column_int(st, 3);
-		nrows++;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	if (nrows > 1)
-		qsort(rows, nrows, sizeof(*rows), mrow_cmp);
-	if (mbox_meta_get(mbox, "uidnext", &uidnext) != 1 ||
-	    sqlite3_prepare_v2(mbox->db, insert_sql, -1, &ins, NULL) !=
-	    SQLITE_OK)
-		goto dberr;
-	while (i < n || j < nrows) {
-		int c = i == n ? 1 : j == nrows ? -1 :
-		    base_cmp(&v[i], rows[j].base);
-		if (c > 0) {
-			/* Indexed, but the file is gone: expunged. */
-			if ((m = mbox_modseq_next(mbox)) == -1)
-				goto dberr;
-			sqlite3_stmt *del = NULL;
-			if (sqlite3_prepare_v2(mbox->db, "DELETE FROM msgs"
-			    " WHERE uid = ?", -1, &del, NULL) != SQLITE_OK)
-				goto dberr;
-			sqlite3_bind_int64(del, 1, rows[j].uid);
-			int rc = sqlite3_step(del);
-			sqlite3_finalize(del);
-			if (rc != SQLITE_DONE ||
-			    mbox_expunged(mbox, rows[j].uid, m) == -1)
-				goto dberr;
-			*changed = true;
-			j++;
-		} else if (c < 0) {
-			/* A file nobody indexed: give it a UID. */
-			uint32_t uid = (uint32_t)uidnext;
-			if (v[i].uidtag >= uidnext && v[i].uidtag < UINT32_MAX)
-				uid = (uint32_t)v[i].uidtag;
-			else if (retag(mbox, &v[i], uid) == -1) {
-				store_err(mbox->err, errstr_out, "%s: %s",
-				    v[i].file, strerror(errno));
-				goto out;
-			}
-			uidnext = (int64_t)uid + 1;
-			if ((m = mbox_modseq_next(mbox)) == -1 ||
-			    insert_file(mbox, ins, &v[i], uid, m) == -1)
-				goto dberr;
-			*changed = true;
-			i++;
-		} else {
-			/* Both: follow a rename (flags by another tool). */
-			if (strcmp(v[i].file, rows[j].file) != 0) {
-				const char *info = strchr(v[i].name, ':');
-				unsigned fl = rows[j].flags;
-				if (info != NULL && strncmp(info, ":2,", 3) == 0)
-					fl = (fl & ~STORE_FLAG_ALL) |
-					    store_flags_from_info(info + 3);
-				if ((m = mbox_modseq_next(mbox)) == -1)
-					goto dberr;
-				sqlite3_stmt *up = NULL;
-				if (sqlite3_prepare_v2(mbox->db, "UPDATE msgs"
-				    " SET file = ?, flags = ?, modseq ="
-				    " CASE WHEN flags = ? THEN modseq ELSE ?"
-				    " END WHERE uid = ?", -1, &up, NULL) !=
-				    SQLITE_OK)
-					goto dberr;
-				sqlite3_bind_text(up, 1, v[i].file, -1,
-				    SQLITE_STATIC);
-				sqlite3_bind_int(up, 2, (int)fl);
-				sqlite3_bind_int(up, 3, (int)fl);
-				sqlite3_bind_int64(up, 4, m);
-				sqlite3_bind_int64(up, 5, rows[j].uid);
-				int rc = sqlite3_step(up);
-				sqlite3_finalize(up);
-				if (rc != SQLITE_DONE)
-					goto dberr;
-				*changed = true;
-			}
-			i++;
-			j++;
-		}
-	}
-	if (mbox_meta_set(mbox, "uidnext", uidnext) == -1)
-		goto dberr;
-	r = 0;
-	goto out;
-dberr:
-	store_dberr(mbox->err, errstr_out, mbox->db, "sync");
-out:
-	sqlite3_finalize(st);
-	sqlite3_finalize(ins);
-	for (size_t k = 0; k < nrows; k++) {
-		free(rows[k].base);
-		free(rows[k].file);
-	}
-	free(rows);
-	mfiles_free(v, n);
-	return r;
-}
-
-int
-store_mbox_sync(struct store_mbox *mbox, bool *changed_out,
-    const char **errstr_out)
-{
-	bool changed = false;
-
-	if (mbox_begin(mbox, errstr_out) == -1)
-		return -1;
-	if (sync_locked(mbox, &changed, errstr_out) == -1) {
-		mbox_rollback(mbox);
-		return -1;
-	}
-	if (mbox_commit(mbox, errstr_out) == -1)
-		return -1;
-	if (changed)
-		mbox_notify(mbox);
-	if (changed_out != NULL)
-		*changed_out = changed;
-	return 0;
-}
-
-int
-store_mbox_reindex(struct store *store, const char *user, const char *folder,
-    bool *uidvalidity_changed_out, const char **errstr_out)
-{
-	struct store_mbox *mbox;
-	bool renumbered = false, at_open = false;
-	int64_t uv = 0, hm = 0;
-	const char *errstr = NULL;
-	int r;
-
-
-	if ((r = mbox_open(store, user, folder, &mbox, &at_open,
-	    errstr_out)) != 1)
-		return r;
-	if (mbox_begin(mbox, &errstr) == -1)
-		goto fail;
-	if (mbox_meta_get(mbox, "uidvalidity", &uv) == -1 ||
-	    mbox_meta_get(mbox, "highestmodseq", &hm) == -1 ||
-	    store_db_exec(mbox->db, "DELETE FROM msgs") == -1 ||
-	    store_db_exec(mbox->db, "DELETE FROM meta") == -1) {
-		store_dberr(mbox->err, &errstr, mbox->db, "reindex");
-		mbox_rollback(mbox);
-		goto fail;
-	}
-	/* Expunge history keeps its old, smaller MODSEQs: still valid. */
-	if (build(mbox, uv, hm, &renumbered, &errstr) == -1) {
-		mbox_rollback(mbox);
-		goto fail;
-	}
-	if (mbox_commit(mbox, &errstr) == -1)
-		goto fail;
-	mbox_notify(mbox);
-	if (uidvalidity_changed_out != NULL)
-		*uidvalidity_changed_out = renumbered || at_open;
-	store_mbox_close(&mbox);
-	return 1;
-fail:
-	store_err(store->err, errstr_out, "%s", errstr);
-	store_mbox_close(&mbox);
-	return -1;
 }

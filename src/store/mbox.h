@@ -111,6 +111,17 @@ enum store_flag_op {
 int store_mbox_open(struct store *store, const char *user,
     const char *folder, struct store_mbox **mbox_out,
     const char **errstr_out);
+/*
+ * A handle on user's INBOX that the store keeps open between calls, for
+ * delivery (opening an index costs several system calls and a WAL
+ * replay). The store owns it: do not close it; it stays valid until the
+ * next store_inbox_get or store_close. A cached handle whose index file
+ * was replaced (user deleted and added again, index rebuilt by hand) is
+ * reopened. 1, 0 no INBOX, -1 error.
+ */
+int store_inbox_get(struct store *store, const char *user,
+    struct store_mbox **mbox_out, const char **errstr_out);
+
 /* Closes and sets *mboxp to NULL. NULL is a no-op. */
 void store_mbox_close(struct store_mbox **mboxp);
 
@@ -133,6 +144,33 @@ int store_msg_append_iov(struct store_mbox *mbox, const struct iovec *iov,
 int store_msg_append(struct store_mbox *mbox, const void *data, size_t len,
     unsigned flags, const char *keywords, int64_t internaldate,
     uint32_t *uid_out, const char **errstr_out);
+
+/*
+ * Batched appends (the queue's group commit): durability for many
+ * messages at the cost of two file-system syncs instead of several
+ * fsyncs each.
+ *  1. store_msg_stage_iov writes each message into the folder's tmp/
+ *     without any fsync; nothing is visible yet.
+ *  2. store_sync (store.h) makes the staged files durable.
+ *  3. store_msg_publish gives the staged messages of one folder their
+ *     UIDs, renames them into new/ (cur/ with flags) and commits the
+ *     index, in one transaction, without fsync. On -1 nothing of the
+ *     batch is published and the messages stay staged.
+ *  4. store_sync again: only now are the messages durably delivered.
+ * A crash before step 4 may lose published messages (the index may or
+ * may not have them): the caller must still hold its own copy (the queue
+ * file) until step 4 returns. Never a message with partial content: no
+ * file is renamed into place before its bytes are on disk.
+ * store_staged_free releases a staged message (removing the tmp file if
+ * it was not published).
+ */
+struct store_staged;
+int store_msg_stage_iov(struct store_mbox *mbox, const struct iovec *iov,
+    int iovcnt, unsigned flags, int64_t internaldate,
+    struct store_staged **out, const char **errstr_out);
+int store_msg_publish(struct store_mbox *mbox, struct store_staged **v,
+    size_t n, uint32_t *uids_out, const char **errstr_out);
+void store_staged_free(struct store_staged **stp);
 
 /*
  * Iterates over the messages with first <= UID <= last (last 0: no upper
@@ -201,14 +239,17 @@ int store_msg_cache_set(struct store_mbox *mbox, uint32_t uid,
 /*
  * Reconciles the index with the files: new files get UIDs, vanished ones
  * are expunged, renamed ones (flags set by mutt, new/ -> cur/) are
- * followed. 0 and *changed_out (may be NULL), or -1.
+ * followed, and tmp/ files older than 36 hours (dead deliveries) are
+ * removed. Call it on IMAP SELECT and POP3 login. 0 and *changed_out (may
+ * be NULL), or -1.
  */
 int store_mbox_sync(struct store_mbox *mbox, bool *changed_out,
     const char **errstr_out);
 
 /*
  * Rebuilds the index of folder from its files (posternctl mailbox
- * reindex), safely beside running processes. *uidvalidity_changed_out
+ * reindex), safely beside running processes. A damaged index file is
+ * moved aside (postern-index.db.corrupt) and rebuilt. *uidvalidity_changed_out
  * (may be NULL) tells whether the UIDs had to be renumbered. 1 done, 0 no
  * such folder, -1 error.
  */

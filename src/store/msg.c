@@ -100,11 +100,28 @@ kw_apply(const char *old, enum store_flag_op op, const char *arg)
 	return out;
 }
 
-/* Writes the pieces to a new file in tmp/ and fsyncs it; sets its mtime
- * to the internal date. Returns the tmp path (the caller frees) or NULL. */
+/*
+ * A message written to the folder's tmp/ and not yet visible: phase one of
+ * an append. Phase two (publish) gives it a UID and renames it into new/
+ * or cur/ inside the index transaction.
+ */
+struct store_staged {
+	char		*dir;		/* the folder's directory */
+	char		*tmp;		/* full path in tmp/ */
+	char		*base;		/* the Maildir unique name, with S= */
+	size_t		 total;
+	int64_t		 internaldate;
+	unsigned	 flags;
+	char		*kw;
+	bool		 published;
+};
+
+/* Writes the pieces to a new file in tmp/, fsyncing it when sync; sets
+ * its mtime to the internal date. Returns the tmp path (the caller frees)
+ * or NULL. */
 static char *
 write_tmp(struct store_mbox *mbox, const struct iovec *iov, int iovcnt,
-    size_t total, int64_t internaldate, char **base_out)
+    size_t total, int64_t internaldate, bool sync, char **base_out)
 {
 	struct timespec ts[2];
 	struct timeval tv;
@@ -125,7 +142,7 @@ write_tmp(struct store_mbox *mbox, const struct iovec *iov, int iovcnt,
 			goto fail_fd;
 	ts[0].tv_sec = ts[1].tv_sec = internaldate;
 	ts[0].tv_nsec = ts[1].tv_nsec = 0;
-	if (futimens(fd, ts) == -1 || fsync(fd) == -1)
+	if (futimens(fd, ts) == -1 || (sync && fsync(fd) == -1))
 		goto fail_fd;
 	if (close(fd) == -1) {
 		fd = -1;
@@ -145,17 +162,14 @@ fail:
 	return NULL;
 }
 
-int
-store_msg_append_iov(struct store_mbox *mbox, const struct iovec *iov,
-    int iovcnt, unsigned flags, const char *keywords, int64_t internaldate,
-    uint32_t *uid_out, const char **errstr_out)
+static int
+stage(struct store_mbox *mbox, const struct iovec *iov, int iovcnt,
+    unsigned flags, const char *keywords, int64_t internaldate, bool sync,
+    struct store_staged **out, const char **errstr_out)
 {
-	char *tmp, *base, *name = NULL, *final = NULL, *file = NULL, *kw;
-	sqlite3_stmt *ins = NULL;
-	int64_t uidnext, modseq;
+	struct store_staged *st;
 	size_t total = 0;
-	const char *sub;
-	int rc;
+	char *kw;
 
 	for (int i = 0; i < iovcnt; i++)
 		total += iov[i].iov_len;
@@ -164,30 +178,68 @@ store_msg_append_iov(struct store_mbox *mbox, const struct iovec *iov,
 	if ((kw = kw_apply("", STORE_FLAGS_SET, keywords ? keywords : "")) ==
 	    NULL)
 		return store_err(mbox->err, errstr_out, "bad keyword list");
-	flags &= STORE_FLAG_ALL;
-	if (internaldate <= 0)
-		internaldate = time(NULL);
-	tmp = write_tmp(mbox, iov, iovcnt, total, internaldate, &base);
-	if (tmp == NULL) {
+	st = xcalloc(1, sizeof(*st));
+	st->dir = xstrdup(mbox->dir);
+	st->total = total;
+	st->flags = flags & STORE_FLAG_ALL;
+	st->internaldate = internaldate > 0 ? internaldate : time(NULL);
+	st->kw = kw;
+	st->tmp = write_tmp(mbox, iov, iovcnt, total, st->internaldate, sync,
+	    &st->base);
+	if (st->tmp == NULL) {
 		free(kw);
+		free(st->dir);
+		free(st);
 		return store_err(mbox->err, errstr_out, "%s/tmp: %s",
 		    mbox->dir, strerror(errno));
 	}
-	/* The lock: one writer per folder from here to COMMIT. */
-	if (mbox_begin(mbox, errstr_out) == -1)
-		goto fail;
+	*out = st;
+	return 0;
+}
+
+void
+store_staged_free(struct store_staged **stp)
+{
+	struct store_staged *st = *stp;
+
+	if (st == NULL)
+		return;
+	if (!st->published)
+		unlink(st->tmp);
+	free(st->dir);
+	free(st->tmp);
+	free(st->base);
+	free(st->kw);
+	free(st);
+	*stp = NULL;
+}
+
+/*
+ * Inside the folder's write transaction: gives st the next UID, indexes
+ * it and renames it into place. *final_out (caller frees) is the new path,
+ * so a caller that rolls back can rename it back.
+ */
+static int
+publish_locked(struct store_mbox *mbox, struct store_staged *st,
+    uint32_t *uid_out, char **final_out, const char **errstr_out)
+{
+	char *name = NULL, *final = NULL, *file = NULL;
+	sqlite3_stmt *ins = NULL;
+	int64_t uidnext, modseq;
+	const char *sub;
+	int rc;
+
 	if (mbox_meta_get(mbox, "uidnext", &uidnext) != 1 ||
 	    (modseq = mbox_modseq_next(mbox)) == -1)
 		goto dberr;
-	if (uidnext >= UINT32_MAX) {
-		store_err(mbox->err, errstr_out, "UIDs exhausted: reindex");
-		goto fail;
-	}
+	if (uidnext >= UINT32_MAX)
+		return store_err(mbox->err, errstr_out, "UIDs exhausted: "
+		    "reindex");
 	/* Delivered mail goes to new/ (Maildir); mail with flags, e.g. an
 	 * IMAP APPEND to Sent, straight to cur/ with its info. */
-	name = xasprintf("%s,U=%" PRId64, base, uidnext);
-	if (flags != 0) {
-		char *n2 = mbox_name_with_flags(name, flags);
+	name = xasprintf("%s,U=%" PRId64, st->base, uidnext);
+	if (st->flags != 0) {
+		char *n2 = mbox_name_with_flags(name, st->flags);
 		free(name);
 		name = n2;
 		sub = "cur";
@@ -203,56 +255,132 @@ store_msg_append_iov(struct store_mbox *mbox, const struct iovec *iov,
 	sqlite3_bind_text(ins, 2, name, (int)mbox_name_base_len(name),
 	    SQLITE_STATIC);
 	sqlite3_bind_text(ins, 3, file, -1, SQLITE_STATIC);
-	sqlite3_bind_int(ins, 4, (int)flags);
-	sqlite3_bind_text(ins, 5, kw, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(ins, 6, internaldate);
-	sqlite3_bind_int64(ins, 7, (sqlite3_int64)total);
+	sqlite3_bind_int(ins, 4, (int)st->flags);
+	sqlite3_bind_text(ins, 5, st->kw, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(ins, 6, st->internaldate);
+	sqlite3_bind_int64(ins, 7, (sqlite3_int64)st->total);
 	sqlite3_bind_int64(ins, 8, modseq);
 	rc = sqlite3_step(ins);
 	sqlite3_finalize(ins);
 	if (rc != SQLITE_DONE ||
 	    mbox_meta_set(mbox, "uidnext", uidnext + 1) == -1)
 		goto dberr;
-	if (rename(tmp, final) == -1) {
+	if (rename(st->tmp, final) == -1) {
 		store_err(mbox->err, errstr_out, "%s: %s", final,
 		    strerror(errno));
+		goto fail;
+	}
+	st->published = true;
+	if (uid_out != NULL)
+		*uid_out = (uint32_t)uidnext;
+	*final_out = final;
+	free(name);
+	free(file);
+	return 0;
+dberr:
+	store_dberr(mbox->err, errstr_out, mbox->db, "append");
+fail:
+	free(name);
+	free(file);
+	free(final);
+	return -1;
+}
+
+int
+store_msg_append_iov(struct store_mbox *mbox, const struct iovec *iov,
+    int iovcnt, unsigned flags, const char *keywords, int64_t internaldate,
+    uint32_t *uid_out, const char **errstr_out)
+{
+	struct store_staged *st;
+	char *final = NULL;
+
+	if (stage(mbox, iov, iovcnt, flags, keywords, internaldate, true, &st,
+	    errstr_out) == -1)
+		return -1;
+	/*
+	 * TODO(mime): parse the header section here (bounded, before taking
+	 * the lock) and store ENVELOPE and BODYSTRUCTURE in the INSERT, so
+	 * FETCH never parses on the hot path. Until then the columns stay
+	 * NULL and the IMAP server fills them with store_msg_cache_set.
+	 */
+	/* The lock: one writer per folder from here to COMMIT. */
+	if (mbox_begin(mbox, errstr_out) == -1)
+		goto fail;
+	if (publish_locked(mbox, st, uid_out, &final, errstr_out) == -1) {
+		mbox_rollback(mbox);
 		goto fail;
 	}
 	if (mbox_commit(mbox, errstr_out) == -1) {
 		/* Not indexed: do not leave it for a later sync to find. */
 		unlink(final);
-		goto fail_unlocked;
+		goto fail;
 	}
 	/* Outside the lock: one directory fsync may cover several
 	 * concurrent deliveries. Only after it does the caller hear 0. */
 	if (durable_fsync_dir_of(final) == -1) {
-		store_err(mbox->err, errstr_out, "fsync %s/%s: %s", mbox->dir,
-		    sub, strerror(errno));
-		goto fail_unlocked;
+		store_err(mbox->err, errstr_out, "fsync %s: %s", final,
+		    strerror(errno));
+		goto fail;
 	}
 	mbox_notify(mbox);
-	if (uid_out != NULL)
-		*uid_out = (uint32_t)uidnext;
-	free(tmp);
-	free(base);
-	free(name);
-	free(file);
 	free(final);
-	free(kw);
+	store_staged_free(&st);
 	return 0;
-dberr:
-	store_dberr(mbox->err, errstr_out, mbox->db, "append");
 fail:
-	mbox_rollback(mbox);
-fail_unlocked:
-	unlink(tmp);
-	free(tmp);
-	free(base);
-	free(name);
-	free(file);
 	free(final);
-	free(kw);
+	store_staged_free(&st);
 	return -1;
+}
+
+int
+store_msg_stage_iov(struct store_mbox *mbox, const struct iovec *iov,
+    int iovcnt, unsigned flags, int64_t internaldate,
+    struct store_staged **out, const char **errstr_out)
+{
+	return stage(mbox, iov, iovcnt, flags, NULL, internaldate, false, out,
+	    errstr_out);
+}
+
+int
+store_msg_publish(struct store_mbox *mbox, struct store_staged **v, size_t n,
+    uint32_t *uids_out, const char **errstr_out)
+{
+	char **finals;
+	size_t done = 0;
+	int r = -1;
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i]->dir, mbox->dir) != 0 || v[i]->published)
+			return store_err(mbox->err, errstr_out, "publish: "
+			    "message staged elsewhere or published already");
+	finals = xcalloc(n ? n : 1, sizeof(*finals));
+	/* The caller syncs the file system afterwards (store_sync), so the
+	 * commit need not wait for its own fsync: NORMAL in WAL mode. */
+	if (store_db_exec(mbox->db, "PRAGMA synchronous=NORMAL") == -1 ||
+	    mbox_begin(mbox, errstr_out) == -1)
+		goto out;
+	for (; done < n; done++)
+		if (publish_locked(mbox, v[done], uids_out ? &uids_out[done] :
+		    NULL, &finals[done], errstr_out) == -1)
+			break;
+	if (done < n || mbox_commit(mbox, errstr_out) == -1) {
+		if (done < n)
+			mbox_rollback(mbox);
+		/* Undo the renames: nothing of the batch is published. */
+		for (size_t i = 0; i < done; i++) {
+			(void)rename(finals[i], v[i]->tmp);
+			v[i]->published = false;
+		}
+		goto out;
+	}
+	mbox_notify(mbox);
+	r = 0;
+out:
+	(void)store_db_exec(mbox->db, "PRAGMA synchronous=FULL");
+	for (size_t i = 0; i < n; i++)
+		free(finals[i]);
+	free(finals);
+	return r;
 }
 
 int
@@ -539,7 +667,8 @@ done:
 	return r;
 }
 
-/* Removes one message inside a transaction: 1, 0 none, -1 db error. */
+/* Removes one message inside a transaction: 1, 0 none, -1 db error,
+ * -2 the file could not be removed (message in mbox->err). */
 static int
 expunge_locked(struct store_mbox *mbox, uint32_t uid)
 {
@@ -552,16 +681,26 @@ expunge_locked(struct store_mbox *mbox, uint32_t uid)
 	if ((r = row_get(mbox, uid, &file, &base, &flags, NULL)) != 1)
 		return r;
 	path = xasprintf("%s/%s", mbox->dir, file);
-	if (unlink(path) == -1 && errno == ENOENT &&
+	r = unlink(path);
+	if (r == -1 && errno == ENOENT &&
 	    (other = find_base(mbox, base)) != NULL) {
 		free(path);
 		path = xasprintf("%s/%s", mbox->dir, other);
 		free(other);
-		unlink(path);
+		r = unlink(path);
 	}
+	/* A file that stays would come back as a new message at the next
+	 * sync: fail instead (ENOENT: already gone, which is fine). */
+	if (r == -1 && errno != ENOENT) {
+		store_err(mbox->err, NULL, "%s: %s", path, strerror(errno));
+		r = -2;
+	} else
+		r = 1;
 	free(path);
 	free(file);
 	free(base);
+	if (r == -2)
+		return -2;
 	if ((modseq = mbox_modseq_next(mbox)) == -1 ||
 	    sqlite3_prepare_v2(mbox->db, "DELETE FROM msgs WHERE uid = ?", -1,
 	    &st, NULL) != SQLITE_OK)
@@ -583,8 +722,11 @@ store_msg_expunge(struct store_mbox *mbox, uint32_t uid,
 	if (mbox_begin(mbox, errstr_out) == -1)
 		return -1;
 	r = expunge_locked(mbox, uid);
-	if (r == -1) {
-		store_dberr(mbox->err, errstr_out, mbox->db, "expunge");
+	if (r < 0) {
+		if (r == -1)
+			store_dberr(mbox->err, errstr_out, mbox->db, "expunge");
+		else if (errstr_out != NULL)
+			*errstr_out = mbox->err;
 		mbox_rollback(mbox);
 		return -1;
 	}
@@ -637,9 +779,18 @@ store_mbox_expunge_deleted(struct store_mbox *mbox, uint32_t **uids_out,
 	if (uid_query(mbox, "SELECT uid FROM msgs WHERE flags & ? ORDER BY"
 	    " uid", STORE_FLAG_DELETED, &v, &n) == -1)
 		goto fail;
-	for (size_t i = 0; i < n; i++)
-		if (expunge_locked(mbox, v[i]) == -1)
+	for (size_t i = 0; i < n; i++) {
+		int r = expunge_locked(mbox, v[i]);
+		if (r == -2) {
+			if (errstr_out != NULL)
+				*errstr_out = mbox->err;
+			mbox_rollback(mbox);
+			free(v);
+			return -1;
+		}
+		if (r == -1)
 			goto fail;
+	}
 	if (mbox_commit(mbox, errstr_out) == -1) {
 		free(v);
 		return -1;

@@ -10,10 +10,17 @@
 #include "store/store.h"
 
 #define STORE_ERR_MAX	512
+#define STORE_WAL_PAGES	64	/* WAL frames between checkpoints */
+
+#define STORE_INBOX_CACHE	8	/* open INBOX handles kept for delivery */
+
+struct store_mbox;
 
 struct store {
 	const struct config *cfg;
 	sqlite3		*db;		/* accounts.db: users, aliases */
+	struct store_mbox *inbox[STORE_INBOX_CACHE];	/* store_inbox_get */
+	unsigned	 inbox_next;	/* the slot to reuse next */
 	char		*dummy_hash;	/* for timing-safe unknown users */
 	char		 err[STORE_ERR_MAX];
 };
@@ -30,6 +37,9 @@ int store_dberr(char *err, const char **errstr_out, sqlite3 *db,
  * runs schema (may be NULL). 0 or -1 with the message in err. */
 int store_db_open(const char *path, const char *schema, sqlite3 **db_out,
     char *err, const char **errstr_out);
+/* Closes the INBOX handles store_inbox_get keeps (mbox.c). */
+void store_inbox_cache_free(struct store *store);
+
 /* Runs one statement with no result rows. 0 or -1. */
 int store_db_exec(sqlite3 *db, const char *sql);
 

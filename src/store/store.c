@@ -5,9 +5,11 @@
 #include "store/store-private.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/durable.h"
 #include "lib/util.h"
@@ -52,6 +54,28 @@ store_db_exec(sqlite3 *db, const char *sql)
 	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
+/*
+ * Keeps the WAL short. SQLite's own automatic checkpoint does not help
+ * here: a process that opens the database first rebuilds the WAL index
+ * and forgets what was checkpointed, so with short-lived handles the WAL
+ * would never restart and every open would replay all of it. A TRUNCATE
+ * checkpoint leaves an empty file instead. Never wait for readers here
+ * (an IMAP FETCH may hold a snapshot): on BUSY, retry after a later
+ * commit.
+ */
+static int
+wal_hook(void *arg, sqlite3 *db, const char *name, int nframes)
+{
+	(void)arg;
+	if (nframes < STORE_WAL_PAGES)
+		return SQLITE_OK;
+	sqlite3_busy_timeout(db, 0);
+	sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE, NULL,
+	    NULL);
+	sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
+	return SQLITE_OK;
+}
+
 int
 store_db_open(const char *path, const char *schema, sqlite3 **db_out,
     char *err, const char **errstr_out)
@@ -68,6 +92,19 @@ store_db_open(const char *path, const char *schema, sqlite3 **db_out,
 		return -1;
 	}
 	sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
+	/*
+	 * Delivery opens an index, appends and closes it, per message. By
+	 * default the last close checkpoints the WAL and deletes it, which
+	 * costs several fsyncs and file creations each time; keep the WAL
+	 * and checkpoint it every STORE_WAL_PAGES pages (wal_hook).
+	 */
+	sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	{
+		int persist = 1;
+		sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL,
+		    &persist);
+	}
+	sqlite3_wal_hook(db, wal_hook, NULL);
 	/*
 	 * WAL lets readers (IMAP, POP3) run beside one writer. synchronous
 	 * FULL: a committed UID or account survives power loss, so a UID
@@ -122,6 +159,7 @@ store_close(struct store **storep)
 
 	if (store == NULL)
 		return;
+	store_inbox_cache_free(store);
 	sqlite3_close(store->db);
 	free(store->dummy_hash);
 	free(store);
@@ -132,4 +170,22 @@ const struct config *
 store_config(const struct store *store)
 {
 	return store->cfg;
+}
+
+int
+store_sync(struct store *store, const char **errstr_out)
+{
+	int fd, r, saved;
+
+	fd = open(store->cfg->data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		return store_err(store->err, errstr_out, "%s: %s",
+		    store->cfg->data_dir, strerror(errno));
+	r = syncfs(fd);
+	saved = errno;
+	close(fd);
+	if (r == -1)
+		return store_err(store->err, errstr_out, "syncfs %s: %s",
+		    store->cfg->data_dir, strerror(saved));
+	return 0;
 }

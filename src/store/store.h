@@ -24,11 +24,10 @@
 struct store;
 
 /*
- * Subaddress delimiter: "bob+lists@example.org" reaches bob@example.org
- * when no user or alias "bob+lists" exists. TODO(config): a
- * `recipient_delimiter` key; empty turns subaddressing off.
+ * Subaddressing: with the config's recipient_delimiter (default "+"),
+ * "bob+lists@example.org" reaches bob@example.org when no user or alias
+ * "bob+lists" exists; an empty delimiter turns it off.
  */
-#define STORE_RECIPIENT_DELIMITER	'+'
 
 /* How long SQLite waits for another process's write lock, in ms. */
 #define STORE_BUSY_TIMEOUT_MS	30000
@@ -44,5 +43,11 @@ int store_open(const struct config *cfg, struct store **store_out,
 void store_close(struct store **storep);
 
 const struct config *store_config(const struct store *store);
+
+/*
+ * Makes everything written under data_dir durable with one syncfs(2):
+ * step 2 and 4 of a batched append (mbox.h). 0, or -1 with *errstr_out.
+ */
+int store_sync(struct store *store, const char **errstr_out);
 
 #endif

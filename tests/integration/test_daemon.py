@@ -15,7 +15,7 @@ from harness import (Postern, SAN_ENV, TLS_SERVICES, binary, client_tls_context,
 
 GREETING = {
     "smtp": b"220 ", "submission": b"220 ", "submissions": b"220 ",
-    "pop3": b"-ERR ", "pop3s": b"-ERR ", "imap": b"* BYE ", "imaps": b"* BYE ",
+    "pop3": b"+OK ", "pop3s": b"+OK ", "imap": b"* OK ", "imaps": b"* OK ",
 }
 
 
@@ -127,7 +127,7 @@ class DaemonTest(unittest.TestCase):
             srv.proc.send_signal(signal.SIGHUP)
             self.assertTrue(wait_port("127.0.0.1", new_pop3), srv.log())
             line, _, _ = greet(new_pop3)
-            self.assertTrue(line.startswith(b"-ERR "))
+            self.assertTrue(line.startswith(b"+OK "))
             deadline = time.monotonic() + 5
             closed = False
             while time.monotonic() < deadline and not closed:
@@ -139,13 +139,13 @@ class DaemonTest(unittest.TestCase):
             self.assertTrue(closed, "old pop3 port still listening")
             # an unchanged listener kept working
             line, _, _ = greet(srv.port("imap"))
-            self.assertTrue(line.startswith(b"* BYE"))
+            self.assertTrue(line.startswith(b"* OK"))
             # a broken config on SIGHUP keeps the running one
             srv.conf.write_text(srv.conf.read_text() + "bogus_key = 1\n")
             srv.proc.send_signal(signal.SIGHUP)
             time.sleep(0.5)
             line, _, _ = greet(new_pop3)
-            self.assertTrue(line.startswith(b"-ERR "))
+            self.assertTrue(line.startswith(b"+OK "))
             self.assertIn("keeping the running config", srv.log())
             self.assertEqual(srv.stop(), 0)
 
@@ -168,7 +168,7 @@ class DaemonTest(unittest.TestCase):
                 self.assertTrue(greet(p)[0].startswith(b"220 "))
             if have_v6:
                 self.assertTrue(wait_port("::1", p6))
-                self.assertTrue(greet(p6, host="::1")[0].startswith(b"* BYE"))
+                self.assertTrue(greet(p6, host="::1")[0].startswith(b"* OK"))
             self.assertEqual(srv.stop(), 0)
 
     @unittest.skipUnless(os.geteuid() == 0, "dropping privileges needs root")

@@ -2,6 +2,7 @@
 sockets, swaks and curl; mail checked in the Maildir it lands in."""
 import os
 import shutil
+import signal
 import smtplib
 import socket
 import ssl
@@ -145,6 +146,25 @@ class SmtpDeliveryTest(unittest.TestCase):
         self.assertEqual(maildir_messages(self.srv, "bob@example.org"), [])
 
 
+class SubaddressTest(unittest.TestCase):
+    def test_delimiter_off_and_changed(self):
+        for delim, ok, refused in (("", [], ["bob+x@example.org", "bob-x@example.org"]),
+                                   ("-", ["bob-x@example.org"], ["bob+x@example.org"])):
+            srv = server(recipient_delimiter=delim)
+            try:
+                with smtplib.SMTP("127.0.0.1", srv.port("smtp"), timeout=30) as s:
+                    s.ehlo("client.test")
+                    s.mail("alice@remote.test")
+                    for a in ok:
+                        self.assertEqual(s.rcpt(a)[0], 250, (delim, a))
+                    for a in refused:
+                        self.assertEqual(s.rcpt(a)[0], 550, (delim, a))
+                self.assertEqual(srv.stop(), 0)
+            finally:
+                srv.stop()
+                srv.tmp.cleanup()
+
+
 class SubmissionTest(unittest.TestCase):
     def setUp(self):
         self.srv = server()
@@ -268,29 +288,32 @@ class CrashTest(unittest.TestCase):
                                    f"Subject: {tag}\r\n\r\n{tag}\r\n".encode())
                     with lock:
                         acked.append(tag)
+                    time.sleep(0.03)
                 except (OSError, smtplib.SMTPException):
                     time.sleep(0.05)
         try:
             threads = [threading.Thread(target=client, args=(n,)) for n in range(8)]
             for t in threads:
                 t.start()
+            # 20 s of sending with three kill -9 + restarts in between
             for _ in range(3):
-                time.sleep(2.5)
-                srv.proc.kill()          # SIGKILL the master
+                time.sleep(5)
+                # SIGKILL every process at once: no role gets to finish
+                for pid in srv.children().values():
+                    os.kill(pid, signal.SIGKILL)
+                srv.proc.kill()
                 srv.proc.wait()
-                for pid in list(srv.children().values()):
-                    pass
-                # the roles die with their master (PDEATHSIG); restart
                 time.sleep(0.3)
                 srv.log_file.close()
                 srv.start()
-            time.sleep(2.5)
+            time.sleep(5)
             stop.set()
             for t in threads:
                 t.join()
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 300
             while time.monotonic() < deadline and queue_ids(srv):
                 time.sleep(0.1)
+            self.assertEqual(len(queue_ids(srv)), 0, "queue did not drain")
             msgs = maildir_messages(srv, "bob@example.org")
             seen = {}
             for raw in msgs:

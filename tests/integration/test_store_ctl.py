@@ -44,9 +44,9 @@ class UserTest(unittest.TestCase):
                   '.Junk', '.Archive'):
             self.assertTrue((md / d).is_dir(), d)
         # The stored hash is yescrypt, never the password.
-        db = (env.data / 'accounts.db').read_bytes()
-        self.assertIn(b'$y$', db)
-        self.assertNotIn(b's3cret', db)
+        db = b''.join(f.read_bytes() for f in env.data.glob('accounts.db*'))
+        self.assertTrue(b'$y$' in db, 'no yescrypt hash stored')
+        self.assertFalse(b's3cret' in db, 'password stored in clear')
         env.ctl('user', 'passwd', 'bob@example.org', stdin='new\n')
         p = env.ctl('user', 'passwd', 'zed@example.org', stdin='x\n',
                     check=False)
@@ -99,6 +99,11 @@ class AliasTest(unittest.TestCase):
         self.assertEqual(self.expand('sales@example.net'), [
             'local bob@example.org', 'local alice@example.org',
             'remote x@remote.test', 'unknown=0 loops=0 truncated=0'])
+        # `alias list` output is an aliases(5) file `alias import` reads.
+        listing = env.ctl('alias', 'list').stdout
+        (env.dir / 'dump').write_text(listing)
+        env.ctl('alias', 'import', str(env.dir / 'dump'))
+        self.assertEqual(env.ctl('alias', 'list').stdout, listing)
         env.ctl('alias', 'del', 'team')
         p = env.ctl('alias', 'del', 'team', check=False)
         self.assertEqual(p.returncode, 1)

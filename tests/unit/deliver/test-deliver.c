@@ -196,6 +196,42 @@ test_quota(void **state)
 	fixture_free(f);
 }
 
+static void
+test_cached_handle(void **state)
+{
+	struct fixture *f = setup();
+	struct deliver_report rep;
+	struct store_mbox *m;
+	struct store_mbox_status s;
+	const char *errstr, *msg = "Subject: c\r\n\r\nx\r\n";
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(deliver_rcpt(f->store, "s@x.test",
+		    "bob@example.org", msg, strlen(msg), &rep), DELIVER_OK);
+		deliver_report_free(&rep);
+	}
+	/* Deleted and added again: the cached INBOX handle must not write
+	 * into the old, moved-aside index. */
+	assert_int_equal(store_user_del(f->store, "bob@example.org", &errstr),
+	    1);
+	assert_int_equal(deliver_rcpt(f->store, "s@x.test", "bob@example.org",
+	    msg, strlen(msg), &rep), DELIVER_PERMFAIL);
+	deliver_report_free(&rep);
+	assert_int_equal(store_user_add(f->store, "bob@example.org", "pw",
+	    &errstr), 0);
+	assert_int_equal(deliver_rcpt(f->store, "s@x.test", "bob@example.org",
+	    msg, strlen(msg), &rep), DELIVER_OK);
+	assert_non_null(strstr(rep.results[0].text, "UID 1"));
+	deliver_report_free(&rep);
+	assert_int_equal(store_mbox_open(f->store, "bob@example.org", "INBOX",
+	    &m, &errstr), 1);
+	assert_int_equal(store_mbox_status(m, &s, &errstr), 0);
+	assert_int_equal(s.exists, 1);
+	store_mbox_close(&m);
+	fixture_free(f);
+}
+
 int
 main(void)
 {
@@ -204,6 +240,7 @@ main(void)
 		cmocka_unit_test(test_alias_results),
 		cmocka_unit_test(test_failures),
 		cmocka_unit_test(test_quota),
+		cmocka_unit_test(test_cached_handle),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

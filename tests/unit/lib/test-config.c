@@ -53,6 +53,8 @@ test_defaults(void **state)
 	assert_string_equal(cfg.dns_server, "");
 	assert_int_equal(cfg.remote_smtp_port, 25);
 	assert_int_equal(cfg.plaintext_auth, CONFIG_PLAINTEXT_LOOPBACK);
+	assert_string_equal(cfg.recipient_delimiter, "+");
+	assert_int_equal(cfg.pop3_expire, -1);
 	config_free(&cfg);
 }
 
@@ -86,7 +88,9 @@ test_every_key(void **state)
 	    "route.* = [2001:db8::1]:587\n"
 	    "dns_server = 127.0.0.1:5353\n"
 	    "remote_smtp_port = 2526\n"
-	    "plaintext_auth = never\r\n";
+	    "plaintext_auth = never\r\n"
+	    "recipient_delimiter = -\n"
+	    "pop3_expire = 30\n";
 
 	(void)state;
 	assert_int_equal(parse(text, &cfg, err), 0);
@@ -118,6 +122,8 @@ test_every_key(void **state)
 	assert_string_equal(cfg.dns_server, "127.0.0.1:5353");
 	assert_int_equal(cfg.remote_smtp_port, 2526);
 	assert_int_equal(cfg.plaintext_auth, CONFIG_PLAINTEXT_NEVER);
+	assert_string_equal(cfg.recipient_delimiter, "-");
+	assert_int_equal(cfg.pop3_expire, 30);
 	config_free(&cfg);
 
 	assert_int_equal(parse("plaintext_auth = always\n", &cfg, err), 0);
@@ -154,6 +160,10 @@ static const struct bad {
 	{ "user = a\nuser = b\n", "test.conf:2: user: set twice" },
 	{ "hostname =\n", "test.conf: hostname must not be empty" },
 	{ "tls_cert = a.pem\n", "test.conf: tls_cert and tls_key go together" },
+	{ "recipient_delimiter = +-\n", "test.conf:1: recipient_delimiter: '+-': expected one character" },
+	{ "pop3_expire = 30d\n", "test.conf:1: pop3_expire: '30d': expected a number of days or never" },
+	{ "pop3_expire = soon\n", "test.conf:1: pop3_expire: 'soon': expected a number of days or never" },
+	{ "recipient_delimiter = @\n", "test.conf:1: recipient_delimiter: '@': expected one character" },
 };
 
 static void

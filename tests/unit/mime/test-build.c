@@ -15,6 +15,7 @@
 #include "lib/buf.h"
 #include "mime/build.h"
 #include "mime/rfc2047.h"
+#include "mime/rfc2231.h"
 #include "mime/tree.h"
 
 static void
@@ -79,6 +80,18 @@ run(const struct row *r)
 		    "somebody.with.a.long.name@example.test", NULL), 0);
 	assert_int_equal(mime_build_field(b, "Subject", "Gr\xc3\xbc\xc3\x9f"
 	    "e \xe2\x80\x94 caf\xc3\xa9", NULL), 0);
+	{
+		/* A long quoted name and a long address still fold under 998. */
+		char name[300], addr[900];
+
+		memset(name, 'n', sizeof(name) - 1);
+		name[sizeof(name) - 1] = '\0';
+		name[10] = ',';	/* forces a quoted string */
+		memset(addr, 'a', sizeof(addr) - 1);
+		addr[sizeof(addr) - 1] = '\0';
+		addr[500] = '@';
+		assert_int_equal(mime_build_addr(b, "Cc", name, addr, NULL), 0);
+	}
 	assert_int_equal(mime_build_field(b, "Bad:Name", "x", NULL), -1);
 	assert_int_equal(mime_build_field(b, "X-Inj", "a\r\nBcc: x", NULL), -1);
 	mime_build_date(b, 880127706, -360);
@@ -172,11 +185,92 @@ test_build(void **state)
 		run(&rows[i]);
 }
 
+/* An RFC 3464 bounce: multipart/report with inline parts. */
+static void
+test_report(void **state)
+{
+	static const char dsn[] = "Reporting-MTA: dns; mx.example.test\n\n"
+	    "Final-Recipient: rfc822; x@y.test\nAction: failed\n"
+	    "Status: 5.1.1\n";
+	static const char orig[] = "Subject: hi\nFrom: a@b.test\n\nbody\n";
+	struct mime_build *b = mime_build_new("mx.example.test", 0);
+	struct mime_tree *t;
+	struct buf m, got;
+
+	buf_init(&m, 1 << 20);
+	buf_init(&got, 1 << 20);
+	assert_int_equal(mime_build_addr(b, "From", "Mail Delivery System",
+	    "MAILER-DAEMON@mx.example.test", NULL), 0);
+	assert_int_equal(mime_build_field(b, "Subject", "Undelivered Mail",
+	    NULL), 0);
+	mime_build_text(b, "Your message could not be delivered.\n", 37);
+	assert_int_equal(mime_build_multipart_type(b, "report",
+	    "report-type=delivery-status", NULL), 0);
+	assert_int_equal(mime_build_multipart_type(b, "re port", NULL, NULL),
+	    -1);
+	assert_int_equal(mime_build_attach(b, NULL, dsn, strlen(dsn),
+	    "message/delivery-status", NULL), 0);
+	assert_int_equal(mime_build_attach(b, NULL, orig, strlen(orig),
+	    "message/rfc822", NULL), 0);
+	assert_int_equal(mime_build_finish(b, &m, NULL), 0);
+	check_lines(&m);
+	assert_null(strstr(buf_cstr(&m), "Content-Disposition"));
+	assert_int_equal(mime_tree_parse(m.data, m.len, NULL, &t, NULL), 0);
+	assert_string_equal(mime_tree_part(t, 0)->subtype, "report");
+	assert_string_equal(mime_params_get_raw(&mime_tree_part(t, 0)->params,
+	    "report-type"), "delivery-status");
+	assert_string_equal(mime_tree_part(t, 2)->subtype, "delivery-status");
+	assert_string_equal(mime_tree_part(t, 2)->cte_raw, "7bit");
+	/* The returned message is parsed as a message (7bit, CRLF). */
+	assert_true(mime_tree_part(t, 3)->flags & MIME_PART_F_MESSAGE);
+	assert_int_equal(mime_part_header_get(t, mime_tree_part(t, 4),
+	    "Subject", &got), 1);
+	assert_string_equal(buf_cstr(&got), "hi");
+	mime_tree_free(&t);
+	buf_free(&m);
+	buf_free(&got);
+	mime_build_free(&b);
+}
+
+static void
+test_html(void **state)
+{
+	struct mime_build *b = mime_build_new(NULL, 0);
+	struct mime_tree *t;
+	struct buf m, got;
+
+	buf_init(&m, 1 << 20);
+	buf_init(&got, 1 << 20);
+	mime_build_text(b, "plain\n", 6);
+	mime_build_html(b, "<p>caf\xc3\xa9</p>\n", 13);
+	assert_int_equal(mime_build_attach(b, "a.bin", "\0\1", 2, NULL, NULL),
+	    0);
+	assert_int_equal(mime_build_finish(b, &m, NULL), 0);
+	check_lines(&m);
+	assert_int_equal(mime_tree_parse(m.data, m.len, NULL, &t, NULL), 0);
+	assert_int_equal(mime_tree_count(t), 5);
+	assert_string_equal(mime_tree_part(t, 1)->subtype, "alternative");
+	assert_string_equal(mime_tree_part(t, 3)->subtype, "html");
+	assert_int_equal(mime_part_decode(t, mime_tree_part(t, 3), &got, NULL),
+	    0);
+	assert_string_equal(buf_cstr(&got), "<p>caf\xc3\xa9</p>\r\n");
+	buf_reset(&got);
+	assert_int_equal(mime_part_decode(t, mime_tree_part(t, 4), &got, NULL),
+	    0);
+	assert_int_equal(got.len, 2);
+	mime_tree_free(&t);
+	buf_free(&m);
+	buf_free(&got);
+	mime_build_free(&b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_build),
+		cmocka_unit_test(test_report),
+		cmocka_unit_test(test_html),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

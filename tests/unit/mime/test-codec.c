@@ -121,6 +121,27 @@ test_b64_roundtrip(void **state)
 		buf_free(&enc);
 		buf_free(&dec);
 	}
+	/* The streaming encoder matches, whatever the chunking. */
+	for (n = 0; n < 300; n += 29) {
+		size_t chunk, k;
+
+		for (chunk = 1; chunk < 8; chunk += 3) {
+			struct mime_b64_enc e;
+			struct buf one;
+
+			buf_init(&enc, 1 << 20);
+			buf_init(&one, 1 << 20);
+			mime_b64_enc_init(&e, 76);
+			for (k = 0; k < n; k += chunk)
+				assert_int_equal(mime_b64_enc_push(&e, data + k,
+				    n - k < chunk ? n - k : chunk, &enc), 0);
+			assert_int_equal(mime_b64_enc_finish(&e, &enc), 0);
+			assert_int_equal(mime_b64_encode(data, n, 76, &one), 0);
+			assert_string_equal(buf_cstr(&enc), buf_cstr(&one));
+			buf_free(&enc);
+			buf_free(&one);
+		}
+	}
 	buf_init(&enc, 100);
 	assert_int_equal(mime_b64_encode("foobar", 6, 0, &enc), 0);
 	assert_string_equal(buf_cstr(&enc), "Zm9vYmFy");
@@ -155,6 +176,9 @@ static const struct qp_row qp_rows[] = {
 	{ "bad=4", "bad=4", 0 },
 	{ "end=", "end", 0 },
 	{ "two\r\nlines\r\n", "two\r\nlines\r\n", 0 },
+	{ "split =\r\n=4\r\n=41 = \t\r\nend =  ", "split =4\r\nA end ", 0 },
+	{ "==", "=", 0 },
+	{ "a==41=", "a=A", 0 },
 	/* RFC 2047 §4.2 Q */
 	{ "a_b=20c", "a b c", 1 },
 	{ "Andr=E9", "Andr\xe9", 1 },
@@ -174,6 +198,28 @@ test_qp_decode(void **state)
 		    strlen(qp_rows[i].in), qp_rows[i].header, &b, NULL), 0);
 		assert_string_equal(buf_cstr(&b), qp_rows[i].out);
 		buf_free(&b);
+		if (qp_rows[i].header)
+			continue;
+		/* The streaming decoder, one byte and three bytes at a time. */
+		{
+			size_t chunk, k, n = strlen(qp_rows[i].in);
+
+			for (chunk = 1; chunk <= 3; chunk += 2) {
+				struct mime_qp_dec d;
+
+				buf_init(&b, 1024);
+				mime_qp_dec_init(&d);
+				for (k = 0; k < n; k += chunk)
+					assert_int_equal(mime_qp_dec_push(&d,
+					    qp_rows[i].in + k, n - k < chunk ?
+					    n - k : chunk, &b, NULL), 0);
+				assert_int_equal(mime_qp_dec_finish(&d, &b,
+				    NULL), 0);
+				assert_string_equal(buf_cstr(&b),
+				    qp_rows[i].out);
+				buf_free(&b);
+			}
+		}
 	}
 }
 

@@ -155,7 +155,7 @@ test_views(void **state)
 	    "((NIL NIL \"a\" \"b.test\")) ((NIL NIL \"a\" \"b.test\")) "
 	    "NIL NIL NIL NIL NIL) "
 	    "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7BIT\" 7 1)"
-	    "(\"text\" \"html\" NIL NIL NIL \"7BIT\" 10 1) \"alternative\") 12)"
+	    "(\"text\" \"html\" (\"charset\" \"us-ascii\") NIL NIL \"7BIT\" 10 1) \"alternative\") 12)"
 	    "(\"image\" \"png\" (\"name\" \"a.png\") NIL NIL \"base64\" 12) "
 	    "\"mixed\")");
 	buf_reset(&b);

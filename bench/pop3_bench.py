@@ -1,0 +1,272 @@
+#!/usr/bin/env python3
+"""POP3 benchmark: posternd against Dovecot (issue 7 "make bench").
+
+The load comes from build/tools/pop3-load (C, one thread per session, each
+session its own user so maildrop locks never collide). Both servers get
+the same 10 users, the same 1,000 messages of 10 KB and the same yescrypt
+hashes (Dovecot reads posternd's accounts.db hashes through {CRYPT}).
+Prints RETR/s with 10 sessions (100 messages each) and with 1 (1,000
+messages), timed from the moment all are logged in (password hashing
+is measured apart), login-to-QUIT sessions/s with 4 sessions, peak RSS
+of each server's whole process tree, and the ratios.
+"""
+import os
+import pwd
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+B = ROOT / "build"
+USERS, PER_USER, SIZE, PW = 10, 100, 10 * 1024, "benchpw"
+RUNS = 7
+# User number USERS ("u10") holds all USERS * PER_USER messages, for the
+# one-session run.
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, timeout=15):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f"port {port} never came up")
+
+
+def tree_rss_kb(pid):
+    """Sum of VmRSS over pid and all its descendants."""
+    kids, total = {}, 0
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                stat = (d / "stat").read_text()
+                kids.setdefault(int(stat.rsplit(")", 1)[1].split()[1]),
+                                []).append(int(d.name))
+            except OSError:
+                pass
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        todo += kids.get(p, [])
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+def tree_cpu_s(pid):
+    """CPU seconds of pid's tree: live processes' own time, plus what
+    the root has reaped (Dovecot's per-session processes exit)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    kids, own = {}, {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                f = (d / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            kids.setdefault(int(f[1]), []).append(int(d.name))
+            own[int(d.name)] = (int(f[11]) + int(f[12]), int(f[13]) + int(f[14]))
+    total, todo = own.get(pid, (0, 0))[1], [pid]
+    while todo:
+        p = todo.pop()
+        todo += kids.get(p, [])
+        total += own.get(p, (0, 0))[0]
+    return total / tick
+
+
+class Peak(threading.Thread):
+    def __init__(self, pid):
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.stop = pid, 0, False
+
+    def run(self):
+        while not self.stop:
+            self.peak = max(self.peak, tree_rss_kb(self.pid))
+            time.sleep(0.02)
+
+
+def load(port, userfmt, sessions, mode, seconds=None):
+    args = [str(B / "tools" / "pop3-load"), "127.0.0.1", str(port), userfmt,
+            PW, str(sessions), mode] + ([str(seconds)] if mode == "login"
+                                        else [])
+    out = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    if out.returncode != 0:
+        raise RuntimeError(f"pop3-load failed: {out.stderr}")
+    return float(out.stdout.split()[-1])
+
+
+def message(u, i):
+    head = (f"From: bench@example.org\r\nTo: u{u}@example.org\r\n"
+            f"Subject: bench {u}-{i}\r\nMessage-ID: <{u}.{i}@bench>\r\n\r\n")
+    line = ("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+            "0123456789\r\n")
+    body = (line * (SIZE // len(line) + 1))[:SIZE - len(head) - 2] + "\r\n"
+    return (head + body).encode()
+
+
+def run_suite(name, port, userfmt, pid):
+    load(port, userfmt, USERS, "retr")            # warm caches and indexes
+    load(port, userfmt.replace("%d", str(USERS)), 1, "retr")
+    peak = Peak(pid)
+    peak.start()
+    # Server CPU per RETR: RUNS 10-session runs less as many bare logins
+    # (the password hashing), over their messages; steadier than rates on
+    # a shared machine. The rate shown is the median run's.
+    cpu0 = tree_cpu_s(pid)
+    for _ in range(RUNS):
+        load(port, userfmt, USERS, "login", 0)
+    cpu1 = tree_cpu_s(pid)
+    r10 = sorted(load(port, userfmt, USERS, "retr")
+                 for _ in range(RUNS))[RUNS // 2]
+    cpu2 = tree_cpu_s(pid)
+    us = max((cpu2 - cpu1) - (cpu1 - cpu0), 0) * 1e6 / (
+        RUNS * USERS * PER_USER)
+    r1 = sorted(load(port, userfmt.replace("%d", str(USERS)), 1, "retr")
+                for _ in range(3))[1]
+    lg = load(port, userfmt, 4, "login", 5)
+    peak.stop = True
+    peak.join()
+    print(f"{name:10s} RETR/s 10 sessions {r10:8.0f}   1 session {r1:8.0f}   "
+          f"server CPU/RETR {us:6.1f} us   logins/s (4) {lg:6.0f}   "
+          f"peak RSS {peak.peak / 1024:7.1f} MB")
+    return r10, r1, lg, peak.peak, us
+
+
+def main():
+    work = Path(tempfile.mkdtemp(prefix="bench-pop3.", dir=B))
+    work.chmod(0o755)       # Dovecot's own users read their part of it
+    procs = []
+    try:
+        # posternd with its users and messages.
+        pport = free_port()
+        conf = work / "p.conf"
+        conf.write_text("hostname = bench\ndata_dir = data\n"
+                        "domains = example.org\nplaintext_auth = always\n"
+                        f"pop3_listen = 127.0.0.1:{pport}\n" +
+                        "".join(f"{s}_listen =\n" for s in (
+                            "smtp", "submission", "submissions", "pop3s",
+                            "imap", "imaps")))
+        msgdir = work / "msgs"
+        msgdir.mkdir()
+        for u in range(USERS + 1):
+            subprocess.run([str(B / "posternctl"), "-c", str(conf), "user",
+                            "add", f"u{u}@example.org"], input=PW + "\n",
+                           text=True, check=True, capture_output=True)
+            files = []
+            for i in range(PER_USER * (USERS if u == USERS else 1)):
+                f = msgdir / f"{u}-{i}"
+                f.write_bytes(message(u, i))
+                files.append(str(f))
+            subprocess.run([str(B / "tools" / "pop3-fill"), "-c", str(conf),
+                            f"u{u}@example.org", *files], check=True,
+                           capture_output=True)
+        p = subprocess.Popen([str(B / "posternd"), "-c", str(conf)],
+                             stdout=subprocess.DEVNULL,
+                             stderr=open(work / "posternd.log", "w"))
+        procs.append(p)
+        wait_port(pport)
+        ours = run_suite("posternd", pport, "u%d@example.org", p.pid)
+
+        dovecot = shutil.which("dovecot") or "/usr/sbin/dovecot"
+        if not os.path.exists(dovecot) or \
+                not os.path.exists("/usr/lib/dovecot/pop3"):
+            print("dovecot-pop3d not installed: no comparison")
+            return
+        if os.geteuid() != 0:
+            print("Dovecot comparison needs root (it drops to its own "
+                  "users): skipped")
+            return
+        nobody = pwd.getpwnam("nobody")
+        dv = work / "dovecot"
+        for sub in ("run", "state", "mail", "home"):
+            (dv / sub).mkdir(parents=True)
+        db = sqlite3.connect(work / "data" / "accounts.db")
+        with open(dv / "passwd", "w") as f:
+            for addr, h in db.execute("SELECT address, hash FROM users"):
+                f.write(f"{addr.split('@')[0]}:{{CRYPT}}{h}\n")
+        db.close()
+        for u in range(USERS + 1):
+            cur = dv / "mail" / f"u{u}" / "cur"
+            cur.mkdir(parents=True)
+            for d in ("new", "tmp"):
+                (cur.parent / d).mkdir()
+            for i in range(PER_USER * (USERS if u == USERS else 1)):
+                data = message(u, i)
+                (cur / f"{1700000000 + i}.M{i}P1.bench,S={len(data)}:2,"
+                 ).write_bytes(data)
+        subprocess.run(["chown", "-R", f"{nobody.pw_uid}:{nobody.pw_gid}",
+                        str(dv / "mail"), str(dv / "home")], check=True)
+        dport = free_port()
+        (dv / "dovecot.conf").write_text(f"""
+protocols = pop3
+listen = 127.0.0.1
+base_dir = {dv}/run
+state_dir = {dv}/state
+log_path = {dv}/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain
+default_internal_user = dovecot
+default_login_user = dovenull
+mail_location = maildir:{dv}/mail/%u
+passdb {{
+  driver = passwd-file
+  args = {dv}/passwd
+}}
+userdb {{
+  driver = static
+  args = uid={nobody.pw_uid} gid={nobody.pw_gid} home={dv}/home/%u
+}}
+service pop3-login {{
+  inet_listener pop3 {{
+    port = {dport}
+  }}
+  inet_listener pop3s {{
+    port = 0
+  }}
+}}
+""")
+        d = subprocess.Popen([dovecot, "-F", "-c", str(dv / "dovecot.conf")])
+        procs.append(d)
+        wait_port(dport)
+        try:
+            theirs = run_suite("dovecot", dport, "u%d", d.pid)
+        except RuntimeError as e:
+            print(e, (dv / "dovecot.log").read_text()[-2000:])
+            return 1
+        print(f"{'ratio':10s} RETR/s 10 sessions {ours[0] / theirs[0]:8.2f}x  "
+              f"1 session {ours[1] / theirs[1]:8.2f}x  "
+              f"CPU/RETR {ours[4] / max(theirs[4], 1e-9):6.2f}x      "
+              f"logins/s {ours[2] / theirs[2]:6.2f}x   peak RSS "
+              f"{ours[3] / max(theirs[3], 1):7.2f}x")
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+"""SMTP acceptance + local delivery: posternd against Postfix, side by side.
+
+Postfix's smtp-source sends N messages of 5 KB over S parallel sessions to
+each server on loopback; the clock runs until every message is in a Maildir.
+Both servers are durable by default (Postfix fsyncs its queue files and
+Maildir deliveries; posternd group-commits with syncfs). Prints both rates,
+the ratio, and posternd's peak memory.
+
+  bench/smtp_bench.py [--messages 5000] [--sessions 20] [--size 5120]
+"""
+import argparse
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "integration"))
+from peers import PostfixPeer  # noqa: E402
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, timeout=30):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), 1).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+def count_files(dirs):
+    n = 0
+    for d in dirs:
+        try:
+            n += sum(1 for _ in os.scandir(d))
+        except FileNotFoundError:
+            pass
+    return n
+
+
+def run_source(port, args, rcpt):
+    cmd = ["smtp-source", "-c", "-l", str(args.size), "-m", str(args.messages),
+           "-s", str(args.sessions), "-f", "bench@sender.test", "-t", rcpt,
+           f"127.0.0.1:{port}"]
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def measure(port, args, rcpt, maildirs, timeout=900):
+    t0 = time.monotonic()
+    src = run_source(port, args, rcpt)
+    t_accept = None
+    while True:
+        n = count_files(maildirs)
+        if t_accept is None and src.poll() is not None:
+            t_accept = time.monotonic() - t0
+        if n >= args.messages:
+            break
+        if time.monotonic() - t0 > timeout:
+            src.kill()
+            raise RuntimeError(f"timeout: {n}/{args.messages} delivered")
+        time.sleep(0.01)
+    total = time.monotonic() - t0
+    src.wait()
+    err = src.stderr.read().decode(errors="replace")
+    if src.returncode != 0:
+        print(f"  smtp-source exit {src.returncode}: {err[-500:]}")
+    return total, (t_accept or total)
+
+
+def cpu_seconds(root_pid):
+    """{comm: user+system CPU seconds} of the process and its children."""
+    out = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            stat = (d / "stat").read_text()
+            rest = stat.rsplit(")", 1)[1].split()
+            comm = stat.split("(", 1)[1].rsplit(")", 1)[0]
+            if int(d.name) == root_pid or int(rest[1]) == root_pid:
+                out[comm] = (int(rest[11]) + int(rest[12])) / tick
+        except (OSError, ValueError, IndexError):
+            pass
+    return out
+
+
+def peak_rss_kb(root_pid):
+    """Sum of VmHWM over the process and its children."""
+    pids = [root_pid]
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                stat = (d / "stat").read_text()
+                if int(stat.rsplit(")", 1)[1].split()[1]) == root_pid:
+                    pids.append(int(d.name))
+            except (OSError, ValueError, IndexError):
+                pass
+    total = 0
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total, len(pids)
+
+
+def bench_postern(args, tmp):
+    port = free_port()
+    d = tmp / "postern"
+    d.mkdir()
+    conf = d / "postern.conf"
+    conf.write_text(f"hostname = bench.test\ndata_dir = data\ndomains = bench.test\n"
+                    f"smtp_listen = 127.0.0.1:{port}\nsubmission_listen =\n"
+                    "submissions_listen =\npop3_listen =\npop3s_listen =\n"
+                    "imap_listen =\nimaps_listen =\n")
+    subprocess.run([str(ROOT / "build/posternctl"), "-c", str(conf), "user", "add",
+                    "sink@bench.test"], input=b"pw\n", check=True)
+    log = open(d / "log", "wb")
+    proc = subprocess.Popen([str(ROOT / "build/posternd"), "-c", str(conf)],
+                            stdout=log, stderr=log)
+    try:
+        if not wait_port(port):
+            raise RuntimeError("posternd did not start")
+        box = d / "data/mail/bench.test/sink"
+        total, accept = measure(port, args, "sink@bench.test", [box / "new", box / "cur"])
+        rss, nproc = peak_rss_kb(proc.pid)
+        cpu = cpu_seconds(proc.pid)
+        print("  CPU per message: " + ", ".join(
+            f"{k} {v * 1000 / args.messages:.2f} ms" for k, v in sorted(cpu.items())))
+        return total, accept, rss, nproc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(20)
+        log.close()
+
+
+def bench_postfix(args, tmp):
+    vmail = tmp / "vmail"
+    vmail.mkdir()
+    pw = pwd.getpwnam("postfix")
+    os.chown(vmail, pw.pw_uid, pw.pw_gid)
+    (tmp / "vmailbox").write_text("sink@bench.test bench.test/sink/\n")
+    # Local delivery to Maildir through virtual(8), Postfix's defaults
+    # otherwise (queue files and deliveries fsynced).
+    with PostfixPeer(tmp, hostname="bench.test",
+                     virtual_mailbox_domains="bench.test",
+                     virtual_mailbox_base=str(vmail),
+                     virtual_mailbox_maps=f"texthash:{tmp}/vmailbox",
+                     virtual_uid_maps=f"static:{pw.pw_uid}",
+                     virtual_gid_maps=f"static:{pw.pw_gid}") as pf:
+        box = vmail / "bench.test/sink"
+        return measure(pf.port, args, "sink@bench.test", [box / "new", box / "cur"])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--messages", type=int, default=5000)
+    ap.add_argument("--sessions", type=int, default=20)
+    ap.add_argument("--size", type=int, default=5120)
+    ap.add_argument("--skip-postfix", action="store_true")
+    args = ap.parse_args()
+    if not shutil.which("smtp-source"):
+        print("smtp-source missing: install postfix (scripts/deps.sh bench)")
+        return 1
+    tmp = Path(tempfile.mkdtemp(prefix="postern-bench-", dir="/var/tmp"))
+    os.chmod(tmp, 0o755)
+    try:
+        print(f"{args.messages} messages of {args.size} B over {args.sessions} sessions, "
+              "timed until all are in a Maildir")
+        total, accept, rss, nproc = bench_postern(args, tmp)
+        p_rate = args.messages / total
+        print(f"posternd: {p_rate:8.0f} msg/s delivered ({total:.2f} s; "
+              f"{args.messages / accept:.0f} msg/s accepted); "
+              f"peak RSS {rss / 1024:.1f} MB over {nproc} processes")
+        if args.skip_postfix:
+            return 0
+        total, accept = bench_postfix(args, tmp)
+        f_rate = args.messages / total
+        print(f"postfix:  {f_rate:8.0f} msg/s delivered ({total:.2f} s; "
+              f"{args.messages / accept:.0f} msg/s accepted)")
+        print(f"ratio posternd/postfix: {p_rate / f_rate:.2f}x (target >= 3x)")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

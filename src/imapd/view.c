@@ -1,0 +1,547 @@
+/*
+ * view.c: the selected mailbox as one session sees it: sequence numbers,
+ * \Recent, and the untagged EXISTS/RECENT/EXPUNGE/FETCH updates that tell
+ * the client what other sessions and deliveries changed (RFC 3501 §5.2,
+ * §7.3, §7.4; RFC 7162 MODSEQ). Run by the imap role process.
+ *
+ * Changes are found through the store's MODSEQs: messages with a MODSEQ
+ * above what the view has seen are new or have new flags, and expunged
+ * UIDs with a higher MODSEQ have vanished. \Recent (which the store does
+ * not keep) is approximated with a small file per folder holding the
+ * first UID no read-write SELECT has seen yet.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "imapd/imapd-private.h"
+#include "lib/log.h"
+#include "lib/util.h"
+
+#define RECENT_FILE	"postern-imap-recent"
+
+static uint32_t
+recent_read(const char *dir)
+{
+	char path[4096], line[32];
+	FILE *fp;
+	unsigned long v = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, RECENT_FILE);
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	if (fgets(line, sizeof(line), fp) != NULL)
+		v = strtoul(line, NULL, 10);
+	fclose(fp);
+	return v > UINT32_MAX ? 0 : (uint32_t)v;
+}
+
+/* Records that UIDs below uidnext are no longer new to anyone. */
+static void
+recent_write(const char *dir, uint32_t uidnext)
+{
+	char path[4096], tmp[4096], line[32];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, RECENT_FILE);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.%d", dir, RECENT_FILE,
+	    (int)getpid());
+	n = snprintf(line, sizeof(line), "%u\n", uidnext);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) == -1)
+		return;
+	if (write(fd, line, (size_t)n) != n) {
+		close(fd);
+		unlink(tmp);
+		return;
+	}
+	close(fd);
+	if (rename(tmp, path) == -1)
+		unlink(tmp);
+}
+
+uint32_t
+view_recent_floor(struct store_mbox *mbox)
+{
+	return recent_read(store_mbox_dir(mbox));
+}
+
+void
+view_own_change(struct imapd_view *v, uint32_t uid, uint64_t modseq)
+{
+	if (v->nown == v->owncap) {
+		v->owncap = v->owncap ? v->owncap * 2 : 16;
+		v->own = xreallocarray(v->own, v->owncap, sizeof(*v->own));
+	}
+	v->own[v->nown].uid = uid;
+	v->own[v->nown].modseq = modseq;
+	v->nown++;
+}
+
+static bool
+own_change(const struct imapd_view *v, uint32_t uid, uint64_t modseq)
+{
+	size_t lo = 0, hi = v->nown;
+
+	/* One STORE records them in UID order; a sync follows each. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v->own[mid].uid == uid)
+			return v->own[mid].modseq == modseq;
+		if (v->own[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+static void
+view_add(struct imapd_view *v, uint32_t uid)
+{
+	if (v->n == v->cap) {
+		v->cap = v->cap ? v->cap * 2 : 64;
+		v->uids = xreallocarray(v->uids, v->cap, sizeof(*v->uids));
+	}
+	v->uids[v->n++] = uid;
+	if (uid >= v->recent_from)
+		v->nrecent++;
+}
+
+uint32_t
+view_seq(const struct imapd_view *v, uint32_t uid)
+{
+	size_t lo = 0, hi = v->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v->uids[mid] == uid)
+			return (uint32_t)mid + 1;
+		if (v->uids[mid] < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+bool
+view_is_recent(const struct imapd_view *v, uint32_t uid)
+{
+	return uid >= v->recent_from;
+}
+
+void
+view_close(struct imapd_session *s)
+{
+	struct imapd_view *v = s->view;
+
+	if (v == NULL)
+		return;
+	store_mbox_close(&v->mbox);
+	free(v->notify);
+	free(v->own);
+	free(v->uids);
+	free(v);
+	s->view = NULL;
+	s->idling = false;
+}
+
+void
+view_suspend(struct imapd_session *s)
+{
+	struct imapd_view *v = s->view;
+
+	if (v == NULL || v->mbox == NULL)
+		return;
+	free(v->notify);
+	v->notify = xstrdup(store_mbox_notify_path(v->mbox));
+	store_mbox_close(&v->mbox);
+}
+
+int
+view_resume(struct imapd_session *s)
+{
+	struct imapd_view *v = s->view;
+	const char *err = NULL;
+
+	if (v == NULL || v->mbox != NULL)
+		return 0;
+	if (store_mbox_open(s->store, s->user, v->name, &v->mbox, &err) == 1)
+		return 0;
+	log_warnx("imap: %s: cannot reopen %s: %s", s->user, v->name,
+	    err ? err : "no such mailbox");
+	out_printf(s, "* BYE Mailbox no longer available\r\n");
+	s->action = IMAPD_ACT_CLOSE;
+	return -1;
+}
+
+static bool
+newer(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec > b->tv_sec || (a->tv_sec == b->tv_sec &&
+	    a->tv_nsec > b->tv_nsec);
+}
+
+/*
+ * Whether new/ or cur/ changed after the index last did. The store
+ * renames a message file into place before it commits the index, so
+ * only other tools leave the directories newer; a full sync of a big
+ * folder costs more than the 1 s a SELECT may take.
+ */
+static bool
+files_changed(const char *dir)
+{
+	static const char *const idx[] = { "postern-index.db",
+	    "postern-index.db-wal" };
+	static const char *const sub[] = { "new", "cur" };
+	struct timespec last = { 0, 0 };
+	char path[4096];
+	struct stat sb;
+	size_t i;
+
+	for (i = 0; i < nitems(idx); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, idx[i]);
+		if (stat(path, &sb) == 0 && newer(&sb.st_mtim, &last))
+			last = sb.st_mtim;
+	}
+	for (i = 0; i < nitems(sub); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, sub[i]);
+		if (stat(path, &sb) == -1 || !newer(&last, &sb.st_mtim))
+			return true;
+	}
+	return false;
+}
+
+int
+view_open(struct imapd_session *s, const char *name, bool readonly,
+    const char **errstr_out)
+{
+	struct store_mbox *mbox;
+	struct store_mbox_status st;
+	struct store_msg_iter *it;
+	const struct store_msg *m;
+	struct imapd_view *v;
+	struct buf kw, flags;
+	uint32_t unseen = 0;
+	int r;
+
+	r = store_mbox_open(s->store, s->user, name, &mbox, errstr_out);
+	if (r != 1)
+		return r;
+	/* Pick up files other tools (mutt) added, renamed or removed. */
+	if (files_changed(store_mbox_dir(mbox)))
+		(void)store_mbox_sync(mbox, NULL, errstr_out);
+	if (store_mbox_status(mbox, &st, errstr_out) == -1 ||
+	    store_msg_iter_new(mbox, 1, 0, 0, &it, errstr_out) == -1) {
+		store_mbox_close(&mbox);
+		return -1;
+	}
+	v = xcalloc(1, sizeof(*v));
+	v->mbox = mbox;
+	strlcpy_(v->name, name, sizeof(v->name));
+	v->readonly = readonly;
+	v->uidvalidity = st.uidvalidity;
+	v->modseq = st.highestmodseq;
+	v->xmodseq = st.highestmodseq;
+	v->recent_from = recent_read(store_mbox_dir(mbox));
+	buf_init(&kw, STORE_KEYWORDS_MAX * 4);
+	while ((r = store_msg_iter_next(it, &m, errstr_out)) == 1) {
+		view_add(v, m->uid);
+		if (!(m->flags & STORE_FLAG_SEEN) && unseen == 0)
+			unseen = (uint32_t)v->n;
+		if (*m->keywords != '\0') {
+			char *dup = xstrdup(m->keywords), *w, *save = NULL;
+
+			for (w = strtok_r(dup, " ", &save); w != NULL;
+			    w = strtok_r(NULL, " ", &save))
+				flag_parse(w, &(unsigned){ 0 }, &kw);
+			free(dup);
+		}
+	}
+	store_msg_iter_free(&it);
+	if (r == -1) {
+		buf_free(&kw);
+		s->view = v;
+		view_close(s);
+		return -1;
+	}
+	if (!readonly && st.uidnext > v->recent_from)
+		recent_write(store_mbox_dir(mbox), st.uidnext);
+	s->view = v;
+
+	/* RFC 3501 §6.3.1: the untagged responses SELECT requires. */
+	buf_init(&flags, STORE_KEYWORDS_MAX * 4 + 256);
+	flags_format(&flags, STORE_FLAG_ALL, buf_cstr(&kw), false);
+	out_printf(s, "* FLAGS %s\r\n", buf_cstr(&flags));
+	buf_truncate(&flags, flags.len - 1);
+	out_printf(s, "* OK [PERMANENTFLAGS %s%s\\*)] Flags permitted\r\n",
+	    buf_cstr(&flags), kw.len > 0 ? " " : " ");
+	out_printf(s, "* %zu EXISTS\r\n* %zu RECENT\r\n", v->n, v->nrecent);
+	if (unseen != 0)
+		out_printf(s, "* OK [UNSEEN %u] First unseen\r\n", unseen);
+	out_printf(s, "* OK [UIDVALIDITY %u] UIDs valid\r\n"
+	    "* OK [UIDNEXT %u] Predicted next UID\r\n", st.uidvalidity,
+	    st.uidnext);
+	out_printf(s, "* OK [HIGHESTMODSEQ %" PRIu64 "] Highest\r\n",
+	    st.highestmodseq);
+	buf_free(&flags);
+	buf_free(&kw);
+	return 1;
+}
+
+void
+view_expunged(struct imapd_session *s, uint32_t uid)
+{
+	struct imapd_view *v = s->view;
+	uint32_t seq = view_seq(v, uid);
+
+	if (seq == 0)
+		return;
+	memmove(&v->uids[seq - 1], &v->uids[seq],
+	    (v->n - seq) * sizeof(*v->uids));
+	v->n--;
+	if (uid >= v->recent_from && v->nrecent > 0)
+		v->nrecent--;
+	out_printf(s, "* %u EXPUNGE\r\n", seq);
+}
+
+void
+msgmeta_free(struct imapd_msgmeta *m, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(m[i].keywords);
+		free(m[i].envelope);
+		free(m[i].bodystructure);
+	}
+	free(m);
+}
+
+static void
+meta_copy(struct imapd_msgmeta *d, const struct store_msg *m, bool cache)
+{
+	memset(d, 0, sizeof(*d));
+	d->uid = m->uid;
+	d->flags = m->flags;
+	d->keywords = xstrdup(m->keywords);
+	d->internaldate = m->internaldate;
+	d->size = m->size;
+	d->modseq = m->modseq;
+	if (cache) {
+		d->envelope = m->envelope ? xstrdup(m->envelope) : NULL;
+		d->bodystructure = m->bodystructure ?
+		    xstrdup(m->bodystructure) : NULL;
+	}
+}
+
+/* Loads messages with first <= UID <= last and MODSEQ > since. */
+static int
+load(struct imapd_session *s, uint32_t first, uint32_t last, uint64_t since,
+    bool cache, const struct imapd_seqset *set, bool uid,
+    struct imapd_msgmeta **out, size_t *n_out, const char **errstr_out)
+{
+	struct imapd_view *v = s->view;
+	struct store_msg_iter *it;
+	const struct store_msg *m;
+	struct imapd_msgmeta *arr = NULL;
+	size_t n = 0, cap = 0;
+	uint32_t star = v->n > 0 ? v->uids[v->n - 1] : 0;
+	int r;
+
+	*out = NULL;
+	*n_out = 0;
+	if (store_msg_iter_new(v->mbox, first, last, since, &it,
+	    errstr_out) == -1)
+		return -1;
+	while ((r = store_msg_iter_next(it, &m, errstr_out)) == 1) {
+		uint32_t seq = view_seq(v, m->uid);
+
+		if (set != NULL) {
+			if (seq == 0)
+				continue;
+			if (uid ? !seqset_has(set, m->uid, star) :
+			    !seqset_has(set, seq, (uint32_t)v->n))
+				continue;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			arr = xreallocarray(arr, cap, sizeof(*arr));
+		}
+		meta_copy(&arr[n], m, cache);
+		arr[n].seq = seq;
+		n++;
+	}
+	store_msg_iter_free(&it);
+	if (r == -1) {
+		msgmeta_free(arr, n);
+		return -1;
+	}
+	*out = arr;
+	*n_out = n;
+	return 0;
+}
+
+int
+view_select(struct imapd_session *s, const struct imapd_seqset *set,
+    bool uid, uint64_t changedsince, bool cache,
+    struct imapd_msgmeta **out, size_t *n_out, const char **errstr_out)
+{
+	struct imapd_view *v = s->view;
+	uint32_t first = UINT32_MAX, last = 0;
+	size_t i;
+
+	*out = NULL;
+	*n_out = 0;
+	if (v->n == 0)
+		return 0;
+	for (i = 0; i < set->n; i++) {
+		uint32_t lo = set->r[i].lo, hi = set->r[i].hi;
+
+		if (uid) {
+			uint32_t star = v->uids[v->n - 1];
+
+			lo = lo == UINT32_MAX ? star : lo;
+			hi = hi == UINT32_MAX ? star : hi;
+			if (lo > hi) {
+				uint32_t t = lo;
+
+				lo = hi;
+				hi = t;
+			}
+		} else {
+			lo = lo == UINT32_MAX ? (uint32_t)v->n : lo;
+			hi = hi == UINT32_MAX ? (uint32_t)v->n : hi;
+			if (lo > hi) {
+				uint32_t t = lo;
+
+				lo = hi;
+				hi = t;
+			}
+			if (lo > v->n)
+				continue;
+			if (hi > v->n)
+				hi = (uint32_t)v->n;
+			lo = v->uids[lo - 1];
+			hi = v->uids[hi - 1];
+		}
+		if (lo < first)
+			first = lo;
+		if (hi > last)
+			last = hi;
+	}
+	if (last == 0)
+		return 0;
+	return load(s, first, last, changedsince, cache, set, uid, out, n_out,
+	    errstr_out);
+}
+
+void
+view_sync(struct imapd_session *s, bool allow_expunge)
+{
+	struct imapd_view *v = s->view;
+	struct store_mbox_status st;
+	struct imapd_msgmeta *m;
+	const char *err;
+	size_t n, i, before = v->n, recent_before = v->nrecent;
+	struct buf b;
+
+	if (store_mbox_status(v->mbox, &st, &err) == -1) {
+		log_warnx("imap: %s: status: %s", s->user, err);
+		return;
+	}
+	if (allow_expunge && st.highestmodseq > v->xmodseq) {
+		uint32_t *gone;
+		size_t ngone;
+
+		if (store_mbox_vanished(v->mbox, v->xmodseq, &gone, &ngone,
+		    &err) == 0) {
+			for (i = 0; i < ngone; i++)
+				view_expunged(s, gone[i]);
+			free(gone);
+			v->xmodseq = st.highestmodseq;
+		}
+	}
+	if (st.highestmodseq <= v->modseq) {
+		v->nown = 0;
+		return;
+	}
+	if (load(s, 1, 0, v->modseq, false, NULL, false, &m, &n, &err) == -1) {
+		log_warnx("imap: %s: sync: %s", s->user, err);
+		return;
+	}
+	buf_init(&b, STORE_KEYWORDS_MAX * 4 + 256);
+	for (i = 0; i < n; i++) {
+		uint32_t seq = view_seq(v, m[i].uid);
+
+		if (seq == 0) {
+			if (v->n == 0 || m[i].uid > v->uids[v->n - 1])
+				view_add(v, m[i].uid);
+			continue;
+		}
+		if (own_change(v, m[i].uid, m[i].modseq))
+			continue;
+		/* Another session changed the flags (§7.4.2 FETCH). */
+		buf_reset(&b);
+		flags_format(&b, m[i].flags, m[i].keywords,
+		    view_is_recent(v, m[i].uid));
+		out_printf(s, "* %u FETCH (UID %u FLAGS %s", seq, m[i].uid,
+		    buf_cstr(&b));
+		if (s->condstore)
+			out_printf(s, " MODSEQ (%" PRIu64 ")", m[i].modseq);
+		out_printf(s, ")\r\n");
+	}
+	buf_free(&b);
+	msgmeta_free(m, n);
+	v->nown = 0;
+	v->modseq = st.highestmodseq;
+	if (v->n != before)
+		out_printf(s, "* %zu EXISTS\r\n", v->n);
+	if (v->nrecent != recent_before)
+		out_printf(s, "* %zu RECENT\r\n", v->nrecent);
+	if (!v->readonly && v->n != before)
+		recent_write(store_mbox_dir(v->mbox), st.uidnext);
+}
+
+int
+view_read(struct imapd_session *s, uint32_t uid, struct buf *out)
+{
+	const char *err;
+	struct stat sb;
+	int fd, r;
+
+	buf_reset(out);
+	r = store_msg_open(s->view->mbox, uid, &fd, &err);
+	if (r != 1)
+		return r;
+	if (fstat(fd, &sb) == -1 || (uint64_t)sb.st_size > STORE_MSG_MAX ||
+	    buf_reserve(out, (size_t)sb.st_size) == -1) {
+		close(fd);
+		return -1;
+	}
+	for (;;) {
+		ssize_t got;
+
+		if (buf_reserve(out, 65536) == -1)
+			break;
+		got = read(fd, out->data + out->len, 65536);
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			close(fd);
+			return got == 0 ? 1 : -1;
+		}
+		out->len += (size_t)got;
+		out->data[out->len] = '\0';
+	}
+	close(fd);
+	return -1;
+}

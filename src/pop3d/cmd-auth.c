@@ -1,0 +1,256 @@
+/*
+ * cmd-auth.c: POP3 commands of the AUTHORIZATION state and CAPA: USER,
+ * PASS, APOP (RFC 1939 §7), AUTH (RFC 5034), STLS (RFC 2595 §4), CAPA
+ * (RFC 2449 §5) and QUIT (RFC 1939 §5, §6). Part of the session engine
+ * run by the pop3 role.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "lib/util.h"
+#include "pop3d/sasl.h"
+#include "pop3d/session-private.h"
+
+/* Base64 of the longest PLAIN message we take, plus its NUL. */
+#define SASL_DECODED_MAX (2 * POP3D_USER_MAX + POP3D_PASS_MAX + 3)
+
+void
+pop3d_cmd_capa(struct pop3d_session *s, int argc, char **argv)
+{
+	bool pw = pop3d_passwords_ok(s);
+
+	/* RFC 2449 §5: what works in AUTHORIZATION is listed in both
+	 * states. STLS is left out after login (and once TLS is on), since
+	 * it is refused then (RFC 2595 §4). */
+	pop3d_reply(s, "+OK Capability list follows");
+	pop3d_reply(s, "TOP");
+	pop3d_reply(s, "UIDL");
+	pop3d_reply(s, "RESP-CODES");
+	pop3d_reply(s, "AUTH-RESP-CODE");
+	pop3d_reply(s, "PIPELINING");
+	/* RFC 2449 §6.7: how long retrieved mail may stay (pop3_expire);
+	 * no login throttling beyond the failure delay. */
+	if (s->set.expire_days < 0)
+		pop3d_reply(s, "EXPIRE NEVER");
+	else
+		pop3d_reply(s, "EXPIRE %d", s->set.expire_days);
+	pop3d_reply(s, "LOGIN-DELAY 0");
+	if (pw) {
+		/* RFC 2595 §6: no PLAIN (nor USER) where passwords may not
+		 * be sent in the clear. */
+		pop3d_reply(s, "USER");
+		pop3d_reply(s, "SASL PLAIN LOGIN");
+	}
+	if (s->set.tls_offered && !s->set.tls_active &&
+	    s->state == POP3D_STATE_AUTHORIZATION)
+		pop3d_reply(s, "STLS");
+	pop3d_reply(s, "IMPLEMENTATION Postern");
+	pop3d_reply(s, ".");
+}
+
+void
+pop3d_cmd_user(struct pop3d_session *s, int argc, char **argv)
+{
+	if (strlcpy_(s->user, argv[1], sizeof(s->user)) >= sizeof(s->user)) {
+		s->have_user = false;
+		pop3d_bad(s, "User name too long");
+		return;
+	}
+	s->have_user = true;
+	pop3d_reply(s, "+OK Send your password");
+}
+
+/* Hands user and pass (already in s) to the glue. */
+static void
+auth_start(struct pop3d_session *s)
+{
+	pop3d_act(s, POP3D_ACT_AUTH);
+	s->act.user = s->user;
+	s->act.pass = s->pass;
+}
+
+void
+pop3d_cmd_pass(struct pop3d_session *s, int argc, char **argv)
+{
+	/* RFC 1939 §7: PASS only right after a successful USER. */
+	if (!s->have_user) {
+		pop3d_bad(s, "No user name given (USER first)");
+		return;
+	}
+	s->have_user = false;
+	if (strlcpy_(s->pass, argv[1], sizeof(s->pass)) >= sizeof(s->pass)) {
+		explicit_bzero(s->pass, sizeof(s->pass));
+		pop3d_bad(s, "Password too long");
+		return;
+	}
+	auth_start(s);
+}
+
+void
+pop3d_cmd_apop(struct pop3d_session *s, int argc, char **argv)
+{
+	/* RFC 1939 §7 makes APOP optional. Passwords are kept as one-way
+	 * hashes, so there is no secret to check a digest against; the
+	 * greeting has no timestamp, which tells clients as much. */
+	pop3d_reply(s, "-ERR [AUTH] APOP not supported");
+}
+
+/* The SASL mechanisms we know; NULL: none. */
+static enum pop3d_sasl
+mechanism(const char *name)
+{
+	if (strcasecmp(name, "PLAIN") == 0)
+		return POP3D_SASL_PLAIN;
+	if (strcasecmp(name, "LOGIN") == 0)
+		return POP3D_SASL_LOGIN_USER;
+	return POP3D_SASL_NONE;
+}
+
+/* A SASL step's base64 text: with "=" the empty response (RFC 5034 §4). */
+static int
+decode(const char *in, size_t len, char *out, size_t outlen, size_t *n_out)
+{
+	if (len == 1 && in[0] == '=') {
+		out[0] = '\0';
+		*n_out = 0;
+		return 0;
+	}
+	return pop3d_base64_decode(in, len, out, outlen, n_out);
+}
+
+/* Takes one SASL response (initial or continued) for s->sasl. */
+static void
+sasl_step(struct pop3d_session *s, const char *in, size_t len)
+{
+	char dec[SASL_DECODED_MAX + 1];
+	size_t n;
+
+	if (decode(in, len, dec, sizeof(dec), &n) == -1) {
+		s->sasl = POP3D_SASL_NONE;
+		pop3d_bad(s, "Invalid base64 data");
+		return;
+	}
+	switch (s->sasl) {
+	case POP3D_SASL_PLAIN:
+		s->sasl = POP3D_SASL_NONE;
+		if (pop3d_sasl_plain(dec, n, s->user, sizeof(s->user),
+		    s->pass, sizeof(s->pass)) == -1) {
+			pop3d_reply(s, "-ERR [AUTH] Invalid PLAIN message");
+			break;
+		}
+		auth_start(s);
+		break;
+	case POP3D_SASL_LOGIN_USER:
+		if (n == 0 || n >= sizeof(s->user) || memchr(dec, '\0', n)) {
+			s->sasl = POP3D_SASL_NONE;
+			pop3d_reply(s, "-ERR [AUTH] Invalid user name");
+			break;
+		}
+		memcpy(s->user, dec, n + 1);
+		s->sasl = POP3D_SASL_LOGIN_PASS;
+		pop3d_reply(s, "+ " POP3D_SASL_PROMPT_PASS);
+		break;
+	case POP3D_SASL_LOGIN_PASS:
+		s->sasl = POP3D_SASL_NONE;
+		if (n == 0 || n >= sizeof(s->pass) || memchr(dec, '\0', n)) {
+			pop3d_reply(s, "-ERR [AUTH] Invalid password");
+			break;
+		}
+		memcpy(s->pass, dec, n + 1);
+		auth_start(s);
+		break;
+	case POP3D_SASL_NONE:
+		break;
+	}
+	explicit_bzero(dec, sizeof(dec));
+}
+
+void
+pop3d_sasl_line(struct pop3d_session *s, char *line, size_t len)
+{
+	/* RFC 5034 §4: "*" cancels the exchange. */
+	if (len == 1 && line[0] == '*') {
+		s->sasl = POP3D_SASL_NONE;
+		pop3d_reply(s, "-ERR Authentication cancelled");
+		return;
+	}
+	sasl_step(s, line, len);
+}
+
+void
+pop3d_cmd_auth(struct pop3d_session *s, int argc, char **argv)
+{
+	enum pop3d_sasl m;
+
+	if (argc == 1) {
+		/* Not in RFC 5034, but the RFC 1734 habit many clients
+		 * (fetchmail among them) still probe with. */
+		pop3d_reply(s, "+OK Mechanisms follow");
+		if (pop3d_passwords_ok(s)) {
+			pop3d_reply(s, "PLAIN");
+			pop3d_reply(s, "LOGIN");
+		}
+		pop3d_reply(s, ".");
+		return;
+	}
+	if ((m = mechanism(argv[1])) == POP3D_SASL_NONE) {
+		pop3d_bad(s, "Unknown authentication mechanism");
+		return;
+	}
+	if (!pop3d_passwords_ok(s)) {
+		pop3d_reply(s, "-ERR [AUTH] Plaintext authentication "
+		    "disallowed on non-secure (SSL/TLS) connections");
+		return;
+	}
+	s->have_user = false;
+	s->sasl = m;
+	if (argc == 3) {
+		sasl_step(s, argv[2], strlen(argv[2]));
+		return;
+	}
+	pop3d_reply(s, "+ %s", m == POP3D_SASL_PLAIN ? "" :
+	    POP3D_SASL_PROMPT_USER);
+}
+
+void
+pop3d_cmd_stls(struct pop3d_session *s, int argc, char **argv)
+{
+	if (!s->set.tls_offered || s->set.tls_active) {
+		pop3d_bad(s, s->set.tls_active ? "TLS already active" :
+		    "STLS not available");
+		return;
+	}
+	pop3d_reply(s, "+OK Begin TLS negotiation");
+	/* RFC 2595 §4: bytes pipelined after STLS are not to be trusted. */
+	lr_discard(&s->lr);
+	pop3d_act(s, POP3D_ACT_STARTTLS);
+}
+
+void
+pop3d_cmd_quit(struct pop3d_session *s, int argc, char **argv)
+{
+	uint32_t *d, *r;
+	size_t nd = 0, nr = 0;
+
+	if (s->state == POP3D_STATE_AUTHORIZATION) {
+		/* RFC 1939 §5: QUIT before login ends without UPDATE. */
+		pop3d_reply(s, "+OK %s POP3 server signing off", s->hostname);
+		s->closing = true;
+		return;
+	}
+	/* RFC 1939 §6: only now do the deletions take effect. */
+	s->state = POP3D_STATE_UPDATE;
+	d = s->dele = xcalloc(s->nmsgs ? s->nmsgs : 1, sizeof(*d));
+	r = s->seen = xcalloc(s->nmsgs ? s->nmsgs : 1, sizeof(*r));
+	for (size_t i = 0; i < s->nmsgs; i++) {
+		if (s->msgs[i].deleted)
+			d[nd++] = s->msgs[i].uid;
+		else if (s->msgs[i].retrieved)
+			r[nr++] = s->msgs[i].uid;
+	}
+	pop3d_act(s, POP3D_ACT_UPDATE);
+	s->act.dele = d;
+	s->act.ndele = nd;
+	s->act.seen = r;
+	s->act.nseen = nr;
+}

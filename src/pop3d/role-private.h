@@ -1,0 +1,78 @@
+/*
+ * role-private.h: the pop3 role's process state (role.c) and its
+ * connections (conn.c), shared by those two files only.
+ */
+#ifndef POP3D_ROLE_PRIVATE_H
+#define POP3D_ROLE_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "lib/role.h"
+#include "lib/server.h"
+#include "pop3d/session.h"
+#include "pop3d/workq.h"
+#include "store/addr.h"
+
+#define POP3D_PER_IP_MAX	20	/* sessions from one address */
+#define IPFAIL_SLOTS		1024	/* failed-login memory, by address */
+
+struct conn {
+	TAILQ_ENTRY(conn)	 entry;
+	struct pop3d_role	*role;
+	struct bufferevent	*bev;
+	struct pop3d_session	*s;
+	struct pop3d_maildrop	*md;
+	struct event		*timer;		/* auth failure delay */
+	int			 msgfd;		/* RETR in progress, or -1 */
+	unsigned		 close_polls;
+	struct pop3d_job	*job;		/* worker job running */
+	bool			 delayed;
+	bool			 closing;
+	bool			 tls;		/* pop3s, or after STLS */
+	const char		*service;
+	char			 peer[64];
+	char			 user[STORE_ADDR_MAX + 1];
+};
+
+struct pop3d_role {
+	const struct role_env	*env;
+	struct event_base	*base;
+	struct server		*srv;
+	struct store		*store;
+	struct pop3d_sizecache	*sizes;
+	struct pop3d_workq	*workq;		/* NULL: work inline */
+	int			 expire_days;	/* pop3_expire; -1: never */
+	struct ipfail {
+		uint64_t	 key;
+		unsigned	 n;
+		time_t		 last;
+	}			 ipfail[IPFAIL_SLOTS];
+	TAILQ_HEAD(, conn)	 conns;
+	size_t			 nconns;
+};
+
+/* conn.c */
+/* A session on a new connection, greeting sent (or queued behind the
+ * TLS handshake); refused at once past POP3D_PER_IP_MAX. */
+void pop3d_conn_new(struct pop3d_role *role, struct server_conn *sc);
+void pop3d_conn_free(struct conn *c);
+/* Closes once the output is gone (sessions end without UPDATE). */
+void pop3d_conn_close(struct conn *c);
+/* A line from the glue itself, outside the engine (CRLF included). */
+void pop3d_conn_say(struct conn *c, const char *text);
+/* The workq's completion callback (arg unused). */
+void pop3d_conn_job_done(struct pop3d_job *job, void *arg);
+
+/* role.c */
+/* The first auth failure delay for a session from peer: it grows with
+ * recent failures from that address, so reconnecting does not reset it. */
+unsigned pop3d_ipfail_delay(struct pop3d_role *role, const char *peer);
+void pop3d_ipfail_note(struct pop3d_role *role, const char *peer);
+
+#endif
