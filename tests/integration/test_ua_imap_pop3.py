@@ -458,5 +458,43 @@ class DovecotTlsTest(unittest.TestCase):
             self.assertIn("certificate", p.err)
 
 
+class PosternTlsTest(unittest.TestCase):
+    """STARTTLS and implicit TLS against posternd's generated certificate."""
+
+    def setUp(self):
+        self.srv = Postern(extra={"domains": "example.org"},
+                           services=["smtp", "imap", "imaps", "pop3", "pop3s"])
+        self.srv.ctl("user", "add", USER, input=PW + "\n")
+        self.srv.start()
+        with socket.create_connection(("127.0.0.1", self.srv.port("imap")),
+                                      timeout=10) as s:
+            if b"not yet implemented" in s.recv(512):
+                self.srv.stop()
+                self.srv.tmp.cleanup()
+                self.skipTest("posternd has no IMAP server yet")
+        self.ua = UA(password=PW)
+        self.ua.write_config(f"user = {USER}\npassword_file = {self.ua.pwfile}\n")
+
+    def tearDown(self):
+        self.ua.cleanup()
+        self.srv.stop()
+        self.srv.tmp.cleanup()
+
+    def test_tls_modes(self):
+        ca = self.srv.dir / "data" / "tls" / "cert.pem"
+        imap, pop3 = self.srv.port("imap"), self.srv.port("pop3")
+        # verified by default: the self-signed certificate is refused
+        p = self.ua.run("--imap", f"127.0.0.1:{imap}", "--starttls", "list",
+                        check=2)
+        self.assertIn("certificate", p.err)
+        for args in (("--imap", f"127.0.0.1:{imap}", "--starttls"),
+                     ("--imap", f"127.0.0.1:{self.srv.port('imaps')}", "--tls"),
+                     ("--pop3", f"127.0.0.1:{pop3}", "--starttls"),
+                     ("--pop3", f"127.0.0.1:{self.srv.port('pop3s')}", "--tls")):
+            p = self.ua.run(*args, "--insecure", "list")
+            self.assertIn(p.returncode, (0, 1), (args, p.err))
+        self.assertTrue(ca.exists())
+
+
 if __name__ == "__main__":
     unittest.main()
