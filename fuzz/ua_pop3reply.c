@@ -1,0 +1,31 @@
+/*
+ * ua_pop3reply.c: fuzz the user agent's POP3 status and SMTP reply line
+ * parsers on every line of the input.
+ */
+#include <assert.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "ua/reply.c"	/* the UA is not in libpostern.a */
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *p = (const char *)data, *end = p + size;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *text;
+		size_t len = (size_t)((nl ? nl : end) - p);
+		int st, code, last;
+
+		st = ua_pop3_status(p, len, &text);
+		assert(st >= -1 && st <= 1);
+		assert(text >= p && text <= p + len);
+		if (ua_smtp_reply_line(p, len, &code, &last) == 0)
+			assert(code >= 200 && code <= 599 && (last == 0 ||
+			    last == 1));
+		p = nl ? nl + 1 : end;
+	}
+	return 0;
+}
