@@ -24,19 +24,22 @@
 
 #include "lib/log.h"
 #include "lib/util.h"
+#include "queue/bounce.h"
 #include "queue/local.h"
+#include "queue/remote.h"
 #include "queue/route.h"
 #include "queue/sched.h"
 #include "queue/spool.h"
 
 #define QUEUE_BATCH		256	/* messages per loop turn */
-#define QUEUE_REMOTE_WAIT	"waiting for outbound delivery"
+#define QUEUE_RETRY_FIRST	60	/* seconds; doubles up to queue_interval */
 
 struct qrole {
 	const struct config	*cfg;
 	struct spool		*sp;
 	struct sched		*sched;
 	struct queue_local	*local;
+	struct queue_remote	*remote;
 	struct event_base	*base;
 	struct event		*timer;
 	struct event		*inotify_ev;
@@ -70,7 +73,36 @@ arm(struct qrole *q, bool now)
 	evtimer_add(q->timer, &tv);
 }
 
-/* Tries one recipient; updates its state. */
+/* A temporary failure: retry after a pause that doubles with each
+ * attempt but never passes queue_interval (RFC 5321 §4.5.4.1), or fail
+ * for good once the message has been queued for queue_lifetime. */
+static void
+defer(struct qrole *q, const struct queue_envelope *env, struct queue_rcpt *r,
+    int64_t now)
+{
+	int64_t pause = QUEUE_RETRY_FIRST;
+	char *why;
+
+	if (now - env->arrival >= q->cfg->queue_lifetime) {
+		why = xasprintf("delivery time expired; last error: %s",
+		    r->error ? r->error : "none");
+		free(r->error);
+		r->error = why;
+		r->status = QUEUE_RCPT_FAILED;
+		log_msg_warnx(env->id, "to=<%s> status=expired (%s)", r->addr,
+		    why);
+		return;
+	}
+	for (unsigned i = 1; i < r->attempts && pause < q->cfg->queue_interval;
+	    i++)
+		pause *= 2;
+	if (pause > q->cfg->queue_interval)
+		pause = q->cfg->queue_interval;
+	r->status = QUEUE_RCPT_DEFERRED;
+	r->next_try = now + pause;
+}
+
+/* Tries one local recipient; updates its state. */
 static void
 try_rcpt(struct qrole *q, struct queue_envelope *env, size_t i, int fd,
     off_t off, off_t size, int64_t now)
@@ -80,16 +112,6 @@ try_rcpt(struct qrole *q, struct queue_envelope *env, size_t i, int fd,
 	enum queue_local_result res;
 
 	r->last_try = now;
-	if (route_rcpt(q->cfg, r->addr) == ROUTE_REMOTE) {
-		/* The outbound issue delivers these; until then they wait
-		 * and `posternctl queue list` says so. */
-		if (r->error == NULL || strcmp(r->error, QUEUE_REMOTE_WAIT)) {
-			free(r->error);
-			r->error = xstrdup(QUEUE_REMOTE_WAIT);
-		}
-		r->next_try = now + q->cfg->queue_interval;
-		return;
-	}
 	r->attempts++;
 	res = queue_local_deliver(q->local, env, i, fd, off, size, &error);
 	r = &env->rcpts[i];	/* the call may have grown env->rcpts */
@@ -101,8 +123,7 @@ try_rcpt(struct qrole *q, struct queue_envelope *env, size_t i, int fd,
 		log_msg_info(env->id, "to=<%s> status=delivered", r->addr);
 		break;
 	case QUEUE_LOCAL_TEMPFAIL:
-		r->status = QUEUE_RCPT_DEFERRED;
-		r->next_try = now + q->cfg->queue_interval;
+		defer(q, env, r, now);
 		log_msg_warnx(env->id, "to=<%s> status=deferred (%s)", r->addr,
 		    error ? error : "temporary failure");
 		break;
@@ -114,13 +135,106 @@ try_rcpt(struct qrole *q, struct queue_envelope *env, size_t i, int fd,
 	}
 }
 
+static bool
+is_open(const struct queue_rcpt *r)
+{
+	return r->status == QUEUE_RCPT_PENDING ||
+	    r->status == QUEUE_RCPT_DEFERRED;
+}
+
+/* After results: notices owed, then the message is saved and scheduled,
+ * or removed when nobody is left. Closes fd and frees env. */
+static void
+settle(struct qrole *q, struct queue_envelope *env, int fd, off_t off,
+    off_t size, bool changed, int64_t now)
+{
+	const char *id = env->id;
+	bool busy = queue_remote_busy(q->remote, id);
+	int64_t due = -1;
+
+	if (queue_bounce_send(q->sp, q->cfg, env, fd, off, size, now))
+		changed = true;
+	close(fd);
+	for (size_t i = 0; i < env->nrcpts; i++) {
+		const struct queue_rcpt *r = &env->rcpts[i];
+		/* Recipients in flight are rescheduled by their results. */
+		if (!is_open(r) || (busy &&
+		    route_rcpt(q->cfg, r->addr) == ROUTE_REMOTE))
+			continue;
+		if (due == -1 || r->next_try < due)
+			due = r->next_try;
+	}
+	if (queue_env_finished(env)) {
+		if (spool_remove(q->sp, id) == -1)
+			log_msg_warnx(id, "cannot remove from queue: %s",
+			    strerror(errno));
+		else
+			log_msg_info(id, "removed");
+		sched_remove(q->sched, id);
+	} else {
+		if (changed && spool_state_save(q->sp, env) == -1)
+			log_msg_warnx(id, "cannot save delivery state: %s",
+			    strerror(errno));
+		sched_set(q->sched, id, due);
+	}
+	queue_env_free(env);
+	arm(q, false);
+}
+
+/* Results of a relay attempt for some recipients of message id. */
+static void
+on_remote_done(void *arg, const char *id, const char *mta, const size_t *idx,
+    const struct smtpc_rcpt *res, size_t n)
+{
+	struct qrole *q = arg;
+	struct queue_envelope env;
+	off_t off, size;
+	int64_t now = now_s();
+	int fd;
+
+	if (spool_load(q->sp, id, &env, &fd, &off, &size) == -1) {
+		if (errno != ENOENT) {
+			log_msg_warnx(id, "cannot read queue file: %s; "
+			    "retrying later", strerror(errno));
+			sched_set(q->sched, id, now + 60);
+			arm(q, false);
+		}
+		return;
+	}
+	for (size_t k = 0; k < n; k++) {
+		struct queue_rcpt *r;
+		if (idx[k] >= env.nrcpts || !is_open(&env.rcpts[idx[k]]))
+			continue;
+		r = &env.rcpts[idx[k]];
+		r->attempts++;
+		r->last_try = now;
+		free(r->error);
+		r->error = queue_remote_error(mta, &res[k]);
+		if (res[k].code / 100 == 2) {
+			r->status = QUEUE_RCPT_DONE;
+			log_msg_info(id, "to=<%s> relay=%s status=sent (%s)",
+			    r->addr, mta ? mta : "none", res[k].text);
+		} else if (res[k].code / 100 == 5) {
+			r->status = QUEUE_RCPT_FAILED;
+			log_msg_warnx(id, "to=<%s> relay=%s status=failed (%s)",
+			    r->addr, mta ? mta : "none", r->error);
+		} else {
+			log_msg_warnx(id, "to=<%s> relay=%s status=deferred "
+			    "(%s)", r->addr, mta ? mta : "none", r->error);
+			defer(q, &env, r, now);
+		}
+	}
+	settle(q, &env, fd, off, size, true, now);
+}
+
 static void
 process(struct qrole *q, const char *id)
 {
 	struct queue_envelope env;
 	off_t off, size;
-	int64_t now = now_s(), due = -1;
-	bool changed = false;
+	int64_t now = now_s();
+	bool changed = false, busy;
+	size_t *remote = NULL, nremote = 0;
 	int fd;
 
 	if (spool_load(q->sp, id, &env, &fd, &off, &size) == -1) {
@@ -140,36 +254,28 @@ process(struct qrole *q, const char *id)
 		sched_set(q->sched, id, now + 60);
 		return;
 	}
+	busy = queue_remote_busy(q->remote, id);
 	for (size_t i = 0; i < env.nrcpts; i++) {
 		struct queue_rcpt *r = &env.rcpts[i];
-		if (r->status != QUEUE_RCPT_PENDING &&
-		    r->status != QUEUE_RCPT_DEFERRED)
+		if (!is_open(r) ||
+		    (r->next_try > now && r->last_try >= q->flush_time))
 			continue;
-		if (r->next_try <= now || r->last_try < q->flush_time) {
-			try_rcpt(q, &env, i, fd, off, size, now);
-			r = &env.rcpts[i];	/* may have moved */
-			changed = true;
+		if (route_rcpt(q->cfg, r->addr) == ROUTE_REMOTE) {
+			if (busy)
+				continue;	/* its results are coming */
+			remote = xreallocarray(remote, nremote + 1,
+			    sizeof(*remote));
+			remote[nremote++] = i;
+			continue;
 		}
-		if ((r->status == QUEUE_RCPT_PENDING ||
-		    r->status == QUEUE_RCPT_DEFERRED) &&
-		    (due == -1 || r->next_try < due))
-			due = r->next_try;
+		try_rcpt(q, &env, i, fd, off, size, now);
+		changed = true;
 	}
-	close(fd);
-	if (queue_env_finished(&env)) {
-		if (spool_remove(q->sp, id) == -1)
-			log_msg_warnx(id, "cannot remove from queue: %s",
-			    strerror(errno));
-		else
-			log_msg_info(id, "removed");
-		sched_remove(q->sched, id);
-	} else {
-		if (changed && spool_state_save(q->sp, &env) == -1)
-			log_msg_warnx(id, "cannot save delivery state: %s",
-			    strerror(errno));
-		sched_set(q->sched, id, due);
-	}
-	queue_env_free(&env);
+	if (nremote > 0)
+		queue_remote_deliver(q->remote, &env, remote, nremote, fd, off,
+		    size);
+	free(remote);
+	settle(q, &env, fd, off, size, changed, now);
 }
 
 static void
@@ -210,6 +316,7 @@ flush(struct qrole *q)
 {
 	log_info("flush requested: retrying every message now");
 	q->flush_time = now_s() + 1;
+	queue_remote_flush(q->remote);
 	scan(q);
 	sched_all_due(q->sched, 0);
 }
@@ -293,6 +400,9 @@ queue_role_main(const struct role_env *env)
 	q.sched = sched_new();
 	if ((q.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
+	if ((q.remote = queue_remote_new(q.cfg, q.base, on_remote_done, &q,
+	    err, sizeof(err))) == NULL)
+		fatalx("%s", err);
 	q.timer = evtimer_new(q.base, on_timer, &q);
 	q.inotify_ev = event_new(q.base, q.ifd, EV_READ | EV_PERSIST,
 	    on_inotify, &q);
@@ -307,6 +417,7 @@ queue_role_main(const struct role_env *env)
 	arm(&q, true);
 	event_base_dispatch(q.base);
 
+	queue_remote_free(&q.remote);
 	for (size_t i = 0; i < nitems(signals); i++)
 		event_free(q.sigs[i]);
 	event_free(q.inotify_ev);
