@@ -19,6 +19,7 @@
 #include "mime/date.h"
 #include "queue/spool.h"
 
+#define EXPIRED			"delivery time expired"
 #define BOUNCE_OUT_MAX_EXTRA	(256 * 1024)	/* notice text around a copy */
 
 /* Appends s with every byte outside printable ASCII (CR and LF above
@@ -76,6 +77,15 @@ bounce_parse_error(const char *error, bool failed, char *status_out,
 	strlcpy_(status_out, failed ? "5.0.0" : "4.0.0", 16);
 	if (error == NULL)
 		return;
+	if (strncmp(error, EXPIRED, strlen(EXPIRED)) == 0) {
+		/* The last reply still names the server; the status is
+		 * RFC 3463's "delivery time expired". */
+		if ((said = strstr(error, "; last error: ")) != NULL)
+			bounce_parse_error(said + 14, failed, status_out,
+			    diag_out, mta_out);
+		strlcpy_(status_out, "4.4.7", 16);
+		return;
+	}
 	if ((said = strstr(error, " said: ")) != NULL &&
 	    strlen(said + 7) >= 3 && said[7] >= '2' && said[7] <= '5' &&
 	    isdigit((unsigned char)said[8]) && isdigit((unsigned char)said[9])) {
@@ -95,20 +105,16 @@ bounce_parse_error(const char *error, bool failed, char *status_out,
 			mta_out[n] = '\0';
 		}
 		/* "550 5.1.1 ...": the enhanced code when it is there. */
-		if (reply[3] == ' ' && reply[4] == reply[0] && reply[5] == '.') {
-			size_t i = 4;
-			while (reply[i] != '\0' && reply[i] != ' ' && i < 14)
-				i++;
-			memcpy(status_out, reply + 4, i - 4);
-			status_out[i - 4] = '\0';
+		n = reply[3] == ' ' ? strspn(reply + 4, "0123456789.") : 0;
+		if (n >= 5 && n < 12 && reply[4] == reply[0] &&
+		    reply[5] == '.' && (reply[4 + n] == ' ' ||
+		    reply[4 + n] == '\0')) {
+			memcpy(status_out, reply + 4, n);
+			status_out[n] = '\0';
 		} else {
 			status_out[0] = reply[0];
 			strlcpy_(status_out + 1, ".0.0", 15);
 		}
-		return;
-	}
-	if (strncmp(error, "delivery time expired", 21) == 0) {
-		strlcpy_(status_out, "4.4.7", 16);	/* RFC 3463 */
 		return;
 	}
 	/* "5.1.10 text": our own decision with its status first. */
@@ -174,6 +180,8 @@ status_part(const struct bounce_info *b, struct buf *out)
 		const char *diag, *semi;
 
 		bounce_parse_error(r->error, failed, status, &diag, mta);
+		if (!failed)
+			status[0] = '4';	/* delayed is transient */
 		if (buf_puts(out, "\r\nFinal-Recipient: rfc822; ") == -1 ||
 		    put_clean(out, r->addr, 512) == -1 ||
 		    buf_puts(out, "\r\n") == -1)

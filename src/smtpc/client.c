@@ -21,6 +21,7 @@
 #include "lib/buf.h"
 #include "lib/util.h"
 #include "mime/codec.h"
+#include "smtpc/downgrade.h"
 #include "smtpc/reply.h"
 
 #define OUT_MAX		(4u * 1024 * 1024)	/* commands + a body chunk */
@@ -86,6 +87,9 @@ struct smtpc {
 	bool			 mail_failed;
 	bool			 dot_discard;	/* 354 with nobody accepted */
 	bool			 eight;		/* 8-bit bytes in the body */
+	const char		*data;		/* what is sent: the message, */
+	size_t			 len;
+	struct buf		 conv;		/* or its 7-bit conversion */
 	struct smtpc_reply	 mail_reply;
 	size_t			 body_off;
 	bool			 body_bol;
@@ -165,6 +169,7 @@ xact_end(struct smtpc *c)
 	c->rst = NULL;
 	c->npend = c->phead = 0;
 	c->msg = NULL;
+	buf_free(&c->conv);
 	c->events |= EVB_DONE;
 }
 
@@ -347,7 +352,7 @@ send_mail(struct smtpc *c)
 	bool dsn = (c->ext & SMTPC_EXT_DSN) != 0;
 	emit(c, "MAIL FROM:<%s>", m->sender);
 	if (c->ext & SMTPC_EXT_SIZE)
-		emit(c, " SIZE=%zu", m->len);
+		emit(c, " SIZE=%zu", c->len);
 	if (c->eight)
 		emit(c, " BODY=8BITMIME");
 	if (m->smtputf8)
@@ -428,21 +433,20 @@ fail_all(struct smtpc *c, int code, const char *status, const char *text)
 static void
 fill_body(struct smtpc *c)
 {
-	const struct smtpc_msg *m = c->msg;
-	size_t end;
+	const char *data = c->data;
+	size_t len = c->len, end;
 
 	if (c->out.len >= BODY_LOW)
 		return;
-	end = c->body_off + BODY_CHUNK < m->len ? c->body_off + BODY_CHUNK :
-	    m->len;
+	end = c->body_off + BODY_CHUNK < len ? c->body_off + BODY_CHUNK : len;
 	if (buf_reserve(&c->out, (end - c->body_off) * 2 + 8) == -1)
 		abort();	/* bounded: cannot happen */
 	for (size_t i = c->body_off; i < end; i++) {
-		char ch = m->data[i];
+		char ch = data[i];
 		if (c->body_bol && ch == '.')
 			c->out.data[c->out.len++] = '.';
 		if (ch == '\r' || ch == '\n') {
-			if (ch == '\r' && i + 1 < m->len && m->data[i + 1] == '\n')
+			if (ch == '\r' && i + 1 < len && data[i + 1] == '\n')
 				i++;
 			c->out.data[c->out.len++] = '\r';
 			c->out.data[c->out.len++] = '\n';
@@ -456,7 +460,7 @@ fill_body(struct smtpc *c)
 	}
 	c->out.data[c->out.len] = '\0';
 	c->body_off = end;
-	if (c->body_off >= m->len) {
+	if (c->body_off >= len) {
 		if (!c->body_bol)
 			emit(c, "\r\n");
 		emit(c, ".\r\n");
@@ -569,7 +573,8 @@ void
 smtpc_send(struct smtpc *c, struct smtpc_msg *m)
 {
 	size_t nvalid = 0;
-	bool eight = false;
+	const char *errstr;
+	bool eight;
 
 	assert(c->state == S_READY && c->msg == NULL);
 	c->events &= ~EVB_READY;
@@ -590,20 +595,31 @@ smtpc_send(struct smtpc *c, struct smtpc_msg *m)
 		} else
 			nvalid++;
 	}
-	for (size_t i = 0; i < m->len && !eight; i++)
-		eight = (unsigned char)m->data[i] >= 0x80;
+	c->data = m->data;
+	c->len = m->len;
+	eight = smtpc_has_8bit(m->data, m->len);
+	/* RFC 6152 §3: without 8BITMIME at the next hop, 8-bit content is
+	 * converted to 7 bits, or the message is returned. */
+	if (eight && !(c->ext & SMTPC_EXT_8BITMIME) && !m->smtputf8) {
+		buf_init(&c->conv, m->len * 3 + 65536);
+		if (smtpc_downgrade(m->data, m->len, &c->conv, &errstr) == 0) {
+			c->data = buf_cstr(&c->conv);
+			c->len = c->conv.len;
+			eight = false;
+		}
+	}
 	if (*m->sender != '\0' && !path_ok(m->sender, m->smtputf8))
 		fail_all(c, 553, "5.1.7", "bad sender address syntax");
 	/* RFC 6531 §3.2: no SMTPUTF8 at the next hop means no delivery. */
 	else if (m->smtputf8 && !(c->ext & SMTPC_EXT_SMTPUTF8))
 		fail_all(c, 550, "5.6.7", "the message needs SMTPUTF8 and the "
 		    "next hop does not support it");
-	/* RFC 6152 §3: without 8BITMIME 8-bit content must not be sent. */
+	/* RFC 6152 §3: no conversion possible (8-bit header). */
 	else if (eight && !(c->ext & SMTPC_EXT_8BITMIME))
 		fail_all(c, 554, "5.6.3", "the message has 8-bit content and "
 		    "the next hop does not support 8BITMIME");
 	/* RFC 1870 §6: a message over the announced limit fails at once. */
-	else if (c->size_max > 0 && m->len > c->size_max)
+	else if (c->size_max > 0 && c->len > c->size_max)
 		fail_all(c, 552, "5.3.4", "the message is larger than the next "
 		    "hop accepts");
 	if (nvalid == 0 || next_unsent(c) == m->nrcpts) {
@@ -873,6 +889,7 @@ smtpc_free(struct smtpc **cp)
 	}
 	smtpc_reply_free(&c->rp);
 	buf_free(&c->out);
+	buf_free(&c->conv);
 	free(c);
 	*cp = NULL;
 }

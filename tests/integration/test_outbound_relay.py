@@ -85,6 +85,8 @@ class RelayTest(Cluster):
         self.assertTrue(body_of(msgs[0]).endswith(
             b"Hello Bob.\r\n.leading dot\r\n..two dots\r\nbye\r\n"), msgs[0])
         self.assertIn(b"Return-Path: <alice@a.test>", msgs[0])
+        # B offers STARTTLS: the hop is encrypted (opportunistic TLS)
+        self.assertIn(b"ESMTPS", msgs[0])
         self.assertTrue(wait_for(lambda: queue_ids(a) == []), a.log()[-3000:])
         self.assertIn("status=sent", a.log())
 

@@ -233,7 +233,7 @@ test_refusals(void **state)
 {
 	struct smtpc_rcpt r[1] = { { .addr = "a@x" } };
 	struct smtpc_msg m = { .sender = "s@y", .rcpts = r, .nrcpts = 1,
-	    .data = "caf\xc3\xa9", .len = 5 };
+	    .data = "S: caf\xc3\xa9\r\n\r\n", .len = 12 };
 	struct smtpc *c = smtpc_new(&plain);
 
 	(void)state;
@@ -258,6 +258,42 @@ test_refusals(void **state)
 	assert_int_equal(smtpc_event(c), SMTPC_EV_DONE);
 	assert_int_equal(r[0].code, 552);
 	expect_out(c, "");
+	smtpc_free(&c);
+}
+
+/* RFC 6152 §3: no 8BITMIME at the next hop, the body is converted. */
+static void
+test_downgrade(void **state)
+{
+	struct smtpc_rcpt r[1] = { { .addr = "a@x" } };
+	const char body[] = "Subject: t\r\n\r\ncaf\xc3\xa9\r\n";
+	struct smtpc_msg m = { .sender = "s@y", .rcpts = r, .nrcpts = 1,
+	    .data = body, .len = sizeof(body) - 1 };
+	struct smtpc *c = smtpc_new(&plain);
+
+	(void)state;
+	outlen = 0;
+	push(c, "220 mx\r\n250-mx\r\n250 PIPELINING\r\n");
+	expect_out(c, "EHLO me.test\r\n");
+	assert_int_equal(smtpc_event(c), SMTPC_EV_READY);
+	smtpc_send(c, &m);
+	expect_out(c, "MAIL FROM:<s@y>\r\nRCPT TO:<a@x>\r\nDATA\r\n");
+	push(c, "250 ok\r\n250 ok\r\n354 go\r\n");
+	expect_out(c, "Subject: t\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+	    "caf=C3=A9\r\n.\r\n");
+	push(c, "250 ok\r\n");
+	assert_int_equal(smtpc_event(c), SMTPC_EV_DONE);
+	assert_int_equal(r[0].code, 250);
+	/* with 8BITMIME: as is, declared */
+	smtpc_free(&c);
+	c = smtpc_new(&plain);
+	push(c, "220 mx\r\n250-mx\r\n250 8BITMIME\r\n");
+	expect_out(c, "EHLO me.test\r\n");
+	assert_int_equal(smtpc_event(c), SMTPC_EV_READY);
+	smtpc_send(c, &m);
+	expect_out(c, "MAIL FROM:<s@y> BODY=8BITMIME\r\n");
 	smtpc_free(&c);
 }
 
@@ -383,6 +419,7 @@ main(void)
 		cmocka_unit_test(test_mail_refused),
 		cmocka_unit_test(test_starttls),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_downgrade),
 		cmocka_unit_test(test_dsn_auth),
 		cmocka_unit_test(test_protocol_errors),
 		cmocka_unit_test(test_big_body),
