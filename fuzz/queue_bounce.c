@@ -36,7 +36,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r.orcpt = xt;
 	r.last_try = 1700000000;
 	memset(&b, 0, sizeof(b));
-	b.kind = size & 1 ? BOUNCE_FAILED : BOUNCE_DELAYED;
+	b.kind = (enum bounce_kind)(size % 4);
 	b.hostname = "mx.example.org";
 	b.to = "sender@example.net";
 	b.id = "0123456789ABCDEF";
@@ -58,7 +58,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				assert(i + 1 < out.len && out.data[i + 1] == '\n');
 		}
 		/* everything before the returned message is ours: 7-bit */
-		report = strstr(out.data, "Content-Description: Undelivered");
+		report = strstr(out.data, "Content-Type: text/rfc822-headers");
+		if (report == NULL)
+			report = strstr(out.data, "Content-Type: message/rfc822");
 		for (const char *q = out.data; q < (report ? report :
 		    out.data + out.len); q++)
 			assert((unsigned char)*q < 0x80);

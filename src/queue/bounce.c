@@ -134,7 +134,15 @@ human_part(const struct bounce_info *b, struct buf *out)
 	if (buf_printf(out, "This is the mail system at %s.\r\n\r\n",
 	    b->hostname) == -1)
 		return -1;
-	if (failed) {
+	if (b->kind == BOUNCE_DELIVERED || b->kind == BOUNCE_RELAYED) {
+		if (buf_puts(out, b->kind == BOUNCE_DELIVERED ?
+		    "Your message was delivered to the recipients below, as "
+		    "you asked to be told.\r\n\r\n" :
+		    "Your message was passed on to the recipients' mail "
+		    "server, which does not report delivery; no further "
+		    "notice will come from there.\r\n\r\n") == -1)
+			return -1;
+	} else if (failed) {
 		if (buf_printf(out, "Your message could not be delivered to "
 		    "the recipients below. It is returned %s.\r\n\r\n",
 		    b->full ? "in full" : "with its header only") == -1)
@@ -159,6 +167,11 @@ human_part(const struct bounce_info *b, struct buf *out)
 	return 0;
 }
 
+/* RFC 3464 §2.3.3 actions, by enum bounce_kind. */
+static const char *const action[] = {
+	"failed", "delayed", "delivered", "relayed",
+};
+
 /* RFC 3464 §2.2 (per message) and §2.3 (per recipient). */
 static int
 status_part(const struct bounce_info *b, struct buf *out)
@@ -180,8 +193,13 @@ status_part(const struct bounce_info *b, struct buf *out)
 		const char *diag, *semi;
 
 		bounce_parse_error(r->error, failed, status, &diag, mta);
-		if (!failed)
+		if (b->kind == BOUNCE_DELAYED)
 			status[0] = '4';	/* delayed is transient */
+		else if (b->kind != BOUNCE_FAILED) {
+			status[0] = '2';
+			if (diag != NULL && diag[0] != '2')
+				diag = NULL;
+		}
 		if (buf_puts(out, "\r\nFinal-Recipient: rfc822; ") == -1 ||
 		    put_clean(out, r->addr, 512) == -1 ||
 		    buf_puts(out, "\r\n") == -1)
@@ -195,7 +213,7 @@ status_part(const struct bounce_info *b, struct buf *out)
 				return -1;
 		}
 		if (buf_printf(out, "Action: %s\r\nStatus: %s\r\n",
-		    failed ? "failed" : "delayed", status) == -1)
+		    action[b->kind], status) == -1)
 			return -1;
 		if (mta[0] != '\0' && (buf_puts(out, "Remote-MTA: dns; ") ==
 		    -1 || put_clean(out, mta, 255) == -1 ||
@@ -208,7 +226,7 @@ status_part(const struct bounce_info *b, struct buf *out)
 		if (r->last_try > 0 &&
 		    put_date(out, "Last-Attempt-Date", r->last_try) == -1)
 			return -1;
-		if (!failed &&
+		if (b->kind == BOUNCE_DELAYED &&
 		    put_date(out, "Will-Retry-Until", b->retry_until) == -1)
 			return -1;
 	}
@@ -248,6 +266,13 @@ put_lines(struct buf *out, const char *s, size_t len)
 	return 0;
 }
 
+static const char *const subject[] = {
+	"Undelivered Mail Returned to Sender",
+	"Delayed Mail (still being retried)",
+	"Successful Mail Delivery Report",
+	"Mail Relayed (no further reports)",
+};
+
 int
 bounce_build(const struct bounce_info *b, struct buf *out,
     const char **errstr_out)
@@ -255,15 +280,12 @@ bounce_build(const struct bounce_info *b, struct buf *out,
 	char boundary[64];
 	uint32_t r1 = arc4random(), r2 = arc4random();
 	size_t start = out->len, hl;
-	bool failed = b->kind == BOUNCE_FAILED;
 
 	snprintf(boundary, sizeof(boundary), "=_postern_%08x%08x", r1, r2);
 	if (buf_printf(out, "From: Mail Delivery System <MAILER-DAEMON@%s>\r\n"
 	    "To: <", b->hostname) == -1 ||
 	    put_clean(out, b->to, 512) == -1 ||
-	    buf_printf(out, ">\r\nSubject: %s\r\n", failed ?
-	    "Undelivered Mail Returned to Sender" :
-	    "Delayed Mail (still being retried)") == -1 ||
+	    buf_printf(out, ">\r\nSubject: %s\r\n", subject[b->kind]) == -1 ||
 	    put_date(out, "Date", b->now) == -1 ||
 	    buf_printf(out, "Message-ID: <%s.%08x@%s>\r\n"
 	    "Auto-Submitted: auto-replied\r\n"
@@ -289,7 +311,8 @@ bounce_build(const struct bounce_info *b, struct buf *out,
 		    "Content-Description: %s\r\n\r\n", boundary,
 		    b->full ? "message/rfc822" : "text/rfc822-headers",
 		    b->full ? "Undelivered message" :
-		    "Undelivered message header") == -1 ||
+		    b->kind <= BOUNCE_DELAYED ? "Undelivered message header" :
+		    "Message header") == -1 ||
 		    put_lines(out, b->msg, b->full ? b->len : hl) == -1)
 			goto full;
 	}
@@ -370,8 +393,7 @@ enqueue(struct spool *sp, const struct config *cfg,
 		if (spool_msg_write(m, out.data, out.len) == 0 &&
 		    spool_commit_sync(&m) == 0) {
 			log_msg_info(env->id, "%s notice to <%s> queued as %s",
-			    b->kind == BOUNCE_FAILED ? "non-delivery" : "delay",
-			    to, nenv.id);
+			    action[b->kind], to, nenv.id);
 			rc = 0;
 		} else if (m != NULL)
 			spool_msg_abort(&m);
@@ -386,7 +408,7 @@ enqueue(struct spool *sp, const struct config *cfg,
 
 static int
 send_kind(struct spool *sp, const struct config *cfg,
-    struct queue_envelope *env, int fd, off_t off, off_t size, int64_t now,
+    const struct queue_envelope *env, int fd, off_t off, off_t size, int64_t now,
     enum bounce_kind kind, const size_t *which, size_t n)
 {
 	struct bounce_rcpt *br = xcalloc(n, sizeof(*br));
@@ -479,4 +501,24 @@ queue_bounce_send(struct spool *sp, const struct config *cfg,
 	}
 	free(which);
 	return changed;
+}
+
+void
+queue_bounce_success(struct spool *sp, const struct config *cfg,
+    const struct queue_envelope *env, int fd, off_t off, off_t size,
+    int64_t now, const size_t *idx, size_t n, enum bounce_kind kind)
+{
+	size_t *which, nw = 0;
+
+	if (*env->sender == '\0' || n == 0)
+		return;
+	which = xcalloc(n, sizeof(*which));
+	for (size_t k = 0; k < n; k++)
+		if (idx[k] < env->nrcpts &&
+		    wants(&env->rcpts[idx[k]], QUEUE_NOTIFY_SUCCESS))
+			which[nw++] = idx[k];
+	if (nw > 0)
+		(void)send_kind(sp, cfg, env, fd, off, size, now, kind, which,
+		    nw);
+	free(which);
 }

@@ -28,6 +28,9 @@ struct spool;
 enum bounce_kind {
 	BOUNCE_FAILED,		/* Action: failed */
 	BOUNCE_DELAYED,		/* Action: delayed (a warning) */
+	BOUNCE_DELIVERED,	/* Action: delivered (NOTIFY=SUCCESS) */
+	BOUNCE_RELAYED,		/* Action: relayed to a next hop that
+				 * does not speak DSN */
 };
 
 struct bounce_rcpt {
@@ -70,5 +73,12 @@ void bounce_parse_error(const char *error, bool failed, char *status_out,
  * [off, off + size) of fd. Returns whether env changed. */
 bool queue_bounce_send(struct spool *sp, const struct config *cfg,
     struct queue_envelope *env, int fd, off_t off, off_t size, int64_t now);
+
+/* Success notices (RFC 3461 NOTIFY=SUCCESS) for env->rcpts[idx[0..n)],
+ * just delivered (kind DELIVERED) or relayed (RELAYED); recipients that
+ * did not ask for one are skipped, and <> never gets one. */
+void queue_bounce_success(struct spool *sp, const struct config *cfg,
+    const struct queue_envelope *env, int fd, off_t off, off_t size,
+    int64_t now, const size_t *idx, size_t n, enum bounce_kind kind);
 
 #endif

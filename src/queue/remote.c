@@ -18,6 +18,7 @@
 #include <strings.h>
 #include <sys/mman.h>
 #include <sys/queue.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <event2/buffer.h>
@@ -65,6 +66,7 @@ struct dest {
 	TAILQ_ENTRY(dest) entry;
 	char		*key;		/* "mx DOMAIN" or "route HOST:PORT" */
 	char		*name;		/* what to resolve */
+	const struct relay_auth *auth;	/* AUTH PLAIN over TLS, or NULL */
 	uint16_t	 port;
 	bool		 mx;
 	struct jobq	 waiting;
@@ -87,6 +89,8 @@ struct conn {
 	size_t		 naddrs, ai;
 	bool		 resolving;
 	bool		 handshaking;
+	bool		 tls_failed;	/* this address: handshake failed */
+	bool		 notls;		/* retrying it in plaintext */
 	bool		 ready_once;	/* got as far as taking mail */
 	bool		 closing;
 	unsigned	 nsent;
@@ -95,8 +99,18 @@ struct conn {
 	int		 lastcode;
 };
 
+/* Credentials for a smarthost: data_dir/relay-auth lines
+ * "HOST:PORT USER PASSWORD" (the route value, then the login). */
+struct relay_auth {
+	char	*nexthop;
+	char	*user;
+	char	*pass;
+};
+
 struct queue_remote {
 	const struct config	*cfg;
+	struct relay_auth	*auths;
+	size_t			 nauths;
 	struct event_base	*base;
 	struct smtpc_dns	*dns;
 	SSL_CTX			*tls;
@@ -237,20 +251,32 @@ dest_get(struct queue_remote *rm, const char *domain)
 	d->name = xstrdup(host);
 	d->port = port;
 	d->mx = route == NULL;
+	for (size_t i = 0; route != NULL && i < rm->nauths; i++)
+		if (strcmp(rm->auths[i].nexthop, route) == 0)
+			d->auth = &rm->auths[i];
 	TAILQ_INIT(&d->waiting);
 	TAILQ_INSERT_TAIL(&rm->dests, d, entry);
 	return d;
 }
 
+/* Forgets destinations with nothing to do. Only called from the top of
+ * queue_remote_deliver: a destination is never freed under a caller that
+ * still holds it (callbacks can nest: resolve → connect → fail → free). */
 static void
-dest_maybe_free(struct queue_remote *rm, struct dest *d)
+dests_sweep(struct queue_remote *rm)
 {
-	if (d->nconns > 0 || d->nwaiting > 0 || d->dead_until > now_s())
-		return;
-	TAILQ_REMOVE(&rm->dests, d, entry);
-	free(d->key);
-	free(d->name);
-	free(d);
+	struct dest *d, *next;
+	int64_t now = now_s();
+
+	for (d = TAILQ_FIRST(&rm->dests); d != NULL; d = next) {
+		next = TAILQ_NEXT(d, entry);
+		if (d->nconns > 0 || d->nwaiting > 0 || d->dead_until > now)
+			continue;
+		TAILQ_REMOVE(&rm->dests, d, entry);
+		free(d->key);
+		free(d->name);
+		free(d);
+	}
 }
 
 static void
@@ -318,7 +344,6 @@ conn_free(struct conn *c)
 	if (rm->stopping)
 		return;
 	dest_kick(rm, d);
-	dest_maybe_free(rm, d);
 	/* A global slot came free: someone else may be waiting for it. */
 	if (rm->nconns == REMOTE_CONN_MAX - 1) {
 		struct dest *o;
@@ -432,6 +457,19 @@ pump(struct conn *c)
 			break;
 		case SMTPC_EV_CLOSED:
 			move_output(c);
+			if (!c->ready_once && c->tls_failed && !c->notls) {
+				/* RFC 7435: opportunistic TLS that fails falls
+				 * back to plaintext on a new connection to the
+				 * same host. */
+				log_info("relay=%s: TLS failed, retrying "
+				    "without it", c->mta);
+				c->notls = true;
+				smtpc_free(&c->s);
+				bufferevent_free(c->bev);
+				c->bev = NULL;
+				conn_connect(c);
+				return;
+			}
 			if (!c->ready_once) {
 				/* This host would not talk: the next one. */
 				snprintf(c->lasterr, sizeof(c->lasterr),
@@ -443,6 +481,7 @@ pump(struct conn *c)
 				bufferevent_free(c->bev);
 				c->bev = NULL;
 				c->ai++;
+				c->notls = c->tls_failed = false;
 				conn_connect(c);
 				return;
 			}
@@ -515,7 +554,14 @@ on_event(struct bufferevent *bev, short what, void *arg)
 		} else {
 			memset(&st, 0, sizeof(st));
 			st.helo = c->rm->cfg->hostname;
-			st.tls = c->rm->tls ? SMTPC_TLS_MAY : SMTPC_TLS_NONE;
+			st.tls = c->rm->tls && !c->notls ? SMTPC_TLS_MAY :
+			    SMTPC_TLS_NONE;
+			if (c->d->auth != NULL) {
+				/* A password never travels in clear. */
+				st.tls = SMTPC_TLS_MUST;
+				st.auth_user = c->d->auth->user;
+				st.auth_pass = c->d->auth->pass;
+			}
 			c->s = smtpc_new(&st);
 		}
 		pump(c);
@@ -536,6 +582,7 @@ on_event(struct bufferevent *bev, short what, void *arg)
 	}
 	if (c->handshaking) {
 		c->handshaking = false;
+		c->tls_failed = true;
 		smtpc_tls_done(c->s, false);
 	} else if (what & BEV_EVENT_TIMEOUT) {
 		smtpc_fail(c->s, "timeout waiting for the server");
@@ -661,6 +708,7 @@ queue_remote_deliver(struct queue_remote *rm, const struct queue_envelope *env,
 	struct rmsg *m = xcalloc(1, sizeof(*m));
 	size_t njobs = 0;
 
+	dests_sweep(rm);
 	memcpy(m->id, env->id, sizeof(m->id));
 	m->sender = xstrdup(env->sender);
 	m->envid = env->envid ? xstrdup(env->envid) : NULL;
@@ -757,6 +805,60 @@ queue_remote_error(const char *mta, const struct smtpc_rcpt *r)
 	return xstrdup(r->text);
 }
 
+/* Reads data_dir/relay-auth when it exists. */
+static int
+load_auth(struct queue_remote *rm, char *err, size_t errlen)
+{
+	char path[4096], line[1024], *save, *hop, *user, *pass;
+	struct stat st;
+	unsigned lineno = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/relay-auth", rm->cfg->data_dir);
+	if ((f = fopen(path, "re")) == NULL)
+		return errno == ENOENT ? 0 : (snprintf(err, errlen, "%s: %s",
+		    path, strerror(errno)), -1);
+	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077))
+		log_warnx("%s is readable by others: chmod 600 it", path);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		line[strcspn(line, "\r\n")] = '\0';
+		hop = strtok_r(line, " \t", &save);
+		if (hop == NULL || *hop == '#')
+			continue;
+		user = strtok_r(NULL, " \t", &save);
+		pass = strtok_r(NULL, " \t", &save);
+		if (user == NULL || pass == NULL ||
+		    strtok_r(NULL, " \t", &save) != NULL) {
+			snprintf(err, errlen, "%s:%u: want HOST:PORT USER "
+			    "PASSWORD", path, lineno);
+			fclose(f);
+			return -1;
+		}
+		rm->auths = xreallocarray(rm->auths, rm->nauths + 1,
+		    sizeof(*rm->auths));
+		rm->auths[rm->nauths].nexthop = xstrdup(hop);
+		rm->auths[rm->nauths].user = xstrdup(user);
+		rm->auths[rm->nauths].pass = xstrdup(pass);
+		rm->nauths++;
+	}
+	explicit_bzero(line, sizeof(line));
+	fclose(f);
+	return 0;
+}
+
+static void
+free_auth(struct queue_remote *rm)
+{
+	for (size_t i = 0; i < rm->nauths; i++) {
+		free(rm->auths[i].nexthop);
+		free(rm->auths[i].user);
+		explicit_bzero(rm->auths[i].pass, strlen(rm->auths[i].pass));
+		free(rm->auths[i].pass);
+	}
+	free(rm->auths);
+}
+
 struct queue_remote *
 queue_remote_new(const struct config *cfg, struct event_base *base,
     queue_remote_done_fn done, void *arg, char *err, size_t errlen)
@@ -771,8 +873,14 @@ queue_remote_new(const struct config *cfg, struct event_base *base,
 	TAILQ_INIT(&rm->dests);
 	TAILQ_INIT(&rm->conns);
 	TAILQ_INIT(&rm->finished);
+	if (load_auth(rm, err, errlen) == -1) {
+		free_auth(rm);
+		free(rm);
+		return NULL;
+	}
 	if ((rm->dns = smtpc_dns_new(base, cfg->dns_server, err, errlen)) ==
 	    NULL) {
+		free_auth(rm);
 		free(rm);
 		return NULL;
 	}
@@ -823,6 +931,7 @@ queue_remote_free(struct queue_remote **rmp)
 	event_free(rm->report_ev);
 	if (rm->tls != NULL)
 		SSL_CTX_free(rm->tls);
+	free_auth(rm);
 	free(rm);
 	*rmp = NULL;
 }

@@ -10,6 +10,12 @@
  * host does not hold up mail to others. Results come back through the
  * done callback, always later from the event loop, never from inside
  * queue_remote_deliver.
+ *
+ * TLS is opportunistic (RFC 7435): STARTTLS whenever offered, without
+ * checking the certificate, and a failed handshake is retried once in
+ * plaintext. A smarthost listed in data_dir/relay-auth ("HOST:PORT USER
+ * PASSWORD" lines, HOST:PORT exactly as in route.*) gets AUTH PLAIN and
+ * then TLS is required: no password ever goes out in clear.
  */
 #ifndef QUEUE_REMOTE_H
 #define QUEUE_REMOTE_H

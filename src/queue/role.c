@@ -190,6 +190,7 @@ on_remote_done(void *arg, const char *id, const char *mta, const size_t *idx,
 	struct queue_envelope env;
 	off_t off, size;
 	int64_t now = now_s();
+	size_t *ok, nok = 0;
 	int fd;
 
 	if (spool_load(q->sp, id, &env, &fd, &off, &size) == -1) {
@@ -201,6 +202,7 @@ on_remote_done(void *arg, const char *id, const char *mta, const size_t *idx,
 		}
 		return;
 	}
+	ok = xcalloc(n, sizeof(*ok));
 	for (size_t k = 0; k < n; k++) {
 		struct queue_rcpt *r;
 		if (idx[k] >= env.nrcpts || !is_open(&env.rcpts[idx[k]]))
@@ -214,6 +216,8 @@ on_remote_done(void *arg, const char *id, const char *mta, const size_t *idx,
 			r->status = QUEUE_RCPT_DONE;
 			log_msg_info(id, "to=<%s> relay=%s status=sent (%s)",
 			    r->addr, mta ? mta : "none", res[k].text);
+			if (!res[k].dsn_passed)
+				ok[nok++] = idx[k];
 		} else if (res[k].code / 100 == 5) {
 			r->status = QUEUE_RCPT_FAILED;
 			log_msg_warnx(id, "to=<%s> relay=%s status=failed (%s)",
@@ -224,6 +228,9 @@ on_remote_done(void *arg, const char *id, const char *mta, const size_t *idx,
 			defer(q, &env, r, now);
 		}
 	}
+	queue_bounce_success(q->sp, q->cfg, &env, fd, off, size, now, ok, nok,
+	    BOUNCE_RELAYED);
+	free(ok);
 	settle(q, &env, fd, off, size, true, now);
 }
 
@@ -234,7 +241,7 @@ process(struct qrole *q, const char *id)
 	off_t off, size;
 	int64_t now = now_s();
 	bool changed = false, busy;
-	size_t *remote = NULL, nremote = 0;
+	size_t *remote = NULL, nremote = 0, *ok = NULL, nok = 0;
 	int fd;
 
 	if (spool_load(q->sp, id, &env, &fd, &off, &size) == -1) {
@@ -270,7 +277,14 @@ process(struct qrole *q, const char *id)
 		}
 		try_rcpt(q, &env, i, fd, off, size, now);
 		changed = true;
+		if (env.rcpts[i].status == QUEUE_RCPT_DONE) {
+			ok = xreallocarray(ok, nok + 1, sizeof(*ok));
+			ok[nok++] = i;
+		}
 	}
+	queue_bounce_success(q->sp, q->cfg, &env, fd, off, size, now, ok, nok,
+	    BOUNCE_DELIVERED);
+	free(ok);
 	if (nremote > 0)
 		queue_remote_deliver(q->remote, &env, remote, nremote, fd, off,
 		    size);

@@ -368,8 +368,10 @@ send_mail(struct smtpc *c)
 static void
 send_rcpt(struct smtpc *c, size_t i)
 {
-	const struct smtpc_rcpt *rc = &c->msg->rcpts[i];
+	struct smtpc_rcpt *rc = &c->msg->rcpts[i];
 	unsigned nt = rc->notify;
+
+	rc->dsn_passed = (c->ext & SMTPC_EXT_DSN) && nt != 0;
 
 	emit(c, "RCPT TO:<%s>", rc->addr);
 	if ((c->ext & SMTPC_EXT_DSN) && nt != 0) {
@@ -586,6 +588,7 @@ smtpc_send(struct smtpc *c, struct smtpc_msg *m)
 	for (size_t i = 0; i < m->nrcpts; i++) {
 		m->rcpts[i].code = 0;
 		m->rcpts[i].remote = false;
+		m->rcpts[i].dsn_passed = false;
 		m->rcpts[i].status[0] = m->rcpts[i].text[0] = '\0';
 		if (!path_ok(m->rcpts[i].addr, m->smtputf8) ||
 		    *m->rcpts[i].addr == '\0') {

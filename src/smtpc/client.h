@@ -77,6 +77,8 @@ struct smtpc_rcpt {
 	/* Filled in by the engine: */
 	int		 code;		/* reply code; 0: no result */
 	bool		 remote;	/* text is the server's reply */
+	bool		 dsn_passed;	/* NOTIFY went to the next hop, which
+					 * now owes the DSNs (RFC 3461 §6) */
 	char		 status[16];	/* RFC 3463 code, e.g. "5.1.1" */
 	char		 text[SMTPC_RESULT_MAX];
 };

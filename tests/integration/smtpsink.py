@@ -86,6 +86,13 @@ class _Handler(socketserver.StreamRequestHandler):
                                       "data": b"".join(raw)})
                 self.reply("250 2.0.0 accepted")
                 mail, rcpts = None, []
+            elif verb == "STARTTLS":
+                # a broken TLS server: says yes, then talks nonsense
+                self.reply("220 go ahead")
+                self.wfile.write(b"this is not TLS\r\n" * 4)
+                self.wfile.flush()
+                sink.tls_broken += 1
+                return
             elif verb == "RSET":
                 mail, rcpts = None, []
                 self.reply("250 ok")
@@ -114,6 +121,7 @@ class SmtpSink:
         self.commands = []
         self.connections = 0
         self.dropped = 0
+        self.tls_broken = 0
         self.server = _Server(("127.0.0.1", 0), _Handler)
         self.server.sink = self
         self.port = self.server.server_address[1]

@@ -160,6 +160,54 @@ class FaultTest(unittest.TestCase):
         self.assertTrue(wait_for(lambda: len(self.sink.messages) == 1))
         self.assertEqual(len(self.sink.messages[0]["rcpts"]), 2)
 
+    def notify_success(self, rcpt):
+        with smtplib.SMTP("127.0.0.1", self.a.port("smtp"), timeout=30) as s:
+            s.ehlo("t")
+            s.mail("alice@a.test", ["ENVID=E+2B1", "RET=HDRS"])
+            s.rcpt(rcpt, ["NOTIFY=SUCCESS,FAILURE",
+                          "ORCPT=rfc822;" + rcpt])
+            s.data(MSG)
+
+    def test_notify_success_relayed_to_non_dsn_server(self):
+        self.notify_success("bob@sink.test")
+        notes = wait_messages(self.a, "alice@a.test", 1)
+        self.assertEqual(len(notes), 1, self.a.log()[-3000:])
+        self.assertIn(b"Action: relayed", notes[0])
+        self.assertIn(b"Original-Envelope-Id: E+1", notes[0])
+        self.assertIn(b"Original-Recipient: rfc822; bob@sink.test", notes[0])
+        self.assertEqual(len(self.sink.messages), 1)
+
+    def test_notify_passed_to_dsn_server(self):
+        self.sink.ext = ["PIPELINING", "DSN"]
+        self.notify_success("bob@sink.test")
+        self.assertTrue(wait_for(lambda: len(self.sink.messages) == 1))
+        m = self.sink.messages[0]
+        self.assertIn("ENVID=E+2B1", m["mail"])
+        self.assertIn("RET=HDRS", m["mail"])
+        self.assertIn("NOTIFY=SUCCESS,FAILURE", m["rcpts"][0])
+        self.assertIn("ORCPT=rfc822;bob@sink.test", m["rcpts"][0])
+        self.assertTrue(wait_for(lambda: queue_ids(self.a) == []))
+        time.sleep(0.5)
+        self.assertEqual(wait_messages(self.a, "alice@a.test", 1,
+                                       timeout=0.5), [])
+
+    def test_notify_success_local_delivery(self):
+        self.a.ctl("user", "add", "dave@a.test", input="pw\n")
+        self.notify_success("dave@a.test")
+        notes = wait_messages(self.a, "alice@a.test", 1)
+        self.assertEqual(len(notes), 1, self.a.log()[-3000:])
+        self.assertIn(b"Action: delivered", notes[0])
+        self.assertIn(b"Status: 2.0.0", notes[0])
+        self.assertEqual(len(wait_messages(self.a, "dave@a.test", 1)), 1)
+
+    def test_failed_starttls_falls_back_to_plaintext(self):
+        self.sink.ext = ["PIPELINING", "STARTTLS"]
+        self.send()
+        self.assertTrue(wait_for(lambda: len(self.sink.messages) == 1),
+                        self.a.log()[-3000:])
+        self.assertEqual(self.sink.tls_broken, 1)
+        self.assertIn("TLS failed, retrying without it", self.a.log())
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -111,6 +111,42 @@ class RelayTest(Cluster):
         self.assertEqual(len(wait_messages(b, "bill@b.test", 5)), 5)
         self.assertTrue(wait_for(lambda: queue_ids(a) == []))
 
+    def test_smarthost_auth_over_starttls(self):
+        b = self.add(Postern(extra={"domains": "b.test"},
+                             services=["smtp", "submission"],
+                             hostname="mx.b.test"))
+        b.ctl("user", "add", "relay@b.test", input="relaypw\n")
+        b.ctl("user", "add", "bob@b.test", input="x\n")
+        b.start()
+        hop = f"127.0.0.1:{b.port('submission')}"
+        a = self.add(make("a.test", **{"route.*": hop}))
+        auth = a.dir / "data" / "relay-auth"
+        auth.parent.mkdir(parents=True, exist_ok=True)
+        auth.write_text(f"# smarthost\n{hop} relay@b.test relaypw\n")
+        auth.chmod(0o600)
+        a.start()
+        send(a, "alice@a.test", ["bob@b.test"])
+        msgs = wait_messages(b, "bob@b.test", 1)
+        self.assertEqual(len(msgs), 1, a.log()[-3000:] + b.log()[-2000:])
+        self.assertIn(b"ESMTPSA", msgs[0])
+
+    def test_smarthost_wrong_password_defers(self):
+        b = self.add(Postern(extra={"domains": "b.test"},
+                             services=["smtp", "submission"],
+                             hostname="mx.b.test"))
+        b.ctl("user", "add", "relay@b.test", input="relaypw\n")
+        b.start()
+        hop = f"127.0.0.1:{b.port('submission')}"
+        a = self.add(make("a.test", queue_interval="1h", **{"route.*": hop}))
+        auth = a.dir / "data" / "relay-auth"
+        auth.parent.mkdir(parents=True, exist_ok=True)
+        auth.write_text(f"{hop} relay@b.test wrong\n")
+        a.start()
+        send(a, "alice@a.test", ["bob@b.test"])
+        self.assertTrue(wait_for(lambda: "status=deferred" in a.log()),
+                        a.log()[-3000:])
+        self.assertIn("AUTH", a.ctl("queue", "list").stdout)
+
 
 class RetryTest(Cluster):
     def test_peer_down_then_flush(self):

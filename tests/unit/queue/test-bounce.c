@@ -93,8 +93,15 @@ static const struct bounce_rcpt rcpts[] = {
 	  "injected\x01\xff", 1700000080 },
 };
 
+static const struct bounce_rcpt ok_rcpts[] = {
+	{ "bob@b.test", "rfc822;bob@b.test",
+	  "mx.b.test[192.0.2.1] said: 250 2.0.0 queued as 1", 1700000050 },
+	{ "carol@a.test", NULL, NULL, 1700000060 },
+};
+
 static void
-build(const char *name, enum bounce_kind kind, bool full, size_t n)
+build_from(const char *name, enum bounce_kind kind, bool full,
+    const struct bounce_rcpt *rs, size_t n)
 {
 	struct bounce_info b;
 	struct buf out;
@@ -110,7 +117,7 @@ build(const char *name, enum bounce_kind kind, bool full, size_t n)
 	b.arrival = 1700000000;
 	b.retry_until = 1700432000;
 	b.now = 1700000100;
-	b.rcpts = rcpts;
+	b.rcpts = rs;
 	b.nrcpts = n;
 	b.msg = original;
 	b.len = sizeof(original) - 1;
@@ -121,6 +128,12 @@ build(const char *name, enum bounce_kind kind, bool full, size_t n)
 	golden(name, norm);
 	free(norm);
 	buf_free(&out);
+}
+
+static void
+build(const char *name, enum bounce_kind kind, bool full, size_t n)
+{
+	build_from(name, kind, full, rcpts, n);
 }
 
 static void
@@ -142,6 +155,14 @@ test_delayed(void **state)
 {
 	(void)state;
 	build("delayed", BOUNCE_DELAYED, false, 1);
+}
+
+static void
+test_delivered(void **state)
+{
+	(void)state;
+	build_from("delivered", BOUNCE_DELIVERED, false, ok_rcpts, 2);
+	build_from("relayed", BOUNCE_RELAYED, false, ok_rcpts, 1);
 }
 
 static void
@@ -217,6 +238,7 @@ main(void)
 		cmocka_unit_test(test_failed_headers),
 		cmocka_unit_test(test_failed_full),
 		cmocka_unit_test(test_delayed),
+		cmocka_unit_test(test_delivered),
 		cmocka_unit_test(test_too_large),
 		cmocka_unit_test(test_parse_error),
 	};
