@@ -8,6 +8,7 @@
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lib/buf.h"
@@ -57,10 +58,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (out.data[i] == '\r')
 				assert(i + 1 < out.len && out.data[i + 1] == '\n');
 		}
-		/* everything before the returned message is ours: 7-bit */
-		report = strstr(out.data, "Content-Type: text/rfc822-headers");
-		if (report == NULL)
-			report = strstr(out.data, "Content-Type: message/rfc822");
+		/* everything before the returned message (the third part)
+		 * is ours: 7-bit */
+		const char *bd = strstr(out.data, "boundary=\"");
+		char delim[80];
+		assert(bd != NULL);
+		bd += 10;
+		snprintf(delim, sizeof(delim), "\r\n--%.*s\r\n",
+		    (int)strcspn(bd, "\""), bd);
+		report = strstr(out.data, delim);
+		for (int k = 0; k < 2 && report != NULL; k++)
+			report = strstr(report + 1, delim);
 		for (const char *q = out.data; q < (report ? report :
 		    out.data + out.len); q++)
 			assert((unsigned char)*q < 0x80);
