@@ -147,6 +147,33 @@ class RelayTest(Cluster):
                         a.log()[-3000:])
         self.assertIn("AUTH", a.ctl("queue", "list").stdout)
 
+    def test_alias_with_remote_member(self):
+        b = self.add(make("b.test", ["bob@b.test"])).start()
+        a = self.add(make("a.test", ["alice@a.test", "dan@a.test"], **{
+            "route.*": f"127.0.0.1:{b.port('smtp')}"}))
+        a.ctl("alias", "add", "team@a.test", "dan@a.test", "bob@b.test")
+        a.start()
+        send(a, "alice@a.test", ["team@a.test"])
+        self.assertEqual(len(wait_messages(a, "dan@a.test", 1)), 1)
+        msgs = wait_messages(b, "bob@b.test", 1)
+        self.assertEqual(len(msgs), 1, a.log()[-3000:])
+        self.assertTrue(wait_for(lambda: queue_ids(a) == []))
+
+    def test_dead_destination_does_not_hold_up_others(self):
+        b = self.add(make("b.test", ["bob@b.test"])).start()
+        dead = self.add(make("dead.test"))      # never started
+        a = self.add(make("a.test", queue_interval="1h", **{
+            "route.b.test": f"127.0.0.1:{b.port('smtp')}",
+            "route.dead.test": f"127.0.0.1:{dead.port('smtp')}"})).start()
+        for i in range(3):
+            send(a, "alice@a.test", [f"x{i}@dead.test", "bob@b.test"])
+        self.assertEqual(len(wait_messages(b, "bob@b.test", 3)), 3,
+                         a.log()[-3000:])
+        self.assertTrue(wait_for(
+            lambda: a.log().count("status=deferred") >= 3))
+        self.assertIn("destination 127.0.0.1 unreachable", a.log())
+        self.assertEqual(len(queue_ids(a)), 3)
+
 
 class RetryTest(Cluster):
     def test_peer_down_then_flush(self):
@@ -272,6 +299,23 @@ class MxTest(Cluster):
         self.assertIn("relay=mx2.b.test[127.0.0.1]", log)
         # mx1 was tried first and failed
         self.assertIn("mx1.b.test", log)
+
+    def test_mx_host_ipv6_only(self):
+        b = self.add(make("b.test", ["bob@b.test"]))
+        port = b.port("smtp")
+        b.extra["smtp_listen"] = f"[::1]:{port}"
+        b.write_config()
+        b.start(wait=False)      # the harness waits on 127.0.0.1 only
+        self.assertTrue(wait_for(lambda: "ready" in b.log(), 15), b.log())
+        dns = DnsStub({"b.test": {"MX": [(10, "mx6.b.test")]},
+                       "mx6.b.test": {"AAAA": ["::1"]}})
+        self.addCleanup(dns.close)
+        a = self.add(make("a.test", dns_server=f"127.0.0.1:{dns.port}",
+                          remote_smtp_port=str(port))).start()
+        send(a, "alice@a.test", ["bob@b.test"])
+        self.assertEqual(len(wait_messages(b, "bob@b.test", 1)), 1,
+                         a.log()[-3000:])
+        self.assertIn("relay=mx6.b.test[::1]", a.log())
 
     def test_implicit_mx(self):
         b = self.add(make("b.test", ["bob@b.test"])).start()
