@@ -28,7 +28,7 @@
 #include "queue/envelope.h"
 #include "smtpc/client.h"
 
-#define REMOTE_DEST_CONC	10	/* connections per destination */
+#define REMOTE_DEST_CONC	20	/* connections per destination */
 #define REMOTE_CONN_MAX		200	/* connections in all */
 #define REMOTE_MSGS_PER_CONN	100	/* then a fresh connection */
 #define REMOTE_CONNECT_TIMEOUT	30	/* seconds */
