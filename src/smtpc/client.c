@@ -45,11 +45,11 @@ enum state {
 	S_CLOSED,
 };
 
-enum pend_kind { P_MAIL, P_RCPT, P_DATA, P_DOT };
+enum pend_kind { P_MAIL, P_RCPT, P_DATA, P_DOT, P_BDAT };
 
 struct pend {
 	enum pend_kind	 kind;
-	size_t		 idx;	/* P_RCPT: recipient */
+	size_t		 idx;	/* P_RCPT: recipient; P_BDAT: 1 if LAST */
 };
 
 /* Per-recipient progress inside a transaction. */
@@ -87,6 +87,10 @@ struct smtpc {
 	bool			 mail_failed;
 	bool			 dot_discard;	/* 354 with nobody accepted */
 	bool			 eight;		/* 8-bit bytes in the body */
+	bool			 bdat;		/* RFC 3030 chunks, not DATA */
+	bool			 bdat_failed;	/* a chunk was refused */
+	size_t			 rcpt_pending;	/* RCPT replies still due */
+	struct buf		 chunk;		/* the next BDAT chunk */
 	const char		*data;		/* what is sent: the message, */
 	size_t			 len;
 	struct buf		 conv;		/* or its 7-bit conversion */
@@ -315,6 +319,8 @@ parse_ehlo(struct smtpc *c, const struct smtpc_reply *r)
 			c->ext |= SMTPC_EXT_STARTTLS;
 		else if (IS("DSN"))
 			c->ext |= SMTPC_EXT_DSN;
+		else if (IS("CHUNKING"))
+			c->ext |= SMTPC_EXT_CHUNKING;
 		else if (IS("SIZE")) {
 			c->ext |= SMTPC_EXT_SIZE;
 			/* RFC 1870 §4: SIZE [limit], 0 meaning none. */
@@ -393,6 +399,7 @@ send_rcpt(struct smtpc *c, size_t i)
 		emit(c, " ORCPT=%s", rc->orcpt);
 	emit(c, "\r\n");
 	pend_push(c, P_RCPT, i);
+	c->rcpt_pending++;
 }
 
 /* Lock-step: the next recipient still to send, or nrcpts. */
@@ -428,47 +435,93 @@ fail_all(struct smtpc *c, int code, const char *status, const char *text)
 		}
 }
 
-/* Refills the output with the next piece of the body: CRLF line ends
- * only (a bare CR or LF becomes CRLF, so nothing can be smuggled past
- * the next hop's end-of-data), a leading '.' doubled (RFC 5321
- * §4.5.2), and the final ".\r\n" after the last line. */
+/* Appends the next piece of the body to out: CRLF line ends only (a
+ * bare CR or LF becomes CRLF, so nothing can be smuggled past the next
+ * hop's end of data), a leading '.' doubled when stuff is set (RFC 5321
+ * §4.5.2), a final CRLF when the message lacks one. */
 static void
-fill_body(struct smtpc *c)
+put_body(struct smtpc *c, struct buf *out, bool stuff)
 {
 	const char *data = c->data;
 	size_t len = c->len, end;
 
-	if (c->out.len >= BODY_LOW)
-		return;
 	end = c->body_off + BODY_CHUNK < len ? c->body_off + BODY_CHUNK : len;
-	if (buf_reserve(&c->out, (end - c->body_off) * 2 + 8) == -1)
+	if (buf_reserve(out, (end - c->body_off) * 2 + 8) == -1)
 		abort();	/* bounded: cannot happen */
 	for (size_t i = c->body_off; i < end; i++) {
 		char ch = data[i];
-		if (c->body_bol && ch == '.')
-			c->out.data[c->out.len++] = '.';
+		if (stuff && c->body_bol && ch == '.')
+			out->data[out->len++] = '.';
 		if (ch == '\r' || ch == '\n') {
 			if (ch == '\r' && i + 1 < len && data[i + 1] == '\n')
 				i++;
-			c->out.data[c->out.len++] = '\r';
-			c->out.data[c->out.len++] = '\n';
+			out->data[out->len++] = '\r';
+			out->data[out->len++] = '\n';
 			c->body_bol = true;
 			if (i >= end)
 				end = i + 1;
 		} else {
-			c->out.data[c->out.len++] = ch;
+			out->data[out->len++] = ch;
 			c->body_bol = false;
 		}
 	}
-	c->out.data[c->out.len] = '\0';
 	c->body_off = end;
-	if (c->body_off >= len) {
-		if (!c->body_bol)
-			emit(c, "\r\n");
-		emit(c, ".\r\n");
-		pend_push(c, P_DOT, 0);
-		c->state = S_XACT;
+	if (c->body_off >= len && !c->body_bol && len > 0) {
+		out->data[out->len++] = '\r';
+		out->data[out->len++] = '\n';
 	}
+	out->data[out->len] = '\0';
+}
+
+/* Refills the output with the body as the socket drains: after DATA,
+ * the stuffed text then ".\r\n"; with CHUNKING, "BDAT n" chunks, the
+ * last one "BDAT n LAST" (RFC 3030 §2; without PIPELINING each chunk
+ * waits for the reply to the one before). */
+static void
+fill_body(struct smtpc *c)
+{
+	bool last;
+
+	if (c->out.len >= BODY_LOW)
+		return;
+	if (!c->bdat) {
+		put_body(c, &c->out, true);
+		if (c->body_off >= c->len) {
+			emit(c, ".\r\n");
+			pend_push(c, P_DOT, 0);
+			c->state = S_XACT;
+		}
+		return;
+	}
+	buf_reset(&c->chunk);
+	put_body(c, &c->chunk, false);
+	last = c->body_off >= c->len;
+	emit(c, "BDAT %zu%s\r\n", c->chunk.len, last ? " LAST" : "");
+	if (buf_append(&c->out, c->chunk.data, c->chunk.len) == -1)
+		abort();	/* bounded: cannot happen */
+	pend_push(c, P_BDAT, last);
+	if (last || !(c->ext & SMTPC_EXT_PIPELINING))
+		c->state = S_XACT;
+}
+
+/* The recipients are known: send the message, or end the transaction
+ * when nobody was accepted. */
+static void
+start_body(struct smtpc *c)
+{
+	if (c->mail_failed || c->naccepted == 0) {
+		finish(c, !c->mail_failed);
+		return;
+	}
+	if (!c->bdat) {
+		emit(c, "DATA\r\n");
+		pend_push(c, P_DATA, 0);
+		return;
+	}
+	c->state = S_BODY;
+	c->body_off = 0;
+	c->body_bol = true;
+	fill_body(c);
 }
 
 static void
@@ -523,12 +576,10 @@ on_xact_reply(struct smtpc *c, const struct smtpc_reply *r)
 		if (!pipe) {
 			if (next_unsent(c) < m->nrcpts)
 				send_rcpt(c, c->next_rcpt++);
-			else if (c->naccepted > 0) {
-				emit(c, "DATA\r\n");
-				pend_push(c, P_DATA, 0);
-			} else
-				finish(c, true);
-		}
+			else
+				start_body(c);
+		} else if (c->bdat && --c->rcpt_pending == 0)
+			start_body(c);	/* BDAT waits for the RCPT replies */
 		return;
 	case P_DATA:
 		if (r->code == 354) {
@@ -568,6 +619,35 @@ on_xact_reply(struct smtpc *c, const struct smtpc_reply *r)
 		else
 			finish(c, c->dot_discard && !c->mail_failed);
 		return;
+	case P_BDAT:
+		if (r->code == 421) {
+			close_reply(c, "BDAT", r);
+			return;
+		}
+		if (!c->bdat_failed && (p.idx == 1 || r->code / 100 != 2)) {
+			/* The last chunk's reply is the message's; a refused
+			 * chunk fails it (RFC 3030 §4.2). */
+			for (size_t i = 0; i < m->nrcpts; i++)
+				if (c->rst[i] == R_ACCEPTED) {
+					set_reply_result(&m->rcpts[i], r);
+					c->rst[i] = R_FINAL;
+				}
+			if (r->code / 100 != 2) {
+				c->bdat_failed = true;
+				c->state = S_XACT;	/* no more chunks */
+			}
+		}
+		if (c->phead < c->npend)
+			return;	/* pipelined chunks still answer */
+		if (c->bdat_failed)
+			finish(c, true);
+		else if (p.idx == 1)
+			finish(c, false);
+		else {
+			c->state = S_BODY;	/* lock-step: the next chunk */
+			fill_body(c);
+		}
+		return;
 	}
 }
 
@@ -584,7 +664,9 @@ smtpc_send(struct smtpc *c, struct smtpc_msg *m)
 	c->pend = xcalloc(m->nrcpts + 3, sizeof(*c->pend));
 	c->rst = xcalloc(m->nrcpts ? m->nrcpts : 1, 1);
 	c->npend = c->phead = c->next_rcpt = c->naccepted = 0;
-	c->mail_failed = c->dot_discard = false;
+	c->rcpt_pending = 0;
+	c->mail_failed = c->dot_discard = c->bdat_failed = false;
+	c->bdat = (c->ext & SMTPC_EXT_CHUNKING) != 0;
 	for (size_t i = 0; i < m->nrcpts; i++) {
 		m->rcpts[i].code = 0;
 		m->rcpts[i].remote = false;
@@ -637,8 +719,12 @@ smtpc_send(struct smtpc *c, struct smtpc_msg *m)
 		for (size_t i = 0; i < m->nrcpts; i++)
 			if (c->rst[i] != R_FINAL)
 				send_rcpt(c, i);
-		emit(c, "DATA\r\n");
-		pend_push(c, P_DATA, 0);
+		/* RFC 2920 §3.1: DATA ends the group; BDAT waits for the
+		 * RCPT replies instead, not to send a body nobody takes. */
+		if (!c->bdat) {
+			emit(c, "DATA\r\n");
+			pend_push(c, P_DATA, 0);
+		}
 	}
 }
 
@@ -822,6 +908,9 @@ smtpc_timeout(const struct smtpc *c)
 		switch (c->pend[c->npend - 1].kind) {
 		case P_DOT:
 			return SMTPC_TIMEOUT_DOT;
+		case P_BDAT:
+			return c->pend[c->npend - 1].idx == 1 ?
+			    SMTPC_TIMEOUT_DOT : SMTPC_TIMEOUT_BLOCK;
 		case P_DATA:
 			return c->pend[c->phead].kind == P_DATA ?
 			    SMTPC_TIMEOUT_DATA : SMTPC_TIMEOUT_RCPT;
@@ -872,6 +961,7 @@ smtpc_new(const struct smtpc_settings *s)
 	c->state = S_GREETING;
 	smtpc_reply_init(&c->rp);
 	buf_init(&c->out, OUT_MAX);
+	buf_init(&c->chunk, 2 * BODY_CHUNK + 16);
 	return c;
 }
 
@@ -893,6 +983,7 @@ smtpc_free(struct smtpc **cp)
 	smtpc_reply_free(&c->rp);
 	buf_free(&c->out);
 	buf_free(&c->conv);
+	buf_free(&c->chunk);
 	free(c);
 	*cp = NULL;
 }

@@ -1,8 +1,8 @@
 /*
  * client.h: the SMTP client session engine (RFC 5321), with EHLO/HELO,
  * STARTTLS (RFC 3207), PIPELINING (RFC 2920), SIZE (RFC 1870), 8BITMIME
- * (RFC 6152), SMTPUTF8 (RFC 6531), DSN (RFC 3461) and AUTH PLAIN (RFC
- * 4954, RFC 4616). Used by the queue role to relay and by the user agent
+ * (RFC 6152), SMTPUTF8 (RFC 6531), DSN (RFC 3461), CHUNKING (RFC 3030)
+ * and AUTH PLAIN (RFC 4954, RFC 4616). Used by the queue role to relay and by the user agent
  * to submit.
  *
  * The engine does no I/O and keeps no clock: bytes from the server go in
@@ -111,6 +111,7 @@ enum smtpc_event {
 #define SMTPC_EXT_DSN		0x20
 #define SMTPC_EXT_AUTH_PLAIN	0x40
 #define SMTPC_EXT_ESMTP		0x80	/* EHLO worked (not HELO) */
+#define SMTPC_EXT_CHUNKING	0x100	/* RFC 3030 BDAT */
 
 struct smtpc;
 

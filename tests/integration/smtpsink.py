@@ -86,6 +86,21 @@ class _Handler(socketserver.StreamRequestHandler):
                                       "data": b"".join(raw)})
                 self.reply("250 2.0.0 accepted")
                 mail, rcpts = None, []
+            elif verb == "BDAT":
+                parts = cmd.split()
+                chunk = self.rfile.read(int(parts[1]))
+                sink.chunks.append(chunk)
+                if not rcpts:
+                    self.reply("554 5.5.1 no valid recipients")
+                    continue
+                if len(parts) > 2 and parts[2].upper() == "LAST":
+                    data = b"".join(sink.chunks)
+                    sink.chunks = []
+                    sink.messages.append({"mail": mail, "rcpts": rcpts,
+                                          "raw_lines": data.splitlines(True),
+                                          "data": data, "bdat": True})
+                    mail, rcpts = None, []
+                self.reply("250 2.0.0 ok")
             elif verb == "STARTTLS":
                 # a broken TLS server: says yes, then talks nonsense
                 self.reply("220 go ahead")
@@ -122,6 +137,7 @@ class SmtpSink:
         self.connections = 0
         self.dropped = 0
         self.tls_broken = 0
+        self.chunks = []
         self.server = _Server(("127.0.0.1", 0), _Handler)
         self.server.sink = self
         self.port = self.server.server_address[1]

@@ -125,6 +125,18 @@ class FaultTest(unittest.TestCase):
         # pipelined: MAIL, RCPTs and DATA arrived before any reply was read
         # (cannot observe directly here; the engine's unit test checks it)
 
+    def test_chunking_sends_bdat_unstuffed(self):
+        self.sink.ext = ["PIPELINING", "CHUNKING", "8BITMIME"]
+        self.send(rcpts=["bob@sink.test", "carl@sink.test"])
+        self.assertTrue(wait_for(lambda: len(self.sink.messages) == 1),
+                        self.a.log()[-3000:])
+        m = self.sink.messages[0]
+        self.assertTrue(m.get("bdat"))
+        self.assertTrue(m["data"].endswith(
+            b"line one\r\n.dot line\r\n.\r\nlast\r\n"), m["data"])
+        self.assertTrue(any(c.startswith(b"BDAT ") and c.rstrip().endswith(
+            b"LAST") for c in self.sink.commands))
+
     def test_8bit_converted_without_8bitmime(self):
         self.sink.ext = ["PIPELINING"]
         msg = (b"From: alice@a.test\r\nSubject: 8bit\r\n\r\n"

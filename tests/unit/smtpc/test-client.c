@@ -297,6 +297,90 @@ test_downgrade(void **state)
 	smtpc_free(&c);
 }
 
+/* RFC 3030: BDAT chunks, no dot-stuffing, line ends still CRLF. */
+static void
+test_chunking(void **state)
+{
+	struct smtpc_rcpt r[2] = { { .addr = "a@x" }, { .addr = "b@x" } };
+	const char body[] = ".a\nb";
+	struct smtpc_msg m = { .sender = "s@y", .rcpts = r, .nrcpts = 2,
+	    .data = body, .len = sizeof(body) - 1 };
+	struct smtpc *c = smtpc_new(&plain);
+
+	(void)state;
+	outlen = 0;
+	push(c, "220 mx\r\n250-mx\r\n250-PIPELINING\r\n250 CHUNKING\r\n");
+	expect_out(c, "EHLO me.test\r\n");
+	assert_int_equal(smtpc_event(c), SMTPC_EV_READY);
+	smtpc_send(c, &m);
+	/* the body waits for the RCPT replies */
+	expect_out(c, "MAIL FROM:<s@y>\r\nRCPT TO:<a@x>\r\nRCPT TO:<b@x>\r\n");
+	push(c, "250 ok\r\n250 ok\r\n");
+	expect_out(c, "");
+	push(c, "550 no\r\n");
+	expect_out(c, "BDAT 7 LAST\r\n.a\r\nb\r\n");
+	assert_int_equal(smtpc_timeout(c), SMTPC_TIMEOUT_DOT);
+	push(c, "250 2.0.0 ok\r\n");
+	assert_int_equal(smtpc_event(c), SMTPC_EV_DONE);
+	assert_int_equal(r[0].code, 250);
+	assert_int_equal(r[1].code, 550);
+	assert_int_equal(smtpc_event(c), SMTPC_EV_READY);
+
+	/* nobody accepted: no body, RSET */
+	smtpc_send(c, &m);
+	expect_out(c, "MAIL FROM:<s@y>\r\nRCPT TO:<a@x>\r\nRCPT TO:<b@x>\r\n");
+	push(c, "250 ok\r\n550 no\r\n550 no\r\n");
+	expect_out(c, "RSET\r\n");
+	assert_int_equal(smtpc_event(c), SMTPC_EV_DONE);
+	push(c, "250 ok\r\n");
+	assert_int_equal(smtpc_event(c), SMTPC_EV_READY);
+	smtpc_free(&c);
+}
+
+/* A big body in several chunks, lock-step without PIPELINING; a refused
+ * chunk fails the message and the transaction is reset. */
+static void
+test_chunking_lockstep(void **state)
+{
+	static char body[150000];
+	struct smtpc_rcpt r[1] = { { .addr = "a@x" } };
+	struct smtpc_msg m = { .sender = "s@y", .rcpts = r, .nrcpts = 1,
+	    .data = body, .len = sizeof(body) };
+	struct smtpc *c = smtpc_new(&plain);
+	const char *o;
+	size_t n;
+
+	(void)state;
+	memset(body, 'x', sizeof(body));
+	outlen = 0;
+	push(c, "220 mx\r\n250-mx\r\n250 CHUNKING\r\n");
+	expect_out(c, "EHLO me.test\r\n");
+	assert_int_equal(smtpc_event(c), SMTPC_EV_READY);
+	smtpc_send(c, &m);
+	push(c, "250 ok\r\n");
+	push(c, "250 ok\r\n");
+	o = smtpc_output(c, &n);
+	assert_true(n > 65536);
+	assert_memory_equal(o, "MAIL FROM:<s@y>\r\nRCPT TO:<a@x>\r\nBDAT 65536\r\n",
+	    44);
+	assert_int_equal(n, 44 + 65536);
+	smtpc_output_consume(c, n);
+	/* nothing more until the chunk's reply */
+	o = smtpc_output(c, &n);
+	assert_int_equal(n, 0);
+	push(c, "250 ok\r\n");
+	o = smtpc_output(c, &n);
+	assert_memory_equal(o, "BDAT 65536\r\n", 12);
+	smtpc_output_consume(c, n);
+	push(c, "452 4.3.1 full\r\n");
+	expect_out(c, "RSET\r\n");
+	assert_int_equal(smtpc_event(c), SMTPC_EV_DONE);
+	assert_int_equal(r[0].code, 452);
+	push(c, "250 ok\r\n");
+	assert_int_equal(smtpc_event(c), SMTPC_EV_READY);
+	smtpc_free(&c);
+}
+
 static void
 test_dsn_auth(void **state)
 {
@@ -420,6 +504,8 @@ main(void)
 		cmocka_unit_test(test_starttls),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_downgrade),
+		cmocka_unit_test(test_chunking),
+		cmocka_unit_test(test_chunking_lockstep),
 		cmocka_unit_test(test_dsn_auth),
 		cmocka_unit_test(test_protocol_errors),
 		cmocka_unit_test(test_big_body),
