@@ -382,8 +382,7 @@ enqueue(struct spool *sp, const struct config *cfg,
 			return -1;
 		}
 	}
-	queue_env_init(&nenv);
-	nenv.sender = xstrdup("");
+	queue_env_init(&nenv);		/* sender "": MAIL FROM:<> */
 	nenv.arrival = b->now;
 	nenv.smtputf8 = env->smtputf8;
 	nenv.body = b->full && env->body != QUEUE_BODY_7BIT ?
