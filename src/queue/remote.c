@@ -100,11 +100,14 @@ struct conn {
 };
 
 /* Credentials for a smarthost: data_dir/relay-auth lines
- * "HOST:PORT USER PASSWORD" (the route value, then the login). */
+ * "HOST:PORT USER PASSWORD [verify]" (the route value, the login, and
+ * whether the server's certificate must verify against the system's
+ * trust anchors and match HOST). */
 struct relay_auth {
 	char	*nexthop;
 	char	*user;
 	char	*pass;
+	bool	 verify;
 };
 
 struct queue_remote {
@@ -114,6 +117,7 @@ struct queue_remote {
 	struct event_base	*base;
 	struct smtpc_dns	*dns;
 	SSL_CTX			*tls;
+	SSL_CTX			*tls_verify;	/* for "verify" smarthosts */
 	queue_remote_done_fn	 done;
 	void			*arg;
 	TAILQ_HEAD(, dest)	 dests;
@@ -390,7 +394,16 @@ start_tls(struct conn *c)
 	struct bufferevent *tbev;
 	SSL *ssl;
 
-	ssl = SSL_new(rm->tls);
+	if (c->d->auth != NULL && c->d->auth->verify) {
+		/* RFC 6125: the name we were told to use (the route's HOST)
+		 * must be in the certificate. */
+		ssl = rm->tls_verify ? SSL_new(rm->tls_verify) : NULL;
+		if (ssl != NULL && SSL_set1_host(ssl, c->addrs[c->ai].host) != 1) {
+			SSL_free(ssl);
+			ssl = NULL;
+		}
+	} else
+		ssl = SSL_new(rm->tls);
 	if (ssl == NULL) {
 		smtpc_tls_done(c->s, false);
 		return;
@@ -457,7 +470,8 @@ pump(struct conn *c)
 			break;
 		case SMTPC_EV_CLOSED:
 			move_output(c);
-			if (!c->ready_once && c->tls_failed && !c->notls) {
+			if (!c->ready_once && c->tls_failed && !c->notls &&
+			    c->d->auth == NULL) {
 				/* RFC 7435: opportunistic TLS that fails falls
 				 * back to plaintext on a new connection to the
 				 * same host. */
@@ -809,7 +823,7 @@ queue_remote_error(const char *mta, const struct smtpc_rcpt *r)
 static int
 load_auth(struct queue_remote *rm, char *err, size_t errlen)
 {
-	char path[4096], line[1024], *save, *hop, *user, *pass;
+	char path[4096], line[1024], *save, *hop, *user, *pass, *opt;
 	struct stat st;
 	unsigned lineno = 0;
 	FILE *f;
@@ -828,10 +842,12 @@ load_auth(struct queue_remote *rm, char *err, size_t errlen)
 			continue;
 		user = strtok_r(NULL, " \t", &save);
 		pass = strtok_r(NULL, " \t", &save);
-		if (user == NULL || pass == NULL ||
+		opt = pass ? strtok_r(NULL, " \t", &save) : NULL;
+		if (user == NULL || pass == NULL || (opt != NULL &&
+		    strcmp(opt, "verify") != 0) ||
 		    strtok_r(NULL, " \t", &save) != NULL) {
 			snprintf(err, errlen, "%s:%u: want HOST:PORT USER "
-			    "PASSWORD", path, lineno);
+			    "PASSWORD [verify]", path, lineno);
 			fclose(f);
 			return -1;
 		}
@@ -840,6 +856,7 @@ load_auth(struct queue_remote *rm, char *err, size_t errlen)
 		rm->auths[rm->nauths].nexthop = xstrdup(hop);
 		rm->auths[rm->nauths].user = xstrdup(user);
 		rm->auths[rm->nauths].pass = xstrdup(pass);
+		rm->auths[rm->nauths].verify = opt != NULL;
 		rm->nauths++;
 	}
 	explicit_bzero(line, sizeof(line));
@@ -889,6 +906,10 @@ queue_remote_new(const struct config *cfg, struct event_base *base,
 	if ((rm->tls = tls_client_ctx_new(0, NULL, terr, sizeof(terr))) ==
 	    NULL)
 		log_warnx("outbound TLS unavailable: %s", terr);
+	for (size_t i = 0; i < rm->nauths && rm->tls_verify == NULL; i++)
+		if (rm->auths[i].verify && (rm->tls_verify =
+		    tls_client_ctx_new(1, NULL, terr, sizeof(terr))) == NULL)
+			log_warnx("verified TLS unavailable: %s", terr);
 	rm->report_ev = event_new(base, -1, 0, on_report, rm);
 	return rm;
 }
@@ -931,6 +952,8 @@ queue_remote_free(struct queue_remote **rmp)
 	event_free(rm->report_ev);
 	if (rm->tls != NULL)
 		SSL_CTX_free(rm->tls);
+	if (rm->tls_verify != NULL)
+		SSL_CTX_free(rm->tls_verify);
 	free_auth(rm);
 	free(rm);
 	*rmp = NULL;

@@ -14,8 +14,9 @@
  * TLS is opportunistic (RFC 7435): STARTTLS whenever offered, without
  * checking the certificate, and a failed handshake is retried once in
  * plaintext. A smarthost listed in data_dir/relay-auth ("HOST:PORT USER
- * PASSWORD" lines, HOST:PORT exactly as in route.*) gets AUTH PLAIN and
- * then TLS is required: no password ever goes out in clear.
+ * PASSWORD [verify]" lines, HOST:PORT exactly as in route.*) gets AUTH
+ * PLAIN and then TLS is required: no password ever goes out in clear;
+ * with "verify" the certificate must also verify and name HOST.
  */
 #ifndef QUEUE_REMOTE_H
 #define QUEUE_REMOTE_H

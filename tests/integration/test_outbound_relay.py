@@ -130,6 +130,26 @@ class RelayTest(Cluster):
         self.assertEqual(len(msgs), 1, a.log()[-3000:] + b.log()[-2000:])
         self.assertIn(b"ESMTPSA", msgs[0])
 
+    def test_smarthost_verify_refuses_self_signed(self):
+        b = self.add(Postern(extra={"domains": "b.test"},
+                             services=["smtp", "submission"],
+                             hostname="mx.b.test"))
+        b.ctl("user", "add", "relay@b.test", input="relaypw\n")
+        b.start()
+        hop = f"127.0.0.1:{b.port('submission')}"
+        a = self.add(make("a.test", queue_interval="1h", **{"route.*": hop}))
+        auth = a.dir / "data" / "relay-auth"
+        auth.parent.mkdir(parents=True, exist_ok=True)
+        auth.write_text(f"{hop} relay@b.test relaypw verify\n")
+        auth.chmod(0o600)
+        a.start()
+        send(a, "alice@a.test", ["bob@b.test"])
+        self.assertTrue(wait_for(lambda: "status=deferred" in a.log()),
+                        a.log()[-3000:])
+        self.assertIn("TLS handshake failed", a.ctl("queue", "list").stdout)
+        self.assertNotIn("retrying without it", a.log())
+        self.assertNotIn("relay@b.test", b.log())   # no AUTH was tried
+
     def test_smarthost_wrong_password_defers(self):
         b = self.add(Postern(extra={"domains": "b.test"},
                              services=["smtp", "submission"],
