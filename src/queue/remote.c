@@ -1,16 +1,14 @@
 /*
  * remote.c: relay delivery from the queue role (see remote.h). RFC 5321
- * §5 (where to send), §4.5.4.1 (retry strategy); the SMTP dialogue itself
- * is the smtpc engine's, this file is its libevent glue: resolve, connect
- * (next address on failure), STARTTLS through bufferevent_openssl, feed
- * bytes both ways, hand jobs to sessions that are ready.
+ * §5 (where to send), §4.5.4.1 (retry strategy). This file keeps the
+ * jobs (some recipients of one message for one destination), the
+ * destinations (concurrency, back-off) and the smarthost credentials;
+ * remote-conn.c runs the connections.
  */
 #include "queue/remote.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,120 +19,17 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <openssl/ssl.h>
 
 #include "lib/log.h"
 #include "lib/tls.h"
 #include "lib/util.h"
+#include "queue/remote-int.h"
 #include "queue/route.h"
-#include "smtpc/dns.h"
 
-#define OUT_HIGH	(64 * 1024)	/* engine output moved per turn */
-
-/* A mapped queued message, shared by its jobs. */
-struct rmsg {
-	char		 id[QUEUE_ID_LEN + 1];
-	unsigned	 refs;
-	char		*sender;
-	char		*envid;
-	enum smtpc_ret	 ret;
-	bool		 smtputf8;
-	void		*map;
-	size_t		 maplen;
-	const char	*data;
-	size_t		 len;
-};
-
-/* Some recipients of one message for one destination. */
-struct job {
-	TAILQ_ENTRY(job) entry;
-	struct rmsg	*m;
-	struct dest	*d;
-	size_t		*idx;
-	struct smtpc_rcpt *rcpts;
-	size_t		 n;
-	struct smtpc_msg msg;
-	char		 mta[SMTPC_DNS_HOST_MAX + 64];
-};
-TAILQ_HEAD(jobq, job);
-
-struct dest {
-	TAILQ_ENTRY(dest) entry;
-	char		*key;		/* "mx DOMAIN" or "route HOST:PORT" */
-	char		*name;		/* what to resolve */
-	const struct relay_auth *auth;	/* AUTH PLAIN over TLS, or NULL */
-	uint16_t	 port;
-	bool		 mx;
-	struct jobq	 waiting;
-	size_t		 nwaiting;
-	size_t		 nconns;
-	size_t		 nbusy;		/* connections in a transaction */
-	int64_t		 dead_until;
-	unsigned	 fails;
-	char		 error[SMTPC_RESULT_MAX];
-};
-
-struct conn {
-	TAILQ_ENTRY(conn) entry;
-	struct queue_remote *rm;
-	struct dest	*d;
-	struct bufferevent *bev;
-	struct smtpc	*s;
-	struct job	*job;
-	struct smtpc_dns_addr *addrs;
-	size_t		 naddrs, ai;
-	bool		 resolving;
-	bool		 handshaking;
-	bool		 tls_failed;	/* this address: handshake failed */
-	bool		 notls;		/* retrying it in plaintext */
-	bool		 ready_once;	/* got as far as taking mail */
-	bool		 closing;
-	unsigned	 nsent;
-	char		 mta[SMTPC_DNS_HOST_MAX + 64];
-	char		 lasterr[SMTPC_RESULT_MAX];
-	int		 lastcode;
-};
-
-/* Credentials for a smarthost: data_dir/relay-auth lines
- * "HOST:PORT USER PASSWORD [verify]" (the route value, the login, and
- * whether the server's certificate must verify against the system's
- * trust anchors and match HOST). */
-struct relay_auth {
-	char	*nexthop;
-	char	*user;
-	char	*pass;
-	bool	 verify;
-};
-
-struct queue_remote {
-	const struct config	*cfg;
-	struct relay_auth	*auths;
-	size_t			 nauths;
-	struct event_base	*base;
-	struct smtpc_dns	*dns;
-	SSL_CTX			*tls;
-	SSL_CTX			*tls_verify;	/* for "verify" smarthosts */
-	queue_remote_done_fn	 done;
-	void			*arg;
-	TAILQ_HEAD(, dest)	 dests;
-	TAILQ_HEAD(, conn)	 conns;
-	size_t			 nconns;
-	struct jobq		 finished;
-	struct event		*report_ev;
-	void			*msgs;		/* tsearch tree of struct rmsg */
-	bool			 stopping;
-};
-
-static void pump(struct conn *c);
-static void conn_connect(struct conn *c);
-static void dest_kick(struct queue_remote *rm, struct dest *d);
-
-static int64_t
-now_s(void)
+int64_t
+remote_now(void)
 {
 	return (int64_t)time(NULL);
 }
@@ -161,8 +56,8 @@ rmsg_unref(struct queue_remote *rm, struct rmsg *m)
 	free(m);
 }
 
-static void
-job_free(struct queue_remote *rm, struct job *j)
+void
+remote_job_free(struct queue_remote *rm, struct job *j)
 {
 	for (size_t i = 0; i < j->n; i++) {
 		free((char *)j->rcpts[i].addr);
@@ -177,16 +72,16 @@ job_free(struct queue_remote *rm, struct job *j)
 
 /* Results are reported from the loop, never from inside the caller's
  * own call (the role is in the middle of a message then). */
-static void
-job_done(struct queue_remote *rm, struct job *j, const char *mta)
+void
+remote_job_done(struct queue_remote *rm, struct job *j, const char *mta)
 {
 	strlcpy_(j->mta, mta ? mta : "", sizeof(j->mta));
 	TAILQ_INSERT_TAIL(&rm->finished, j, entry);
 	event_active(rm->report_ev, EV_TIMEOUT, 0);
 }
 
-static void
-job_fail(struct queue_remote *rm, struct job *j, int code, const char *status,
+void
+remote_job_fail(struct queue_remote *rm, struct job *j, int code, const char *status,
     const char *text)
 {
 	for (size_t i = 0; i < j->n; i++) {
@@ -196,7 +91,7 @@ job_fail(struct queue_remote *rm, struct job *j, int code, const char *status,
 		strlcpy_(r->status, status, sizeof(r->status));
 		strlcpy_(r->text, text, sizeof(r->text));
 	}
-	job_done(rm, j, NULL);
+	remote_job_done(rm, j, NULL);
 }
 
 static void
@@ -217,7 +112,7 @@ on_report(evutil_socket_t fd, short what, void *arg)
 		j->m = NULL;
 		rm->done(rm->arg, id, j->mta[0] ? j->mta : NULL, j->idx,
 		    j->rcpts, j->n);
-		job_free(rm, j);
+		remote_job_free(rm, j);
 	}
 }
 
@@ -270,7 +165,7 @@ static void
 dests_sweep(struct queue_remote *rm)
 {
 	struct dest *d, *next;
-	int64_t now = now_s();
+	int64_t now = remote_now();
 
 	for (d = TAILQ_FIRST(&rm->dests); d != NULL; d = next) {
 		next = TAILQ_NEXT(d, entry);
@@ -292,15 +187,15 @@ fail_waiting(struct queue_remote *rm, struct dest *d, int code,
 	while ((j = TAILQ_FIRST(&d->waiting)) != NULL) {
 		TAILQ_REMOVE(&d->waiting, j, entry);
 		d->nwaiting--;
-		job_fail(rm, j, code, status, text);
+		remote_job_fail(rm, j, code, status, text);
 	}
 }
 
 /* No connection to d worked. Temporary: rest for a while (doubling up to
  * queue_interval) and fail what waits, so the queue moves on; permanent
  * (no such domain, null MX): fail what waits for good. */
-static void
-dest_failed(struct queue_remote *rm, struct dest *d, bool perm,
+void
+remote_dest_failed(struct queue_remote *rm, struct dest *d, bool perm,
     const char *status, const char *why)
 {
 	int64_t pause;
@@ -318,398 +213,25 @@ dest_failed(struct queue_remote *rm, struct dest *d, bool perm,
 			pause *= 2;
 		if (pause > rm->cfg->queue_interval)
 			pause = rm->cfg->queue_interval;
-		d->dead_until = now_s() + pause;
+		d->dead_until = remote_now() + pause;
 		log_info("destination %s unreachable, pausing %llds: %s",
 		    d->name, (long long)pause, why);
 	}
 	fail_waiting(rm, d, 451, status, why);
 }
 
-/* ---- connections ------------------------------------------------------ */
-
-static void
-conn_free(struct conn *c)
-{
-	struct queue_remote *rm = c->rm;
-	struct dest *d = c->d;
-
-	if (c->job != NULL) {	/* cannot happen: DONE came before */
-		job_fail(rm, c->job, 451, "4.4.2", "connection lost");
-		d->nbusy--;
-	}
-	if (c->bev != NULL)
-		bufferevent_free(c->bev);
-	smtpc_free(&c->s);
-	free(c->addrs);
-	TAILQ_REMOVE(&rm->conns, c, entry);
-	rm->nconns--;
-	d->nconns--;
-	free(c);
-	if (rm->stopping)
-		return;
-	dest_kick(rm, d);
-	/* A global slot came free: someone else may be waiting for it. */
-	if (rm->nconns == REMOTE_CONN_MAX - 1) {
-		struct dest *o;
-		TAILQ_FOREACH(o, &rm->dests, entry)	/* kicks free none */
-			if (o->nwaiting > 0)
-				dest_kick(rm, o);
-	}
-}
-
-/* Sends the engine's output into the socket, a bounded amount at a time
- * (the body streams as the socket drains). */
-static void
-move_output(struct conn *c)
-{
-	struct evbuffer *out = bufferevent_get_output(c->bev);
-	const char *o;
-	size_t n;
-
-	while (evbuffer_get_length(out) < OUT_HIGH &&
-	    (o = smtpc_output(c->s, &n), n > 0)) {
-		if (bufferevent_write(c->bev, o, n) == -1)
-			break;
-		smtpc_output_consume(c->s, n);
-	}
-}
-
-static void on_read(struct bufferevent *bev, void *arg);
-static void on_write(struct bufferevent *bev, void *arg);
-static void on_event(struct bufferevent *bev, short what, void *arg);
-
-static void
-set_timeouts(struct conn *c)
-{
-	struct timeval rd = { smtpc_timeout(c->s), 0 };
-	struct timeval wr = { SMTPC_TIMEOUT_BLOCK, 0 };
-
-	bufferevent_set_timeouts(c->bev, &rd, &wr);
-}
-
-static void
-start_tls(struct conn *c)
-{
-	struct queue_remote *rm = c->rm;
-	struct bufferevent *tbev;
-	SSL *ssl;
-
-	if (c->d->auth != NULL && c->d->auth->verify) {
-		/* RFC 6125: the name we were told to use (the route's HOST)
-		 * must be in the certificate. */
-		ssl = rm->tls_verify ? SSL_new(rm->tls_verify) : NULL;
-		if (ssl != NULL && SSL_set1_host(ssl, c->addrs[c->ai].host) != 1) {
-			SSL_free(ssl);
-			ssl = NULL;
-		}
-	} else
-		ssl = SSL_new(rm->tls);
-	if (ssl == NULL) {
-		smtpc_tls_done(c->s, false);
-		return;
-	}
-	SSL_set_tlsext_host_name(ssl, c->addrs[c->ai].host);
-	tbev = bufferevent_openssl_filter_new(rm->base, c->bev, ssl,
-	    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE |
-	    BEV_OPT_DEFER_CALLBACKS);
-	if (tbev == NULL) {
-		SSL_free(ssl);
-		smtpc_tls_done(c->s, false);
-		return;
-	}
-	bufferevent_openssl_set_allow_dirty_shutdown(tbev, 1);
-	c->bev = tbev;
-	c->handshaking = true;
-	bufferevent_setcb(tbev, on_read, on_write, on_event, c);
-	bufferevent_enable(tbev, EV_READ | EV_WRITE);
-}
-
-static void
-take_job(struct conn *c)
-{
-	struct dest *d = c->d;
-	struct job *j = TAILQ_FIRST(&d->waiting);
-
-	if (j == NULL || c->nsent >= REMOTE_MSGS_PER_CONN) {
-		smtpc_quit(c->s);
-		return;
-	}
-	TAILQ_REMOVE(&d->waiting, j, entry);
-	d->nwaiting--;
-	d->nbusy++;
-	c->job = j;
-	c->nsent++;
-	smtpc_send(c->s, &j->msg);
-}
-
-/* Handles what the engine asks for; may free c. */
-static void
-pump(struct conn *c)
-{
-	struct queue_remote *rm = c->rm;
-	enum smtpc_event ev;
-
-	move_output(c);
-	while ((ev = smtpc_event(c->s)) != SMTPC_EV_NONE) {
-		switch (ev) {
-		case SMTPC_EV_STARTTLS:
-			start_tls(c);
-			break;
-		case SMTPC_EV_READY:
-			if (!c->ready_once) {
-				c->ready_once = true;
-				c->d->fails = 0;
-				c->d->dead_until = 0;
-			}
-			take_job(c);
-			break;
-		case SMTPC_EV_DONE:
-			c->d->nbusy--;
-			job_done(rm, c->job, c->mta);
-			c->job = NULL;
-			break;
-		case SMTPC_EV_CLOSED:
-			move_output(c);
-			if (!c->ready_once && c->tls_failed && !c->notls &&
-			    c->d->auth == NULL) {
-				/* RFC 7435: opportunistic TLS that fails falls
-				 * back to plaintext on a new connection to the
-				 * same host. */
-				log_info("relay=%s: TLS failed, retrying "
-				    "without it", c->mta);
-				c->notls = true;
-				smtpc_free(&c->s);
-				bufferevent_free(c->bev);
-				c->bev = NULL;
-				conn_connect(c);
-				return;
-			}
-			if (!c->ready_once) {
-				/* This host would not talk: the next one. */
-				snprintf(c->lasterr, sizeof(c->lasterr),
-				    "%s: %s", c->mta, smtpc_error(c->s));
-				c->lastcode = smtpc_error_code(c->s);
-				log_info("relay=%s: %s", c->mta,
-				    smtpc_error(c->s));
-				smtpc_free(&c->s);
-				bufferevent_free(c->bev);
-				c->bev = NULL;
-				c->ai++;
-				c->notls = c->tls_failed = false;
-				conn_connect(c);
-				return;
-			}
-			if (*smtpc_error(c->s) != '\0')
-				log_info("relay=%s: session ended: %s", c->mta,
-				    smtpc_error(c->s));
-			c->closing = true;
-			if (evbuffer_get_length(bufferevent_get_output(c->bev))
-			    == 0)
-				conn_free(c);
-			else
-				bufferevent_disable(c->bev, EV_READ);
-			return;
-		case SMTPC_EV_NONE:
-			break;
-		}
-		move_output(c);
-	}
-	set_timeouts(c);
-}
-
-static void
-on_read(struct bufferevent *bev, void *arg)
-{
-	struct conn *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	char buf[16384];
-	int n;
-
-	if (c->s == NULL || c->closing)
-		return;
-	while ((n = evbuffer_remove(in, buf, sizeof(buf))) > 0) {
-		smtpc_push(c->s, buf, (size_t)n);
-		if (c->handshaking)
-			break;
-	}
-	pump(c);
-}
-
-static void
-on_write(struct bufferevent *bev, void *arg)
-{
-	struct conn *c = arg;
-
-	(void)bev;
-	if (c->closing) {
-		conn_free(c);
-		return;
-	}
-	if (c->s != NULL)
-		pump(c);
-}
-
-static void
-on_event(struct bufferevent *bev, short what, void *arg)
-{
-	struct conn *c = arg;
-	struct smtpc_settings st;
-	char why[256];
-
-	(void)bev;
-	if (c->closing) {
-		conn_free(c);
-		return;
-	}
-	if (what & BEV_EVENT_CONNECTED) {
-		if (c->handshaking) {
-			c->handshaking = false;
-			smtpc_tls_done(c->s, true);
-		} else {
-			memset(&st, 0, sizeof(st));
-			st.helo = c->rm->cfg->hostname;
-			st.tls = c->rm->tls && !c->notls ? SMTPC_TLS_MAY :
-			    SMTPC_TLS_NONE;
-			if (c->d->auth != NULL) {
-				/* A password never travels in clear. */
-				st.tls = SMTPC_TLS_MUST;
-				st.auth_user = c->d->auth->user;
-				st.auth_pass = c->d->auth->pass;
-			}
-			c->s = smtpc_new(&st);
-		}
-		pump(c);
-		return;
-	}
-	if (c->s == NULL) {
-		/* The TCP connection did not open: the next address. */
-		snprintf(c->lasterr, sizeof(c->lasterr), "%s: %s", c->mta,
-		    (what & BEV_EVENT_TIMEOUT) ? "connection timed out" :
-		    strerror(EVUTIL_SOCKET_ERROR()));
-		c->lastcode = 0;
-		log_info("relay=%s", c->lasterr);
-		bufferevent_free(c->bev);
-		c->bev = NULL;
-		c->ai++;
-		conn_connect(c);
-		return;
-	}
-	if (c->handshaking) {
-		c->handshaking = false;
-		c->tls_failed = true;
-		smtpc_tls_done(c->s, false);
-	} else if (what & BEV_EVENT_TIMEOUT) {
-		smtpc_fail(c->s, "timeout waiting for the server");
-	} else if (what & BEV_EVENT_EOF) {
-		smtpc_eof(c->s);
-	} else {
-		snprintf(why, sizeof(why), "connection error: %s",
-		    strerror(EVUTIL_SOCKET_ERROR()));
-		smtpc_fail(c->s, why);
-	}
-	pump(c);
-}
-
-/* Connects to addrs[ai], or gives up on the destination after the last. */
-static void
-conn_connect(struct conn *c)
-{
-	struct queue_remote *rm = c->rm;
-	struct timeval rd = { SMTPC_TIMEOUT_GREETING, 0 };
-	struct timeval wr = { REMOTE_CONNECT_TIMEOUT, 0 };
-	char addr[INET6_ADDRSTRLEN];
-	struct smtpc_dns_addr *a;
-
-	if (c->ai >= c->naddrs) {
-		dest_failed(rm, c->d, false, "4.4.1", c->lasterr[0] ?
-		    c->lasterr : "no host to try");
-		conn_free(c);
-		return;
-	}
-	a = &c->addrs[c->ai];
-	if (a->sa.ss_family == AF_INET6)
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&a->sa)->sin6_addr,
-		    addr, sizeof(addr));
-	else
-		inet_ntop(AF_INET, &((struct sockaddr_in *)&a->sa)->sin_addr,
-		    addr, sizeof(addr));
-	snprintf(c->mta, sizeof(c->mta), "%s[%s]", a->host, addr);
-	c->bev = bufferevent_socket_new(rm->base, -1, BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL) {
-		dest_failed(rm, c->d, false, "4.3.0", "out of sockets");
-		conn_free(c);
-		return;
-	}
-	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
-	bufferevent_set_timeouts(c->bev, &rd, &wr);
-	bufferevent_setwatermark(c->bev, EV_WRITE, OUT_HIGH / 4, 0);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&a->sa,
-	    (int)a->salen) == -1) {
-		snprintf(c->lasterr, sizeof(c->lasterr), "%s: %s", c->mta,
-		    strerror(errno));
-		bufferevent_free(c->bev);
-		c->bev = NULL;
-		c->ai++;
-		conn_connect(c);
-	}
-}
-
-static void
-on_resolved(void *arg, enum smtpc_dns_status status,
-    const struct smtpc_dns_addr *addrs, size_t n, const char *error)
-{
-	struct conn *c = arg;
-	struct queue_remote *rm = c->rm;
-
-	c->resolving = false;
-	if (rm->stopping) {
-		conn_free(c);
-		return;
-	}
-	if (status != SMTPC_DNS_OK) {
-		/* RFC 7505 §4.3: null MX is 556 5.1.10; a domain that does
-		 * not exist is 5.1.2. */
-		dest_failed(rm, c->d, status == SMTPC_DNS_PERMFAIL,
-		    status == SMTPC_DNS_PERMFAIL ? (strstr(error, "null MX") ?
-		    "5.1.10" : "5.1.2") : "4.4.3", error);
-		conn_free(c);
-		return;
-	}
-	c->addrs = xcalloc(n, sizeof(*c->addrs));
-	memcpy(c->addrs, addrs, n * sizeof(*addrs));
-	c->naddrs = n;
-	c->ai = 0;
-	conn_connect(c);
-}
-
-static void
-conn_start(struct queue_remote *rm, struct dest *d)
-{
-	struct conn *c = xcalloc(1, sizeof(*c));
-
-	c->rm = rm;
-	c->d = d;
-	c->resolving = true;
-	TAILQ_INSERT_TAIL(&rm->conns, c, entry);
-	rm->nconns++;
-	d->nconns++;
-	smtpc_dns_resolve(rm->dns, d->name, d->port, d->mx, on_resolved, c);
-}
-
-/* Opens connections while jobs wait and the limits allow. */
-static void
-dest_kick(struct queue_remote *rm, struct dest *d)
+void
+remote_dest_kick(struct queue_remote *rm, struct dest *d)
 {
 	if (d->nwaiting == 0)
 		return;
-	if (d->dead_until > now_s()) {
+	if (d->dead_until > remote_now()) {
 		fail_waiting(rm, d, 451, "4.4.1", d->error);
 		return;
 	}
 	while (d->nconns - d->nbusy < d->nwaiting &&
 	    d->nconns < REMOTE_DEST_CONC && rm->nconns < REMOTE_CONN_MAX)
-		conn_start(rm, d);
+		remote_conn_start(rm, d);
 }
 
 /* ---- the interface ---------------------------------------------------- */
@@ -774,13 +296,13 @@ queue_remote_deliver(struct queue_remote *rm, const struct queue_envelope *env,
 		j->msg.envid = m->envid;
 		j->msg.ret = m->ret;
 		if (j->d == NULL)
-			job_fail(rm, j, 451, "4.3.5", "bad route");
+			remote_job_fail(rm, j, 451, "4.3.5", "bad route");
 		else if (m->map == NULL)
-			job_fail(rm, j, 451, "4.3.0", "cannot map the message");
+			remote_job_fail(rm, j, 451, "4.3.0", "cannot map the message");
 		else {
 			TAILQ_INSERT_TAIL(&j->d->waiting, j, entry);
 			j->d->nwaiting++;
-			dest_kick(rm, j->d);
+			remote_dest_kick(rm, j->d);
 		}
 	}
 	rmsg_unref(rm, m);
@@ -929,16 +451,16 @@ queue_remote_free(struct queue_remote **rmp)
 	smtpc_dns_free(&rm->dns);	/* resolving conns end here */
 	while ((c = TAILQ_FIRST(&rm->conns)) != NULL) {
 		if (c->job != NULL) {
-			job_free(rm, c->job);	/* retried at the next start */
+			remote_job_free(rm, c->job);	/* retried at the next start */
 			c->job = NULL;
 			c->d->nbusy--;
 		}
-		conn_free(c);
+		remote_conn_free(c);
 	}
 	while ((d = TAILQ_FIRST(&rm->dests)) != NULL) {
 		while ((j = TAILQ_FIRST(&d->waiting)) != NULL) {
 			TAILQ_REMOVE(&d->waiting, j, entry);
-			job_free(rm, j);
+			remote_job_free(rm, j);
 		}
 		TAILQ_REMOVE(&rm->dests, d, entry);
 		free(d->key);
@@ -947,7 +469,7 @@ queue_remote_free(struct queue_remote **rmp)
 	}
 	while ((j = TAILQ_FIRST(&rm->finished)) != NULL) {
 		TAILQ_REMOVE(&rm->finished, j, entry);
-		job_free(rm, j);
+		remote_job_free(rm, j);
 	}
 	event_free(rm->report_ev);
 	if (rm->tls != NULL)

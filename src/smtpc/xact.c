@@ -29,6 +29,7 @@ send_mail(struct smtpc *c)
 {
 	const struct smtpc_msg *m = c->msg;
 	bool dsn = (c->ext & SMTPC_EXT_DSN) != 0;
+
 	smtpc_emit(c, "MAIL FROM:<%s>", m->sender);
 	if (c->ext & SMTPC_EXT_SIZE)
 		smtpc_emit(c, " SIZE=%zu", c->len);
