@@ -284,7 +284,7 @@ class BounceTest(Cluster):
 
     def test_notify_never_and_bounce_of_bounce(self):
         b = self.add(make("b.test", ["bob@b.test"])).start()
-        a = self.add(make("a.test", ["alice@a.test"], **{
+        a = self.add(make("a.test", ["alice@a.test", "postmaster@a.test"], **{
             "route.*": f"127.0.0.1:{b.port('smtp')}"})).start()
         with smtplib.SMTP("127.0.0.1", a.port("smtp"), timeout=30) as s:
             s.ehlo("t")
@@ -298,6 +298,11 @@ class BounceTest(Cluster):
         self.assertTrue(wait_for(lambda: queue_ids(a) == []), a.log()[-3000:])
         time.sleep(1)
         self.assertEqual(wait_messages(a, "alice@a.test", 1, timeout=1), [])
+        # the failed bounce goes to the postmaster, once, from <>
+        pm = wait_messages(a, "postmaster@a.test", 1)
+        self.assertEqual(len(pm), 1, a.log()[-3000:])
+        self.assertIn(b"Return-Path: <>", pm[0])
+        self.assertIn(b"nobody2@b.test", pm[0])
 
 
 class MxTest(Cluster):
