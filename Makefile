@@ -5,7 +5,7 @@
 #   make bench    benchmarks under bench/ (not part of make test)
 
 CC      ?= cc
-PKGS    := openssl libevent libevent_openssl sqlite3 libcrypt libmagic
+PKGS    := openssl libevent libevent_openssl sqlite3 libcrypt libmagic libcares
 CSTD    := -std=c17 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 CFLAGS  ?= -O2 -g

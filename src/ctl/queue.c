@@ -39,6 +39,10 @@ print_rcpts(const struct queue_envelope *env)
 		printf("    %s %s", r->addr, queue_rcpt_status_name(r->status));
 		if (r->attempts)
 			printf(" attempts=%u", r->attempts);
+		if (r->status == QUEUE_RCPT_DEFERRED && r->next_try > 0) {
+			int64_t in = r->next_try - (int64_t)time(NULL);
+			printf(" next-try=%llds", (long long)(in > 0 ? in : 0));
+		}
 		if (r->error)
 			printf(" (%s)", r->error);
 		printf("\n");

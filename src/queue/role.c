@@ -3,11 +3,15 @@
  *
  * New messages are noticed through inotify on queue/msg the moment the
  * smtp role renames them in; at start every message already there is
- * scheduled (crash recovery: nothing acknowledged is forgotten). Each
- * message is handled as a whole: load, try every recipient that is due,
- * record results durably (state/ID) or remove the message when no
- * recipient is left. A recipient is forgotten only after its delivery is
- * durable, so a crash can at worst deliver it twice, never lose it.
+ * scheduled (crash recovery: nothing acknowledged is forgotten). Due
+ * messages go in batches: their local deliveries are staged and made
+ * durable by one group commit (on_timer), then each message is settled —
+ * due remote recipients handed to the relay engine (remote.c), notices
+ * sent (bounce.c), state saved durably (state/ID) or the message removed
+ * when no recipient is left. A recipient is forgotten only after its
+ * delivery is durable, so a crash can at worst deliver it twice, never
+ * lose it. A message belongs to one owner at a time: a batch, or the
+ * relay engine while its remote recipients are in flight.
  */
 #include "queue/queue.h"
 
@@ -24,13 +28,15 @@
 
 #include "lib/log.h"
 #include "lib/util.h"
+#include "queue/bounce.h"
 #include "queue/local.h"
+#include "queue/remote.h"
 #include "queue/route.h"
 #include "queue/sched.h"
 #include "queue/spool.h"
 
 #define QUEUE_BATCH		256	/* messages per loop turn */
-#define QUEUE_REMOTE_WAIT	"waiting for outbound delivery"
+#define QUEUE_RETRY_FIRST	60	/* seconds; doubles up to queue_interval */
 
 struct qbatch;
 
@@ -39,6 +45,7 @@ struct qrole {
 	struct spool		*sp;
 	struct sched		*sched;
 	struct queue_local	*local;
+	struct queue_remote	*remote;
 	struct event_base	*base;
 	struct event		*timer;
 	struct event		*inotify_ev;
@@ -73,14 +80,48 @@ arm(struct qrole *q, bool now)
 	evtimer_add(q->timer, &tv);
 }
 
+/* A temporary failure: retry after a pause that doubles with each
+ * attempt but never passes queue_interval (RFC 5321 §4.5.4.1), or fail
+ * for good once the message has been queued for queue_lifetime. */
+static void
+defer(struct qrole *q, const struct queue_envelope *env, struct queue_rcpt *r,
+    int64_t now)
+{
+	int64_t pause = QUEUE_RETRY_FIRST;
+	char *why;
+
+	if (now - env->arrival >= q->cfg->queue_lifetime) {
+		why = xasprintf("delivery time expired; last error: %s",
+		    r->error ? r->error : "none");
+		free(r->error);
+		r->error = why;
+		r->status = QUEUE_RCPT_FAILED;
+		log_msg_warnx(env->id, "to=<%s> status=expired (%s)", r->addr,
+		    why);
+		return;
+	}
+	for (unsigned i = 1; i < r->attempts && pause < q->cfg->queue_interval;
+	    i++)
+		pause *= 2;
+	if (pause > q->cfg->queue_interval)
+		pause = q->cfg->queue_interval;
+	r->status = QUEUE_RCPT_DEFERRED;
+	r->next_try = now + pause;
+}
+
 /*
- * A message of a batch: loaded, tried, waiting for the batch's commit to
- * learn whether its staged local deliveries are durable.
+ * A message of a batch: loaded and tried, its local deliveries staged,
+ * waiting for the batch's commit; its due remote recipients wait too, and
+ * go to the relay engine when the message is settled.
  */
 struct inflight {
 	struct queue_envelope	 env;
+	int			 fd;
+	off_t			 off, size;
 	bool			*staged;	/* per recipient */
 	size_t			 nstaged;
+	size_t			*remote;	/* due remote recipients */
+	size_t			 nremote;
 	bool			 changed;
 };
 
@@ -97,11 +138,18 @@ tag_of(size_t slot, size_t rcpt)
 	return (uint64_t)slot << 32 | (uint64_t)rcpt;
 }
 
-/* Tries one recipient; updates its state. A local delivery is staged:
- * its outcome is known after the batch commit (finish). */
+static bool
+is_open(const struct queue_rcpt *r)
+{
+	return r->status == QUEUE_RCPT_PENDING ||
+	    r->status == QUEUE_RCPT_DEFERRED;
+}
+
+/* Tries one local recipient: stages its delivery (the outcome is known
+ * after the batch commit, in finish) or records a failure. */
 static void
-try_rcpt(struct qrole *q, struct qbatch *b, struct inflight *m, size_t slot,
-    size_t i, int fd, off_t off, off_t size, int64_t now)
+try_local(struct qrole *q, struct qbatch *b, struct inflight *m, size_t slot,
+    size_t i, int64_t now)
 {
 	struct queue_envelope *env = &m->env;
 	struct queue_rcpt *r = &env->rcpts[i];
@@ -109,19 +157,9 @@ try_rcpt(struct qrole *q, struct qbatch *b, struct inflight *m, size_t slot,
 	enum queue_local_result res;
 
 	r->last_try = now;
-	if (route_rcpt(q->cfg, r->addr) == ROUTE_REMOTE) {
-		/* The outbound issue delivers these; until then they wait
-		 * and `posternctl queue list` says so. */
-		if (r->error == NULL || strcmp(r->error, QUEUE_REMOTE_WAIT)) {
-			free(r->error);
-			r->error = xstrdup(QUEUE_REMOTE_WAIT);
-		}
-		r->next_try = now + q->cfg->queue_interval;
-		return;
-	}
 	r->attempts++;
-	res = queue_local_deliver(q->local, b->db, env, i, fd, off, size,
-	    tag_of(slot, i), &error);
+	res = queue_local_deliver(q->local, b->db, env, i, m->fd, m->off,
+	    m->size, tag_of(slot, i), &error);
 	r = &env->rcpts[i];	/* the call may have grown env->rcpts */
 	free(r->error);
 	r->error = error;
@@ -135,8 +173,7 @@ try_rcpt(struct qrole *q, struct qbatch *b, struct inflight *m, size_t slot,
 		m->staged[i] = true;
 		break;
 	case QUEUE_LOCAL_TEMPFAIL:
-		r->status = QUEUE_RCPT_DEFERRED;
-		r->next_try = now + q->cfg->queue_interval;
+		defer(q, env, r, now);
 		log_msg_warnx(env->id, "to=<%s> status=deferred (%s)", r->addr,
 		    error ? error : "temporary failure");
 		break;
@@ -148,18 +185,112 @@ try_rcpt(struct qrole *q, struct qbatch *b, struct inflight *m, size_t slot,
 	}
 }
 
-/* Loads a message and tries its due recipients. false when there is
- * nothing to finish (gone, corrupt, unreadable). */
+/* After results: notices owed, then the message is saved and scheduled,
+ * or removed when nobody is left. Closes fd and frees env. */
+static void
+settle(struct qrole *q, struct queue_envelope *env, int fd, off_t off,
+    off_t size, bool changed, int64_t now)
+{
+	const char *id = env->id;
+	bool busy = queue_remote_busy(q->remote, id);
+	int64_t due = -1;
+
+	if (queue_bounce_send(q->sp, q->cfg, env, fd, off, size, now))
+		changed = true;
+	close(fd);
+	for (size_t i = 0; i < env->nrcpts; i++) {
+		const struct queue_rcpt *r = &env->rcpts[i];
+		/* Recipients in flight are rescheduled by their results. */
+		if (!is_open(r) || (busy &&
+		    route_rcpt(q->cfg, r->addr) == ROUTE_REMOTE))
+			continue;
+		if (due == -1 || r->next_try < due)
+			due = r->next_try;
+	}
+	if (queue_env_finished(env)) {
+		if (spool_remove(q->sp, id) == -1)
+			log_msg_warnx(id, "cannot remove from queue: %s",
+			    strerror(errno));
+		else
+			log_msg_info(id, "removed");
+		sched_remove(q->sched, id);
+	} else {
+		if (changed && spool_state_save(q->sp, env) == -1)
+			log_msg_warnx(id, "cannot save delivery state: %s",
+			    strerror(errno));
+		/* Busy with the relay engine: on_remote_done reschedules. */
+		sched_set(q->sched, id, busy ? -1 : due);
+	}
+	queue_env_free(env);
+}
+
+/* Results of a relay attempt for some recipients of message id. */
+static void
+on_remote_done(void *arg, const char *id, const char *mta, const size_t *idx,
+    const struct smtpc_rcpt *res, size_t n)
+{
+	struct qrole *q = arg;
+	struct queue_envelope env;
+	off_t off, size;
+	int64_t now = now_s();
+	size_t *ok, nok = 0;
+	int fd;
+
+	if (spool_load(q->sp, id, &env, &fd, &off, &size) == -1) {
+		if (errno != ENOENT) {
+			log_msg_warnx(id, "cannot read queue file: %s; "
+			    "retrying later", strerror(errno));
+			sched_set(q->sched, id, now + 60);
+			arm(q, false);
+		}
+		return;
+	}
+	ok = xcalloc(n ? n : 1, sizeof(*ok));
+	for (size_t k = 0; k < n; k++) {
+		struct queue_rcpt *r;
+		if (idx[k] >= env.nrcpts || !is_open(&env.rcpts[idx[k]]))
+			continue;
+		r = &env.rcpts[idx[k]];
+		r->attempts++;
+		r->last_try = now;
+		free(r->error);
+		r->error = queue_remote_error(mta, &res[k]);
+		if (res[k].code / 100 == 2) {
+			r->status = QUEUE_RCPT_DONE;
+			log_msg_info(id, "to=<%s> relay=%s status=sent (%s)",
+			    r->addr, mta ? mta : "none", res[k].text);
+			if (!res[k].dsn_passed)
+				ok[nok++] = idx[k];
+		} else if (res[k].code / 100 == 5) {
+			r->status = QUEUE_RCPT_FAILED;
+			log_msg_warnx(id, "to=<%s> relay=%s status=failed (%s)",
+			    r->addr, mta ? mta : "none", r->error);
+		} else {
+			log_msg_warnx(id, "to=<%s> relay=%s status=deferred "
+			    "(%s)", r->addr, mta ? mta : "none", r->error);
+			defer(q, &env, r, now);
+		}
+	}
+	queue_bounce_success(q->sp, q->cfg, &env, fd, off, size, now, ok, nok,
+	    BOUNCE_RELAYED);
+	free(ok);
+	settle(q, &env, fd, off, size, true, now);
+	arm(q, false);
+}
+
+/* Loads a message into a batch and tries its due local recipients; its
+ * due remote ones are noted for settling. false when there is nothing
+ * to settle (gone, corrupt, unreadable, or busy with the relay engine). */
 static bool
 process(struct qrole *q, const char *id, struct qbatch *b, size_t slot,
     struct inflight *m)
 {
-	off_t off, size;
 	int64_t now = now_s();
-	int fd;
 
 	memset(m, 0, sizeof(*m));
-	if (spool_load(q->sp, id, &m->env, &fd, &off, &size) == -1) {
+	if (queue_remote_busy(q->remote, id))
+		return false;	/* on_remote_done reschedules it */
+	if (spool_load(q->sp, id, &m->env, &m->fd, &m->off, &m->size) == -1) {
 		if (errno == ENOENT) {
 			sched_remove(q->sched, id);
 			return false;
@@ -178,26 +309,31 @@ process(struct qrole *q, const char *id, struct qbatch *b, size_t slot,
 	}
 	for (size_t i = 0; i < m->env.nrcpts; i++) {
 		struct queue_rcpt *r = &m->env.rcpts[i];
-		if (r->status != QUEUE_RCPT_PENDING &&
-		    r->status != QUEUE_RCPT_DEFERRED)
+		if (!is_open(r) ||
+		    (r->next_try > now && r->last_try >= q->flush_time))
 			continue;
-		if (r->next_try <= now || r->last_try < q->flush_time) {
-			try_rcpt(q, b, m, slot, i, fd, off, size, now);
-			m->changed = true;
+		if (route_rcpt(q->cfg, r->addr) == ROUTE_REMOTE) {
+			m->remote = xreallocarray(m->remote, m->nremote + 1,
+			    sizeof(*m->remote));
+			m->remote[m->nremote++] = i;
+			continue;
 		}
+		try_local(q, b, m, slot, i, now);
+		m->changed = true;
 	}
-	close(fd);
 	return true;
 }
 
-/* After the batch commit: settles staged recipients, then removes the
- * message or saves its state and schedules its next try. */
+/* After the batch commit: settles the staged local recipients, sends
+ * success notices, hands due remote recipients to the relay engine, and
+ * settles the message. */
 static void
 finish(struct qrole *q, struct qbatch *b, struct inflight *m, size_t slot,
     bool committed)
 {
 	struct queue_envelope *env = &m->env;
-	int64_t due = -1, now = now_s();
+	int64_t now = now_s();
+	size_t *ok = NULL, nok = 0;
 
 	for (size_t i = 0; i < m->nstaged; i++) {
 		struct queue_rcpt *r = &env->rcpts[i];
@@ -207,37 +343,25 @@ finish(struct qrole *q, struct qbatch *b, struct inflight *m, size_t slot,
 			r->status = QUEUE_RCPT_DONE;
 			log_msg_info(env->id, "to=<%s> status=delivered",
 			    r->addr);
+			ok = xreallocarray(ok, nok + 1, sizeof(*ok));
+			ok[nok++] = i;
 		} else {
-			r->status = QUEUE_RCPT_DEFERRED;
-			r->next_try = now + 60;
 			free(r->error);
 			r->error = xstrdup("4.3.0 mailbox commit failed");
+			defer(q, env, r, now);
 			log_msg_warnx(env->id, "to=<%s> status=deferred "
 			    "(mailbox commit failed)", r->addr);
 		}
 	}
-	for (size_t i = 0; i < env->nrcpts; i++) {
-		const struct queue_rcpt *r = &env->rcpts[i];
-		if ((r->status == QUEUE_RCPT_PENDING ||
-		    r->status == QUEUE_RCPT_DEFERRED) &&
-		    (due == -1 || r->next_try < due))
-			due = r->next_try;
-	}
-	if (queue_env_finished(env)) {
-		if (spool_remove(q->sp, env->id) == -1)
-			log_msg_warnx(env->id, "cannot remove from queue: %s",
-			    strerror(errno));
-		else
-			log_msg_info(env->id, "removed");
-		sched_remove(q->sched, env->id);
-	} else {
-		if (m->changed && spool_state_save(q->sp, env) == -1)
-			log_msg_warnx(env->id, "cannot save delivery state: %s",
-			    strerror(errno));
-		sched_set(q->sched, env->id, due);
-	}
+	queue_bounce_success(q->sp, q->cfg, env, m->fd, m->off, m->size, now,
+	    ok, nok, BOUNCE_DELIVERED);
+	free(ok);
+	if (m->nremote > 0)
+		queue_remote_deliver(q->remote, env, m->remote, m->nremote,
+		    m->fd, m->off, m->size);
+	settle(q, env, m->fd, m->off, m->size, m->changed, now);
 	free(m->staged);
-	queue_env_free(env);
+	free(m->remote);
 }
 
 static void
@@ -311,7 +435,7 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 			    "deliveries concerned", errstr ? errstr : "error");
 		q->published = b;
 	}
-	arm(q, q->published != NULL || b != NULL);
+	arm(q, q->published != NULL);
 }
 
 static void
@@ -336,6 +460,7 @@ flush(struct qrole *q)
 {
 	log_info("flush requested: retrying every message now");
 	q->flush_time = now_s() + 1;
+	queue_remote_flush(q->remote);
 	scan(q);
 	sched_all_due(q->sched, 0);
 }
@@ -419,6 +544,9 @@ queue_role_main(const struct role_env *env)
 	q.sched = sched_new();
 	if ((q.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
+	if ((q.remote = queue_remote_new(q.cfg, q.base, on_remote_done, &q,
+	    err, sizeof(err))) == NULL)
+		fatalx("%s", err);
 	q.timer = evtimer_new(q.base, on_timer, &q);
 	q.inotify_ev = event_new(q.base, q.ifd, EV_READ | EV_PERSIST,
 	    on_inotify, &q);
@@ -432,12 +560,13 @@ queue_role_main(const struct role_env *env)
 	scan(&q);
 	arm(&q, true);
 	event_base_dispatch(q.base);
+
 	if (q.published != NULL) {
 		const char *errstr = NULL;
 		bool synced = queue_local_sync(q.local, &errstr) == 0;
 		batch_finish(&q, &q.published, synced);
 	}
-
+	queue_remote_free(&q.remote);
 	for (size_t i = 0; i < nitems(signals); i++)
 		event_free(q.sigs[i]);
 	event_free(q.inotify_ev);
