@@ -278,7 +278,7 @@ send_buf_literal(struct imapd_session *s, const char *label,
 
 /* One message's FETCH response. */
 static void
-fetch_one(struct imapd_session *s, struct imapd_cmdctx *c,
+fetch_one(struct imapd_session *s, bool uid,
     const struct fetch *f, struct imapd_msgmeta *m, const struct buf *msg,
     const struct mime_tree *tree, struct buf *tmp)
 {
@@ -286,7 +286,7 @@ fetch_one(struct imapd_session *s, struct imapd_cmdctx *c,
 	bool sp = false;
 
 	out_printf(s, "* %u FETCH (", m->seq);
-	if (c->uid) {
+	if (uid) {
 		out_printf(s, "UID %u", m->uid);
 		sp = true;
 	}
@@ -294,7 +294,7 @@ fetch_one(struct imapd_session *s, struct imapd_cmdctx *c,
 		const struct fitem *it = &f->items[i];
 		const char *err;
 
-		if (it->kind == FI_UID && c->uid)
+		if (it->kind == FI_UID && uid)
 			continue;
 		if (sp)
 			out_printf(s, " ");
@@ -399,20 +399,128 @@ cache_fill(struct imapd_session *s, struct imapd_msgmeta *m,
 	buf_free(&bs);
 }
 
+/* A FETCH in progress: it pauses when the output is big, so a client
+ * fetching a whole mailbox costs a bounded amount of memory. */
+struct fetch_run {
+	struct fetch		 f;
+	struct imapd_msgmeta	*m;
+	size_t			 nm, i, nsaved;
+	bool			 need_cache;
+	bool			 uid;
+	char			 tag[IMAPD_TAG_MAX + 1];
+	struct buf		 msg, tmp;
+};
+
+void
+fetch_run_free(struct fetch_run **rp)
+{
+	struct fetch_run *r = *rp;
+
+	if (r == NULL)
+		return;
+	msgmeta_free(r->m, r->nm);
+	buf_free(&r->msg);
+	buf_free(&r->tmp);
+	free(r);
+	*rp = NULL;
+}
+
+/* Sends responses from message r->i on: true when all are sent, false
+ * when it paused for the output to drain. */
+static bool
+fetch_loop(struct imapd_session *s, struct fetch_run *r)
+{
+	struct fetch *f = &r->f;
+	const char *err = NULL;
+
+	for (; r->i < r->nm; r->i++) {
+		struct imapd_msgmeta *m = &r->m[r->i];
+		struct mime_tree *tree = NULL;
+		bool seen_now = false, tree_needed = f->need_tree;
+		int rr = 1;
+
+		if (s->out.len >= IMAPD_OUT_CHUNK)
+			return false;
+		if (r->need_cache && (m->envelope == NULL ||
+		    m->bodystructure == NULL))
+			tree_needed = true;
+		if (f->need_msg || tree_needed)
+			rr = view_read(s, m->uid, &r->msg);
+		if (rr == 0)
+			continue;	/* expunged meanwhile */
+		if (rr == -1) {
+			log_warnx("imap: %s: cannot read UID %u", s->user,
+			    m->uid);
+			continue;
+		}
+		if (tree_needed && mime_tree_parse(r->msg.data ? r->msg.data :
+		    "", r->msg.len, NULL, &tree, &err) == -1)
+			tree = NULL;
+		if (tree != NULL && r->need_cache && (m->envelope == NULL ||
+		    m->bodystructure == NULL))
+			cache_fill(s, m, tree, r->nsaved++ <
+			    FETCH_CACHE_WRITES);
+		/* §6.4.5: BODY[...] without PEEK sets \Seen. */
+		if (f->sets_seen && !s->view->readonly &&
+		    !(m->flags & STORE_FLAG_SEEN)) {
+			uint64_t ms;
+
+			if (store_msg_flags(s->view->mbox, m->uid,
+			    STORE_FLAGS_ADD, STORE_FLAG_SEEN, NULL, &ms,
+			    &err) == 1) {
+				m->flags |= STORE_FLAG_SEEN;
+				m->modseq = ms;
+				seen_now = true;
+				view_own_change(s->view, m->uid, ms);
+			}
+		}
+		/* §7.4.2: a FLAGS change goes with the response. */
+		if (seen_now && !has_kind(f, FI_FLAGS) && f->n <
+		    FETCH_ITEMS_MAX) {
+			f->items[f->n++].kind = FI_FLAGS;
+			fetch_one(s, r->uid, f, m, &r->msg, tree, &r->tmp);
+			f->n--;
+		} else
+			fetch_one(s, r->uid, f, m, &r->msg, tree, &r->tmp);
+		mime_tree_free(&tree);
+		if (s->action != IMAPD_ACT_NONE)
+			break;
+	}
+	/* Big message buffers are not kept between commands. */
+	buf_free(&r->msg);
+	buf_free(&r->tmp);
+	return true;
+}
+
+void
+fetch_resume(struct imapd_session *s)
+{
+	struct fetch_run *r = s->fetch;
+
+	if (!fetch_loop(s, r)) {
+		s->action = IMAPD_ACT_FLUSH;
+		return;
+	}
+	if (s->view != NULL)
+		view_sync(s, r->uid);
+	session_tagged(s, r->tag, "OK", "FETCH completed");
+	fetch_run_free(&s->fetch);
+}
+
 void
 cmd_fetch(struct imapd_session *s, struct imapd_cmdctx *c)
 {
 	struct imapd_seqset set = { NULL, 0 };
 	const struct imapd_tok *t = arg_next(c);
-	struct imapd_msgmeta *m = NULL;
-	struct fetch *f = xcalloc(1, sizeof(*f));
-	struct buf msg, tmp;
-	bool need_cache = false;
-	size_t nm = 0, i, j, nsaved = 0;
+	struct fetch_run *r = xcalloc(1, sizeof(*r));
+	struct fetch *f = &r->f;
 	const char *err = NULL;
+	size_t j;
 
-	buf_init(&msg, STORE_MSG_MAX + 65536);
-	buf_init(&tmp, STORE_MSG_MAX + 65536);
+	buf_init(&r->msg, STORE_MSG_MAX + 65536);
+	buf_init(&r->tmp, STORE_MSG_MAX + 65536);
+	r->uid = c->uid;
+	strlcpy_(r->tag, c->tag, sizeof(r->tag));
 	if (t == NULL || t->type != IMAPD_TOK_ATOM ||
 	    seqset_parse(t->s, &set) == -1 || parse_fetch(c, f) == -1) {
 		reply(c, "BAD", "FETCH set items");
@@ -421,70 +529,26 @@ cmd_fetch(struct imapd_session *s, struct imapd_cmdctx *c)
 	for (j = 0; j < f->n; j++)
 		if (f->items[j].kind == FI_ENVELOPE ||
 		    f->items[j].kind == FI_BODYSTRUCTURE)
-			need_cache = true;
+			r->need_cache = true;
 		else if (f->items[j].kind == FI_BODY)
 			f->need_tree = f->need_msg = true;
 	if (f->modseq)
 		s->condstore = true;	/* RFC 7162 §3.1: enables it */
-	if (view_select(s, &set, c->uid, f->changedsince, need_cache, &m, &nm,
-	    &err) == -1) {
+	if (view_select(s, &set, c->uid, f->changedsince, r->need_cache,
+	    &r->m, &r->nm, &err) == -1) {
 		reply(c, "NO", "[SERVERBUG] %s", err);
 		goto out;
 	}
-	for (i = 0; i < nm; i++) {
-		struct mime_tree *tree = NULL;
-		bool seen_now = false, tree_needed = f->need_tree;
-		int r = 1;
-
-		if (need_cache && (m[i].envelope == NULL ||
-		    m[i].bodystructure == NULL))
-			tree_needed = true;
-		if (f->need_msg || tree_needed)
-			r = view_read(s, m[i].uid, &msg);
-		if (r == 0)
-			continue;	/* expunged meanwhile */
-		if (r == -1) {
-			log_warnx("imap: %s: cannot read UID %u", s->user,
-			    m[i].uid);
-			continue;
-		}
-		if (tree_needed && mime_tree_parse(msg.data ? msg.data : "",
-		    msg.len, NULL, &tree, &err) == -1)
-			tree = NULL;
-		if (tree != NULL && need_cache && (m[i].envelope == NULL ||
-		    m[i].bodystructure == NULL))
-			cache_fill(s, &m[i], tree, nsaved++ < FETCH_CACHE_WRITES);
-		/* §6.4.5: BODY[...] without PEEK sets \Seen. */
-		if (f->sets_seen && !s->view->readonly &&
-		    !(m[i].flags & STORE_FLAG_SEEN)) {
-			uint64_t ms;
-
-			if (store_msg_flags(s->view->mbox, m[i].uid,
-			    STORE_FLAGS_ADD, STORE_FLAG_SEEN, NULL, &ms,
-			    &err) == 1) {
-				m[i].flags |= STORE_FLAG_SEEN;
-				m[i].modseq = ms;
-				seen_now = true;
-				view_own_change(s->view, m[i].uid, ms);
-			}
-		}
-		/* §7.4.2: a FLAGS change goes with the response. */
-		if (seen_now && !has_kind(f, FI_FLAGS) && f->n <
-		    FETCH_ITEMS_MAX) {
-			f->items[f->n++].kind = FI_FLAGS;
-			fetch_one(s, c, f, &m[i], &msg, tree, &tmp);
-			f->n--;
-		} else
-			fetch_one(s, c, f, &m[i], &msg, tree, &tmp);
-		mime_tree_free(&tree);
-		if (s->action != IMAPD_ACT_NONE)
-			break;
+	if (!fetch_loop(s, r)) {
+		/* The rest goes out as the client reads (IMAPD_ACT_FLUSH). */
+		c->pending = true;
+		s->fetch = r;
+		s->action = IMAPD_ACT_FLUSH;
+		seqset_free(&set);
+		return;
 	}
 	reply(c, "OK", "FETCH completed");
 out:
-	msgmeta_free(m, nm);
 	seqset_free(&set);
-	buf_free(&msg);
-	buf_free(&tmp);
-	free(f);
+	fetch_run_free(&r);
 }

@@ -18,6 +18,7 @@
 #include "store/mbox.h"
 
 #define IMAPD_OUT_MAX		(2048ULL * 1024 * 1024)
+#define IMAPD_OUT_CHUNK		(256 * 1024)	/* FETCH pauses past this */
 #define IMAPD_BAD_MAX		20	/* BADs before we hang up */
 #define IMAPD_AUTH_FAIL_MAX	3
 
@@ -102,6 +103,7 @@ struct imapd_session {
 	char			 auth_tag[IMAPD_TAG_MAX + 1];
 	char			*auth_req_user, *auth_req_pass;
 	bool			 idling;
+	struct fetch_run	*fetch;		/* paused FETCH */
 };
 
 /* session.c */
@@ -222,6 +224,9 @@ void cmd_expunge(struct imapd_session *, struct imapd_cmdctx *);
 void cmd_store(struct imapd_session *, struct imapd_cmdctx *);
 void cmd_copy(struct imapd_session *, struct imapd_cmdctx *);
 void cmd_fetch(struct imapd_session *, struct imapd_cmdctx *);
+struct fetch_run;
+void fetch_resume(struct imapd_session *s);
+void fetch_run_free(struct fetch_run **rp);
 void cmd_search(struct imapd_session *, struct imapd_cmdctx *);
 void cmd_idle(struct imapd_session *, struct imapd_cmdctx *);
 

@@ -44,6 +44,7 @@ struct conn {
 	struct timespec		 mtime;
 	bool			 closing;
 	bool			 greeted;
+	bool			 flushing;	/* run again once written */
 	unsigned		 lingered;
 	char			 peer[64];
 };
@@ -225,6 +226,7 @@ conn_process(struct conn *c)
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	enum imapd_action act = IMAPD_ACT_NONE;
 	const char *user, *pass;
+	int stalled = 0;
 
 	if (c->closing || c->job != NULL)
 		return;
@@ -242,8 +244,11 @@ conn_process(struct conn *c)
 		}
 		act = imapd_session_run(c->s);
 		conn_flush(c);
-		if (act != IMAPD_ACT_NONE || took == 0)
+		if (act != IMAPD_ACT_NONE ||
+		    evbuffer_get_length(in) == 0)
 			break;
+		if (took == 0 && ++stalled > 2)
+			break;	/* cannot happen: the engine took nothing */
 	}
 	switch (act) {
 	case IMAPD_ACT_CLOSE:
@@ -256,6 +261,9 @@ conn_process(struct conn *c)
 		if (imapd_session_auth_request(c->s, &user, &pass))
 			c->job = authpool_submit(c->role->auth, user, pass,
 			    auth_done, c);
+		return;
+	case IMAPD_ACT_FLUSH:
+		c->flushing = true;
 		return;
 	case IMAPD_ACT_NONE:
 		break;
@@ -278,6 +286,10 @@ conn_write(struct bufferevent *bev, void *arg)
 	if (c->closing && c->poll == NULL &&
 	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 		conn_linger(c);
+	else if (c->flushing && !c->closing) {
+		c->flushing = false;
+		conn_process(c);
+	}
 }
 
 static void

@@ -90,6 +90,7 @@ imapd_session_free(struct imapd_session **sp)
 
 	if (s == NULL)
 		return;
+	fetch_run_free(&s->fetch);
 	view_close(s);
 	imapd_parser_free(&s->parser);
 	buf_free(&s->out);
@@ -220,6 +221,7 @@ imapd_session_preauth(struct imapd_session *s, const char *user)
 void
 imapd_session_shutdown(struct imapd_session *s)
 {
+	fetch_run_free(&s->fetch);
 	out_printf(s, "* BYE Server shutting down\r\n");
 	s->action = IMAPD_ACT_CLOSE;
 }
@@ -340,6 +342,11 @@ imapd_session_run(struct imapd_session *s)
 	struct imapd_parsed it;
 	enum imapd_parse_result r;
 
+	if (s->action == IMAPD_ACT_FLUSH) {
+		s->action = IMAPD_ACT_NONE;
+		if (s->fetch != NULL)
+			fetch_resume(s);
+	}
 	while (s->action == IMAPD_ACT_NONE) {
 		if (s->nbad >= IMAPD_BAD_MAX) {
 			out_printf(s, "* BYE Too many errors\r\n");
