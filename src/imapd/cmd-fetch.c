@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "imapd/fetch.h"
 #include "imapd/imapd-private.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -19,250 +20,18 @@
 #include "mime/imapview.h"
 #include "mime/tree.h"
 
-#define FETCH_ITEMS_MAX	64
-#define SECTION_MAX	1024
 #define VIEW_MAX	(16 * 1024 * 1024)	/* one ENVELOPE/BODYSTRUCTURE */
 #define FETCH_CACHE_WRITES	64	/* cache rows one FETCH writes */
 
-enum fitem_kind {
-	FI_FLAGS,
-	FI_INTERNALDATE,
-	FI_SIZE,
-	FI_ENVELOPE,
-	FI_BODY,
-	FI_BODYSTRUCTURE,
-	FI_UID,
-	FI_MODSEQ,
-	FI_RFC822,
-	FI_RFC822_HEADER,
-	FI_RFC822_TEXT,
-	FI_SECTION,
-};
-
-struct fitem {
-	enum fitem_kind	 kind;
-	bool		 peek;
-	char		 spec[SECTION_MAX];
-	bool		 partial;
-	uint64_t	 off, len;
-};
-
-struct fetch {
-	struct fitem	 items[FETCH_ITEMS_MAX];
-	size_t		 n;
-	bool		 need_msg;	/* some item reads the file */
-	bool		 need_tree;
-	bool		 sets_seen;
-	uint64_t	 changedsince;
-	bool		 modseq;
-};
-
-static bool
-has_kind(const struct fetch *f, enum fitem_kind kind)
-{
-	size_t i;
-
-	for (i = 0; i < f->n; i++)
-		if (f->items[i].kind == kind)
-			return true;
-	return false;
-}
-
-static int
-add(struct fetch *f, enum fitem_kind kind)
-{
-	size_t i;
-
-	for (i = 0; i < f->n; i++)
-		if (f->items[i].kind == kind && kind != FI_SECTION)
-			return 0;
-	if (f->n == FETCH_ITEMS_MAX)
-		return -1;
-	memset(&f->items[f->n], 0, sizeof(f->items[0]));
-	f->items[f->n++].kind = kind;
-	return 0;
-}
-
-/* section-spec (§9): [part *("." part)] ["." ] msgtext, MIME needs a
- * part; HEADER.FIELDS[.NOT] takes a parenthesised list. */
-static bool
-spec_ok(const char *s)
-{
-	bool part = false;
-
-	while (*s >= '1' && *s <= '9') {
-		while (*s >= '0' && *s <= '9')
-			s++;
-		part = true;
-		if (*s != '.')
-			return *s == '\0';
-		s++;
-		if (*s < '1' || *s > '9')
-			break;
-	}
-	if (*s == '\0')
-		return !part;	/* "1." is not a section */
-	if (strcasecmp(s, "HEADER") == 0 || strcasecmp(s, "TEXT") == 0)
-		return true;
-	if (strcasecmp(s, "MIME") == 0)
-		return part;
-	if (strncasecmp(s, "HEADER.FIELDS.NOT (", 19) == 0)
-		s += 19;
-	else if (strncasecmp(s, "HEADER.FIELDS (", 15) == 0)
-		s += 15;
-	else
-		return false;
-	return strlen(s) >= 2 && s[strlen(s) - 1] == ')';
-}
-
-/* BODY[...]<o.n> or BODY.PEEK[...]<o.n> */
-static int
-parse_section(struct fetch *f, const char *a)
-{
-	const char *lb = strchr(a, '['), *rb = strrchr(a, ']');
-	struct fitem *it;
-	size_t plen = (size_t)(lb - a);
-	char *end;
-
-	if (lb == NULL || rb == NULL || rb < lb ||
-	    (size_t)(rb - lb - 1) >= SECTION_MAX)
-		return -1;
-	if (add(f, FI_SECTION) == -1)
-		return -1;
-	it = &f->items[f->n - 1];
-	if (plen == 9 && strncasecmp(a, "BODY.PEEK", 9) == 0)
-		it->peek = true;
-	else if (!(plen == 4 && strncasecmp(a, "BODY", 4) == 0))
-		return -1;
-	memcpy(it->spec, lb + 1, (size_t)(rb - lb - 1));
-	it->spec[rb - lb - 1] = '\0';
-	if (!spec_ok(it->spec))
-		return -1;
-	a = rb + 1;
-	if (*a == '<') {
-		it->partial = true;
-		it->off = strtoull(a + 1, &end, 10);
-		if (end == a + 1 || *end != '.')
-			return -1;
-		a = end + 1;
-		it->len = strtoull(a, &end, 10);
-		if (end == a || *end != '>' || end[1] != '\0' || it->len == 0)
-			return -1;
-	} else if (*a != '\0')
-		return -1;
-	if (it->spec[0] != '\0')
-		f->need_tree = true;
-	f->need_msg = true;
-	if (!it->peek)
-		f->sets_seen = true;
-	return 0;
-}
-
-static int
-parse_item(struct fetch *f, const char *a)
-{
-	static const struct {
-		const char	*name;
-		enum fitem_kind	 kind;
-	} simple[] = {
-		{ "FLAGS", FI_FLAGS }, { "INTERNALDATE", FI_INTERNALDATE },
-		{ "RFC822.SIZE", FI_SIZE }, { "ENVELOPE", FI_ENVELOPE },
-		{ "BODY", FI_BODY }, { "BODYSTRUCTURE", FI_BODYSTRUCTURE },
-		{ "UID", FI_UID }, { "MODSEQ", FI_MODSEQ },
-		{ "RFC822", FI_RFC822 }, { "RFC822.HEADER", FI_RFC822_HEADER },
-		{ "RFC822.TEXT", FI_RFC822_TEXT },
-	};
-	size_t i;
-
-	/* §6.4.5 macros */
-	if (strcasecmp(a, "ALL") == 0)
-		return add(f, FI_FLAGS) | add(f, FI_INTERNALDATE) |
-		    add(f, FI_SIZE) | add(f, FI_ENVELOPE);
-	if (strcasecmp(a, "FAST") == 0)
-		return add(f, FI_FLAGS) | add(f, FI_INTERNALDATE) |
-		    add(f, FI_SIZE);
-	if (strcasecmp(a, "FULL") == 0)
-		return add(f, FI_FLAGS) | add(f, FI_INTERNALDATE) |
-		    add(f, FI_SIZE) | add(f, FI_ENVELOPE) | add(f, FI_BODY);
-	if (strchr(a, '[') != NULL)
-		return parse_section(f, a);
-	for (i = 0; i < nitems(simple); i++) {
-		if (strcasecmp(a, simple[i].name) != 0)
-			continue;
-		switch (simple[i].kind) {
-		case FI_RFC822:
-		case FI_RFC822_TEXT:
-			f->sets_seen = true;
-			f->need_tree = true;
-			f->need_msg = true;
-			break;
-		case FI_RFC822_HEADER:
-			f->need_tree = true;
-			f->need_msg = true;
-			break;
-		case FI_MODSEQ:
-			f->modseq = true;
-			break;
-		default:
-			break;
-		}
-		return add(f, simple[i].kind);
-	}
-	return -1;
-}
-
-static int
-parse_fetch(struct imapd_cmdctx *c, struct fetch *f)
-{
-	const struct imapd_tok *t = arg_next(c);
-
-	if (t == NULL)
-		return -1;
-	if (t->type == IMAPD_TOK_ATOM) {
-		if (parse_item(f, t->s) == -1)
-			return -1;
-	} else if (t->type == IMAPD_TOK_LIST_START) {
-		while ((t = arg_next(c)) != NULL &&
-		    t->type != IMAPD_TOK_LIST_END)
-			if (t->type != IMAPD_TOK_ATOM ||
-			    parse_item(f, t->s) == -1)
-				return -1;
-		if (t == NULL || f->n == 0)
-			return -1;
-	} else
-		return -1;
-	/* RFC 7162 §3.1.4: (CHANGEDSINCE modseq) */
-	if ((t = arg_next(c)) != NULL) {
-		if (t->type != IMAPD_TOK_LIST_START ||
-		    (t = arg_next(c)) == NULL ||
-		    !imapd_tok_is(t, "CHANGEDSINCE") ||
-		    (t = arg_next(c)) == NULL || t->type != IMAPD_TOK_ATOM)
-			return -1;
-		f->changedsince = strtoull(t->s, NULL, 10);
-		f->modseq = true;
-		if ((t = arg_next(c)) == NULL ||
-		    t->type != IMAPD_TOK_LIST_END || !arg_end(c))
-			return -1;
-	}
-	return 0;
-}
-
 /* A section's bytes, cut by <partial>, as a literal (or "" / NIL). */
 static void
-send_section(struct imapd_session *s, const struct fitem *it,
+send_section(struct imapd_session *s, const struct imapd_fitem *it,
     const char *data, size_t len)
 {
-	if (it->partial) {
-		if (it->off >= len)
-			len = 0;
-		else {
-			data += it->off;
-			len -= (size_t)it->off;
-			if (len > it->len)
-				len = (size_t)it->len;
-		}
+	imapd_fetch_partial(it, &data, &len);
+	if (it->partial)
 		out_printf(s, "BODY[%s]<%" PRIu64 "> ", it->spec, it->off);
-	} else
+	else
 		out_printf(s, "BODY[%s] ", it->spec);
 	out_printf(s, "{%zu}\r\n", len);
 	out_write(s, data, len);
@@ -279,7 +48,7 @@ send_buf_literal(struct imapd_session *s, const char *label,
 /* One message's FETCH response. */
 static void
 fetch_one(struct imapd_session *s, bool uid,
-    const struct fetch *f, struct imapd_msgmeta *m, const struct buf *msg,
+    const struct imapd_fetch *f, struct imapd_msgmeta *m, const struct buf *msg,
     const struct mime_tree *tree, struct buf *tmp)
 {
 	size_t i;
@@ -291,64 +60,64 @@ fetch_one(struct imapd_session *s, bool uid,
 		sp = true;
 	}
 	for (i = 0; i < f->n; i++) {
-		const struct fitem *it = &f->items[i];
+		const struct imapd_fitem *it = &f->items[i];
 		const char *err;
 
-		if (it->kind == FI_UID && uid)
+		if (it->kind == IMAPD_FI_UID && uid)
 			continue;
 		if (sp)
 			out_printf(s, " ");
 		sp = true;
 		buf_reset(tmp);
 		switch (it->kind) {
-		case FI_FLAGS:
+		case IMAPD_FI_FLAGS:
 			flags_format(tmp, m->flags, m->keywords,
 			    view_is_recent(s->view, m->uid));
 			out_printf(s, "FLAGS %s", buf_cstr(tmp));
 			break;
-		case FI_INTERNALDATE:
+		case IMAPD_FI_INTERNALDATE:
 			mime_date_imap_format((time_t)m->internaldate, 0, tmp);
 			out_printf(s, "INTERNALDATE \"%s\"", buf_cstr(tmp));
 			break;
-		case FI_SIZE:
+		case IMAPD_FI_SIZE:
 			out_printf(s, "RFC822.SIZE %" PRIu64, m->size);
 			break;
-		case FI_UID:
+		case IMAPD_FI_UID:
 			out_printf(s, "UID %u", m->uid);
 			break;
-		case FI_MODSEQ:
+		case IMAPD_FI_MODSEQ:
 			out_printf(s, "MODSEQ (%" PRIu64 ")", m->modseq);
 			break;
-		case FI_ENVELOPE:
+		case IMAPD_FI_ENVELOPE:
 			out_printf(s, "ENVELOPE %s", m->envelope ?
 			    m->envelope : "NIL");
 			break;
-		case FI_BODYSTRUCTURE:
+		case IMAPD_FI_BODYSTRUCTURE:
 			out_printf(s, "BODYSTRUCTURE %s", m->bodystructure ?
 			    m->bodystructure : "NIL");
 			break;
-		case FI_BODY:
+		case IMAPD_FI_BODY:
 			if (tree != NULL)
 				mime_imap_bodystructure(tree, 0, 0, tmp);
 			out_printf(s, "BODY %s", tmp->len ? buf_cstr(tmp) :
 			    "NIL");
 			break;
-		case FI_RFC822:
+		case IMAPD_FI_RFC822:
 			send_buf_literal(s, "RFC822", msg);
 			break;
-		case FI_RFC822_HEADER:
+		case IMAPD_FI_RFC822_HEADER:
 			if (tree == NULL || mime_imap_section_fetch(tree,
 			    "HEADER", 6, tmp, &err) == -1)
 				buf_reset(tmp);
 			send_buf_literal(s, "RFC822.HEADER", tmp);
 			break;
-		case FI_RFC822_TEXT:
+		case IMAPD_FI_RFC822_TEXT:
 			if (tree == NULL || mime_imap_section_fetch(tree,
 			    "TEXT", 4, tmp, &err) == -1)
 				buf_reset(tmp);
 			send_buf_literal(s, "RFC822.TEXT", tmp);
 			break;
-		case FI_SECTION:
+		case IMAPD_FI_SECTION:
 			if (it->spec[0] == '\0') {
 				send_section(s, it, msg->data ? msg->data : "",
 				    msg->len);
@@ -363,7 +132,7 @@ fetch_one(struct imapd_session *s, bool uid,
 		}
 	}
 	if (f->modseq) {
-		if (!has_kind(f, FI_MODSEQ))
+		if (!imapd_fetch_has(f, IMAPD_FI_MODSEQ))
 			out_printf(s, "%sMODSEQ (%" PRIu64 ")", sp ? " " : "",
 			    m->modseq);
 	}
@@ -402,7 +171,7 @@ cache_fill(struct imapd_session *s, struct imapd_msgmeta *m,
 /* A FETCH in progress: it pauses when the output is big, so a client
  * fetching a whole mailbox costs a bounded amount of memory. */
 struct fetch_run {
-	struct fetch		 f;
+	struct imapd_fetch		 f;
 	struct imapd_msgmeta	*m;
 	size_t			 nm, i, nsaved;
 	bool			 need_cache;
@@ -430,7 +199,7 @@ fetch_run_free(struct fetch_run **rp)
 static bool
 fetch_loop(struct imapd_session *s, struct fetch_run *r)
 {
-	struct fetch *f = &r->f;
+	struct imapd_fetch *f = &r->f;
 	const char *err = NULL;
 
 	for (; r->i < r->nm; r->i++) {
@@ -475,9 +244,9 @@ fetch_loop(struct imapd_session *s, struct fetch_run *r)
 			}
 		}
 		/* §7.4.2: a FLAGS change goes with the response. */
-		if (seen_now && !has_kind(f, FI_FLAGS) && f->n <
-		    FETCH_ITEMS_MAX) {
-			f->items[f->n++].kind = FI_FLAGS;
+		if (seen_now && !imapd_fetch_has(f, IMAPD_FI_FLAGS) && f->n <
+		    IMAPD_FETCH_ITEMS_MAX) {
+			f->items[f->n++].kind = IMAPD_FI_FLAGS;
 			fetch_one(s, r->uid, f, m, &r->msg, tree, &r->tmp);
 			f->n--;
 		} else
@@ -513,7 +282,7 @@ cmd_fetch(struct imapd_session *s, struct imapd_cmdctx *c)
 	struct imapd_seqset set = { NULL, 0 };
 	const struct imapd_tok *t = arg_next(c);
 	struct fetch_run *r = xcalloc(1, sizeof(*r));
-	struct fetch *f = &r->f;
+	struct imapd_fetch *f = &r->f;
 	const char *err = NULL;
 	size_t j;
 
@@ -522,15 +291,15 @@ cmd_fetch(struct imapd_session *s, struct imapd_cmdctx *c)
 	r->uid = c->uid;
 	strlcpy_(r->tag, c->tag, sizeof(r->tag));
 	if (t == NULL || t->type != IMAPD_TOK_ATOM ||
-	    seqset_parse(t->s, &set) == -1 || parse_fetch(c, f) == -1) {
+	    seqset_parse(t->s, &set) == -1 || imapd_fetch_parse_args(c, f) == -1) {
 		reply(c, "BAD", "FETCH set items");
 		goto out;
 	}
 	for (j = 0; j < f->n; j++)
-		if (f->items[j].kind == FI_ENVELOPE ||
-		    f->items[j].kind == FI_BODYSTRUCTURE)
+		if (f->items[j].kind == IMAPD_FI_ENVELOPE ||
+		    f->items[j].kind == IMAPD_FI_BODYSTRUCTURE)
 			r->need_cache = true;
-		else if (f->items[j].kind == FI_BODY)
+		else if (f->items[j].kind == IMAPD_FI_BODY)
 			f->need_tree = f->need_msg = true;
 	if (f->modseq)
 		s->condstore = true;	/* RFC 7162 §3.1: enables it */

@@ -224,6 +224,9 @@ void cmd_expunge(struct imapd_session *, struct imapd_cmdctx *);
 void cmd_store(struct imapd_session *, struct imapd_cmdctx *);
 void cmd_copy(struct imapd_session *, struct imapd_cmdctx *);
 void cmd_fetch(struct imapd_session *, struct imapd_cmdctx *);
+struct imapd_fetch;
+/* fetch-parse.c: the FETCH items at the cursor. 0 or -1. */
+int imapd_fetch_parse_args(struct imapd_cmdctx *c, struct imapd_fetch *f);
 struct fetch_run;
 void fetch_resume(struct imapd_session *s);
 void fetch_run_free(struct fetch_run **rp);
