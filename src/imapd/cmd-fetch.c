@@ -37,6 +37,81 @@ send_section(struct imapd_session *s, const struct imapd_fitem *it,
 	out_write(s, data, len);
 }
 
+/* The part a section-binary names ("1.2"), or MIME_PART_NONE. Numbers
+ * go into multiparts; a non-multipart body is its own part 1; a
+ * message/rfc822 part is entered first (RFC 3501 §6.4.5 numbering). */
+static size_t
+binary_part(const struct mime_tree *t, const char *spec)
+{
+	size_t cur = 0;
+	bool is_msg = true;
+
+	while (*spec != '\0') {
+		const struct mime_part *p = mime_tree_part(t, cur);
+		unsigned long n = strtoul(spec, (char **)&spec, 10);
+
+		if (*spec == '.')
+			spec++;
+		if (!is_msg && (p->flags & MIME_PART_F_MESSAGE)) {
+			cur = p->first_child;
+			p = mime_tree_part(t, cur);
+		}
+		if (p->flags & MIME_PART_F_MULTIPART) {
+			size_t c = p->first_child;
+
+			while (c != MIME_PART_NONE && --n > 0)
+				c = mime_tree_part(t, c)->next;
+			if (c == MIME_PART_NONE)
+				return MIME_PART_NONE;
+			cur = c;
+		} else if (n != 1)
+			return MIME_PART_NONE;
+		is_msg = false;
+	}
+	return cur;
+}
+
+/* BINARY[part] and BINARY.SIZE[part] (RFC 3516 §4.2): the part's body
+ * with its Content-Transfer-Encoding undone; a literal8 when it holds
+ * NULs. A part that does not exist is NIL. */
+static void
+send_binary(struct imapd_session *s, const struct imapd_fitem *it,
+    const struct buf *msg, const struct mime_tree *tree, struct buf *tmp)
+{
+	const char *data = "", *err;
+	size_t len = 0, part = 0;
+	bool ok = true;
+
+	buf_reset(tmp);
+	if (it->spec[0] == '\0') {
+		data = msg->data ? msg->data : "";
+		len = msg->len;
+	} else if (tree == NULL || (part = binary_part(tree, it->spec)) ==
+	    MIME_PART_NONE || mime_part_decode(tree, mime_tree_part(tree,
+	    part), tmp, &err) == -1)
+		ok = false;
+	else {
+		data = tmp->data ? tmp->data : "";
+		len = tmp->len;
+	}
+	if (it->kind == IMAPD_FI_BINARY_SIZE) {
+		out_printf(s, "BINARY.SIZE[%s] %zu", it->spec, len);
+		return;
+	}
+	imapd_fetch_partial(it, &data, &len);
+	if (it->partial)
+		out_printf(s, "BINARY[%s]<%" PRIu64 "> ", it->spec, it->off);
+	else
+		out_printf(s, "BINARY[%s] ", it->spec);
+	if (!ok) {
+		out_printf(s, "NIL");
+		return;
+	}
+	out_printf(s, "%s{%zu}\r\n", memchr(data, '\0', len) ? "~" : "",
+	    len);
+	out_write(s, data, len);
+}
+
 static void
 send_buf_literal(struct imapd_session *s, const char *label,
     const struct buf *b)
@@ -128,6 +203,10 @@ fetch_one(struct imapd_session *s, bool uid,
 				buf_reset(tmp);	/* no such part: "" */
 			send_section(s, it, tmp->data ? tmp->data : "",
 			    tmp->len);
+			break;
+		case IMAPD_FI_BINARY:
+		case IMAPD_FI_BINARY_SIZE:
+			send_binary(s, it, msg, tree, tmp);
 			break;
 		}
 	}

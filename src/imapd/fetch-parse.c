@@ -28,7 +28,8 @@ imapd_fetch_add(struct imapd_fetch *f, enum imapd_fitem_kind kind)
 	size_t i;
 
 	for (i = 0; i < f->n; i++)
-		if (f->items[i].kind == kind && kind != IMAPD_FI_SECTION)
+		if (f->items[i].kind == kind && kind != IMAPD_FI_SECTION &&
+		    kind != IMAPD_FI_BINARY && kind != IMAPD_FI_BINARY_SIZE)
 			return 0;
 	if (f->n == IMAPD_FETCH_ITEMS_MAX)
 		return -1;
@@ -70,30 +71,64 @@ imapd_fetch_spec_ok(const char *s)
 }
 
 /* BODY[...]<o.n> or BODY.PEEK[...]<o.n> */
+/* section-binary (RFC 3516 §4.2): part numbers only, or nothing. */
+static bool
+binary_spec_ok(const char *s)
+{
+	while (*s != '\0') {
+		if (*s < '1' || *s > '9')
+			return false;
+		while (*s >= '0' && *s <= '9')
+			s++;
+		if (*s == '.' && s[1] == '\0')
+			return false;
+		if (*s == '.')
+			s++;
+	}
+	return true;
+}
+
+/* BODY[...]<o.n>, BODY.PEEK[...]<o.n>, BINARY[...]<o.n>,
+ * BINARY.PEEK[...]<o.n>, BINARY.SIZE[...] */
 static int
 parse_section(struct imapd_fetch *f, const char *a)
 {
 	const char *lb = strchr(a, '['), *rb = strrchr(a, ']');
+	enum imapd_fitem_kind kind = IMAPD_FI_SECTION;
 	struct imapd_fitem *it;
-	size_t plen = (size_t)(lb - a);
+	size_t plen;
+	bool peek = false;
 	char *end;
 
 	if (lb == NULL || rb == NULL || rb < lb ||
 	    (size_t)(rb - lb - 1) >= IMAPD_SECTION_MAX)
 		return -1;
-	if (imapd_fetch_add(f, IMAPD_FI_SECTION) == -1)
+	plen = (size_t)(lb - a);
+	if (plen == 9 && strncasecmp(a, "BODY.PEEK", 9) == 0)
+		peek = true;
+	else if (plen == 4 && strncasecmp(a, "BODY", 4) == 0)
+		;
+	else if (plen == 11 && strncasecmp(a, "BINARY.PEEK", 11) == 0) {
+		kind = IMAPD_FI_BINARY;
+		peek = true;
+	} else if (plen == 6 && strncasecmp(a, "BINARY", 6) == 0)
+		kind = IMAPD_FI_BINARY;
+	else if (plen == 11 && strncasecmp(a, "BINARY.SIZE", 11) == 0) {
+		kind = IMAPD_FI_BINARY_SIZE;
+		peek = true;
+	} else
+		return -1;
+	if (imapd_fetch_add(f, kind) == -1)
 		return -1;
 	it = &f->items[f->n - 1];
-	if (plen == 9 && strncasecmp(a, "BODY.PEEK", 9) == 0)
-		it->peek = true;
-	else if (!(plen == 4 && strncasecmp(a, "BODY", 4) == 0))
-		return -1;
+	it->peek = peek;
 	memcpy(it->spec, lb + 1, (size_t)(rb - lb - 1));
 	it->spec[rb - lb - 1] = '\0';
-	if (!imapd_fetch_spec_ok(it->spec))
+	if (kind == IMAPD_FI_SECTION ? !imapd_fetch_spec_ok(it->spec) :
+	    !binary_spec_ok(it->spec))
 		return -1;
 	a = rb + 1;
-	if (*a == '<') {
+	if (*a == '<' && kind != IMAPD_FI_BINARY_SIZE) {
 		it->partial = true;
 		it->off = strtoull(a + 1, &end, 10);
 		if (end == a + 1 || *end != '.')

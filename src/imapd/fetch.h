@@ -28,6 +28,8 @@ enum imapd_fitem_kind {
 	IMAPD_FI_RFC822_HEADER,
 	IMAPD_FI_RFC822_TEXT,
 	IMAPD_FI_SECTION,
+	IMAPD_FI_BINARY,	/* RFC 3516 */
+	IMAPD_FI_BINARY_SIZE,
 };
 
 struct imapd_fitem {
