@@ -150,6 +150,11 @@ int seqset_parse(const char *s, struct imapd_seqset *set);
 void seqset_free(struct imapd_seqset *set);
 /* Whether v is in the set, with "*" standing for star. */
 bool seqset_has(const struct imapd_seqset *set, uint32_t v, uint32_t star);
+/* A set with "*" replaced by star, sorted and merged, for seqset_in's
+ * binary search (big sets meet big mailboxes). Free with seqset_free. */
+void seqset_resolve(const struct imapd_seqset *in, uint32_t star,
+    struct imapd_seqset *out);
+bool seqset_in(const struct imapd_seqset *resolved, uint32_t v);
 /* Appends "1:3,7" for a sorted list of UIDs. */
 void uidset_format(struct buf *b, const uint32_t *uids, size_t n);
 
@@ -177,6 +182,8 @@ int view_resume(struct imapd_session *s);
 void view_sync(struct imapd_session *s, bool allow_expunge);
 /* Removes uid from the view and sends "* n EXPUNGE" (when present). */
 void view_expunged(struct imapd_session *s, uint32_t uid);
+/* The same for many UIDs (sorted in place), in one pass. */
+void view_expunged_many(struct imapd_session *s, uint32_t *uids, size_t n);
 /* The first UID still \Recent in mbox. */
 uint32_t view_recent_floor(struct store_mbox *mbox);
 /* Records a flag change this session reported itself, so the next sync
