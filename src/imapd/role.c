@@ -19,6 +19,7 @@
 #include "imapd/authpool.h"
 #include "imapd/imapd.h"
 #include "imapd/session.h"
+#include "imapd/watch.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "store/store.h"
@@ -39,7 +40,9 @@ struct conn {
 	struct imapd_role	*role;
 	struct bufferevent	*bev;
 	struct imapd_session	*s;
-	struct event		*poll;
+	struct event		*poll;		/* IDLE without inotify, or
+						 * the linger timer */
+	struct watch		*watch;		/* IDLE with inotify */
 	struct authjob		*job;		/* password check running */
 	struct timespec		 mtime;
 	bool			 closing;
@@ -55,6 +58,7 @@ struct imapd_role {
 	struct server		*srv;
 	struct store		*store;
 	struct authpool		*auth;
+	struct watcher		*watcher;
 	LIST_HEAD(, conn)	 conns;
 	bool			 stopping;
 };
@@ -69,6 +73,8 @@ conn_free(struct conn *c)
 	LIST_REMOVE(c, entry);
 	if (c->job != NULL)
 		authpool_cancel(c->role->auth, c->job);
+	if (c->watch != NULL)
+		watcher_del(c->role->watcher, c->watch);
 	if (c->poll != NULL)
 		event_free(c->poll);
 	imapd_session_free(&c->s);
@@ -127,6 +133,10 @@ conn_linger(struct conn *c)
 	}
 	if (c->poll != NULL)
 		event_free(c->poll);
+	if (c->watch != NULL) {
+		watcher_del(c->role->watcher, c->watch);
+		c->watch = NULL;
+	}
 	c->poll = event_new(c->role->base, -1, EV_PERSIST, linger_cb, c);
 	event_add(c->poll, &tv);
 }
@@ -139,6 +149,22 @@ conn_close(struct conn *c)
 	bufferevent_disable(c->bev, EV_READ);
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
 		conn_linger(c);
+}
+
+static void conn_process(struct conn *c);
+
+/* The selected mailbox changed (or may have): send the updates. */
+static void
+conn_changed(struct conn *c)
+{
+	imapd_session_poll(c->s);
+	conn_process(c);
+}
+
+static void
+on_change(void *arg)
+{
+	conn_changed(arg);
 }
 
 static void
@@ -156,12 +182,11 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 	    sb.st_mtim.tv_nsec == c->mtime.tv_nsec)
 		return;
 	c->mtime = sb.st_mtim;
-	imapd_session_poll(c->s);
-	conn_flush(c);
+	conn_changed(c);
 }
 
 /* Starts or stops watching the mailbox as the session enters or leaves
- * IDLE. */
+ * IDLE: inotify when there is one, else a stat every half second. */
 static void
 conn_watch(struct conn *c)
 {
@@ -170,13 +195,20 @@ conn_watch(struct conn *c)
 	struct stat sb;
 
 	if (path == NULL) {
+		if (c->watch != NULL) {
+			watcher_del(c->role->watcher, c->watch);
+			c->watch = NULL;
+		}
 		if (c->poll != NULL) {
 			event_free(c->poll);
 			c->poll = NULL;
 		}
 		return;
 	}
-	if (c->poll != NULL)
+	if (c->poll != NULL || c->watch != NULL)
+		return;
+	if (c->role->watcher != NULL && (c->watch =
+	    watcher_add(c->role->watcher, path, on_change, c)) != NULL)
 		return;
 	if (stat(path, &sb) == 0)
 		c->mtime = sb.st_mtim;
@@ -206,8 +238,6 @@ conn_starttls(struct conn *c)
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	imapd_session_tls_started(c->s);
 }
-
-static void conn_process(struct conn *c);
 
 static void
 auth_done(void *arg, int result, const char *canon)
@@ -397,6 +427,7 @@ imapd_role_main(const struct role_env *env)
 		fatalx("event_base_new");
 	/* Without workers, logins are checked in the loop. */
 	r.auth = authpool_new(r.base, env->cfg, IMAPD_AUTH_THREADS);
+	r.watcher = watcher_new(r.base);
 	sigterm = evsignal_new(r.base, SIGTERM, on_signal, &r);
 	sigint = evsignal_new(r.base, SIGINT, on_signal, &r);
 	sighup = evsignal_new(r.base, SIGHUP, on_signal, &r);
@@ -410,6 +441,7 @@ imapd_role_main(const struct role_env *env)
 		conn_free(LIST_FIRST(&r.conns));
 	server_free(&r.srv);
 	authpool_free(&r.auth);
+	watcher_free(&r.watcher);
 	event_free(sigterm);
 	event_free(sigint);
 	event_free(sighup);
