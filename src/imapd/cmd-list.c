@@ -248,7 +248,7 @@ parse_opts(struct imapd_cmdctx *c, bool ret, struct list_opts *o)
 void
 cmd_list(struct imapd_session *s, struct imapd_cmdctx *c)
 {
-	char ref[PATTERN_MAX], pats[PATTERNS_MAX][PATTERN_MAX * 2 + 1];
+	char ref[PATTERN_MAX], (*pats)[PATTERN_MAX * 2 + 1];
 	struct list_opts o = { .lsub = strcmp(c->name, "LSUB") == 0 };
 	struct store_folder *fl = NULL;
 	struct cand *cd = NULL;
@@ -257,6 +257,8 @@ cmd_list(struct imapd_session *s, struct imapd_cmdctx *c)
 	const struct imapd_tok *t;
 	const char *err;
 
+	/* 64 KB: on the heap, not the event loop's stack */
+	pats = xcalloc(PATTERNS_MAX, sizeof(*pats));
 	t = arg_peek(c);
 	if (!o.lsub && t != NULL && t->type == IMAPD_TOK_LIST_START) {
 		arg_next(c);
@@ -299,6 +301,7 @@ cmd_list(struct imapd_session *s, struct imapd_cmdctx *c)
 			out_printf(s, "* LSUB (\\Noselect) \"%c\" \"\"\r\n",
 			    STORE_FOLDER_DELIM);
 		reply(c, "OK", "%s completed", c->name);
+		free(pats);
 		return;
 	}
 	for (i = 0; i < npat; i++) {
@@ -310,6 +313,7 @@ cmd_list(struct imapd_session *s, struct imapd_cmdctx *c)
 	    subs_load(s, &subs, &nsubs) == -1) {
 		store_folder_list_free(fl, nf);
 		reply(c, "NO", "[SERVERBUG] Cannot list folders");
+		free(pats);
 		return;
 	}
 	/* Existing folders, then parents that exist only as a path. */
@@ -355,8 +359,10 @@ cmd_list(struct imapd_session *s, struct imapd_cmdctx *c)
 	free(cd);
 	store_folder_list_free(fl, nf);
 	subs_free(subs, nsubs);
+	free(pats);
 	reply(c, "OK", "%s completed", c->name);
 	return;
 bad:
+	free(pats);
 	reply(c, "BAD", "%s reference mailbox", c->name);
 }
