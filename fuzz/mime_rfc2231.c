@@ -12,19 +12,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct mime_params p;
 	struct buf blob, v;
-	const char *n, *val;
-	size_t count, pos = 0, ll, k = 0;
+	const char *n, *val, *lead;
+	size_t pos = 0, k = 0;
 
 	buf_init(&blob, 1 << 24);
 	buf_init(&v, 1 << 24);
-	if (mime_params_parse((const char *)data, size, &blob, &count, NULL) == 0) {
-		ll = strlen(blob.data) + 1;
-		p.blob = blob.data + ll;
-		p.len = blob.len - ll;
-		p.count = count;
+	if (mime_params_parse((const char *)data, size, &blob, &lead, &p,
+	    NULL) == 0) {
 		while (mime_params_next(&p, &pos, &n, &val))
 			k++;
-		if (k != count)
+		if (k != p.count)
 			__builtin_trap();
 		mime_params_get(&p, "filename", &v, NULL);
 		mime_params_get(&p, "name", &v, NULL);

@@ -45,6 +45,8 @@ struct mime_build {
 	size_t			 natt;
 	char			*text;
 	size_t			 text_len;
+	char			*html;		/* NULL: no HTML alternative */
+	size_t			 html_len;
 	int			 has_date;
 	time_t			 date;
 	int			 tz;
@@ -93,6 +95,7 @@ mime_build_free(struct mime_build **bp)
 	free(b->fields);
 	free(b->att);
 	free(b->text);
+	free(b->html);
 	free(b->domain);
 	free(b->msgid);
 	free(b->mp_subtype);
@@ -331,6 +334,16 @@ mime_build_text(struct mime_build *b, const char *utf8, size_t len)
 	b->text_len = len;
 }
 
+void
+mime_build_html(struct mime_build *b, const char *utf8, size_t len)
+{
+	free(b->html);
+	b->html = xmalloc(len + 1);
+	memcpy(b->html, utf8, len);
+	b->html[len] = '\0';
+	b->html_len = len;
+}
+
 static int
 valid_type(const char *t)
 {
@@ -536,17 +549,51 @@ make_boundary(char *bnd, size_t size, struct buf *parts, size_t n)
 }
 
 static int
-put_text_part(struct mime_build *b, struct buf *out, int last)
+put_one_text(struct buf *out, const char *subtype, const char *t, size_t n,
+    unsigned flags, int last)
 {
-	const char *t = b->text != NULL ? b->text : "";
-	enum enc e = choose(t, b->text_len, 1, b->flags);
+	enum enc e = choose(t, n, 1, flags);
 	int r = 0;
 
-	r |= buf_printf(out, "Content-Type: text/plain; charset=%s\r\n",
+	r |= buf_printf(out, "Content-Type: text/%s; charset=%s\r\n", subtype,
 	    e == ENC_7BIT ? "us-ascii" : "utf-8");
 	r |= buf_printf(out, "Content-Transfer-Encoding: %s\r\n\r\n",
 	    enc_names[e]);
-	return r | put_body(out, t, b->text_len, e, last);
+	return r | put_body(out, t, n, e, last);
+}
+
+static void make_boundary(char *, size_t, struct buf *, size_t);
+
+/*
+ * The body: text/plain, or with HTML a multipart/alternative of the plain
+ * text and the HTML (RFC 2046 §5.1.4: simplest first).
+ */
+static int
+put_text_part(struct mime_build *b, struct buf *out, int last)
+{
+	struct buf alt[2];
+	char bnd[64];
+	int r = 0, i;
+
+	if (b->html == NULL)
+		return put_one_text(out, "plain", b->text != NULL ? b->text :
+		    "", b->text_len, b->flags, last);
+	for (i = 0; i < 2; i++)
+		buf_init(&alt[i], BUILD_MAX);
+	r |= put_one_text(&alt[0], "plain", b->text != NULL ? b->text : "",
+	    b->text_len, b->flags, 0);
+	r |= put_one_text(&alt[1], "html", b->html, b->html_len, b->flags, 0);
+	make_boundary(bnd, sizeof(bnd), alt, 2);
+	r |= buf_printf(out, "Content-Type: multipart/alternative;\r\n"
+	    " boundary=\"%s\"\r\n\r\n", bnd);
+	for (i = 0; i < 2; i++) {
+		r |= buf_printf(out, "--%s\r\n", bnd);
+		r |= buf_append(out, alt[i].data, alt[i].len);
+		r |= buf_puts(out, "\r\n");
+		buf_free(&alt[i]);
+	}
+	r |= buf_printf(out, "--%s--\r\n", bnd);
+	return r;
 }
 
 int

@@ -52,6 +52,11 @@ int mime_build_message_id(struct mime_build *b, const char *id,
 /* Sets the UTF-8 text body (LF or CRLF line ends); copied. */
 void mime_build_text(struct mime_build *b, const char *utf8, size_t len);
 /*
+ * Adds an HTML version of the body (UTF-8, copied): the body becomes a
+ * multipart/alternative of the text and the HTML.
+ */
+void mime_build_html(struct mime_build *b, const char *utf8, size_t len);
+/*
  * Adds an attachment: filename in UTF-8 (RFC 2231 encoded when needed; NULL
  * for a part with no Content-Disposition, such as the parts of a report),
  * the bytes (copied), and content_type ("type/subtype"), or NULL to detect

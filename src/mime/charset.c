@@ -192,21 +192,32 @@ mime_charset_to_utf8(const char *charset, const char *in, size_t len,
 		return 1;
 	}
 	while (inleft > 0) {
-		size_t room, r;
+		size_t room, r, want, before;
 		char *outp;
 
-		if (buf_reserve(out, inleft * 4 + 16) == -1) {
-			iconv_close(cd);
-			goto full;
+		/* Room in steps, so a tight max still fits what fits. */
+		want = inleft < 16384 ? inleft * 4 + 16 : 65536;
+		if (buf_reserve(out, want) == -1) {
+			want = out->max > out->len ? out->max - out->len : 0;
+			if (want == 0 || buf_reserve(out, want) == -1) {
+				iconv_close(cd);
+				goto full;
+			}
 		}
 		room = out->cap - out->len - 1;
 		outp = out->data + out->len;
+		before = out->len;
 		r = iconv(cd, &inp, &inleft, &outp, &room);
 		out->len = outp - out->data;
 		if (r != (size_t)-1)
 			break;
-		if (errno == E2BIG)
+		if (errno == E2BIG) {
+			if (out->len == before && out->len + room >= out->max) {
+				iconv_close(cd);
+				goto full;	/* not even one character fits */
+			}
 			continue;
+		}
 		/* EILSEQ or EINVAL: replace one byte and go on. */
 		if (buf_append(out, replacement, 3) == -1) {
 			iconv_close(cd);

@@ -11,14 +11,27 @@
 
 #include "lib/util.h"
 
+/* How far the current line has shown it can start a field. */
+enum line_state {
+	LS_START,	/* nothing yet */
+	LS_CR,		/* a CR first: an empty line if LF follows */
+	LS_NAME,	/* field name characters */
+	LS_WSP,		/* white space after the name (obsolete syntax) */
+	LS_FIELD,	/* a field or a continuation: decided */
+};
+
 struct mime_hdr {
 	struct mime_hdr_settings set;
 	struct buf	in;		/* header bytes not yet consumed */
 	size_t		base;		/* stream offset of in.data[0] */
 	size_t		pos;		/* next field in in */
+	size_t		line_start;	/* stream offset of the last line
+					 * that started a new field (or ended
+					 * the header); 0 before any */
 	size_t		total;		/* header bytes pushed */
 	size_t		line_len;	/* current physical line so far */
 	int		line_cr;	/* it ended in CR */
+	enum line_state	line_state;
 	size_t		fields;
 	int		ended;		/* the empty line was pushed */
 	int		eof;
@@ -81,40 +94,99 @@ int
 mime_hdr_push(struct mime_hdr *p, const void *data, size_t len,
     const char **errstr_out)
 {
-	const char *s = data, *end = s + len, *take_end = end;
+	const unsigned char *s = data;
+	size_t i, take = len;
 
 	if (p->failed)
 		return fail(p, "header: earlier error", errstr_out);
 	if (p->ended || p->eof)
 		return 0;
-	while (s < end) {
-		const char *nl = memchr(s, '\n', end - s);
-		size_t n = (nl != NULL ? nl : end) - s;
+	/*
+	 * One pass over the bytes: line lengths, the empty line, and whether
+	 * each line can start a field at all. A line that cannot ends the
+	 * header (as mime_hdr_scan decides), so body bytes after it are not
+	 * kept and cannot trip the header limits.
+	 */
+	for (i = 0; i < len; i++) {
+		unsigned char c = s[i];
+		int not_field = 0;
 
-		if (n > 0) {
-			p->line_len += n;
-			p->line_cr = (nl != NULL ? nl : end)[-1] == '\r';
+		if (c == '\n') {
+			if (p->line_state == LS_NAME || p->line_state == LS_WSP)
+				not_field = 1;	/* "word" alone on a line */
+			else if (p->line_len == 0 ||
+			    (p->line_len == 1 && p->line_cr)) {
+				p->ended = 1;	/* the empty line */
+				take = i + 1;
+				break;
+			} else if (p->line_len - p->line_cr > p->set.max_line)
+				return fail(p, "header: line too long",
+				    errstr_out);
+			if (!not_field) {
+				p->line_len = 0;
+				p->line_cr = 0;
+				p->line_state = LS_START;
+				continue;
+			}
 		}
-		if (p->line_len - (p->line_cr && nl != NULL) >
-		    p->set.max_line + (nl == NULL))
-			return fail(p, "header: line too long", errstr_out);
-		if (nl == NULL)
-			break;
-		if (p->line_len == 0 || (p->line_len == 1 && p->line_cr)) {
-			/* The empty line: the header ends here. */
+		if (!not_field) {
+			p->line_len++;
+			p->line_cr = c == '\r';
+			if (p->line_len > p->set.max_line + 1)
+				return fail(p, "header: line too long",
+				    errstr_out);
+			switch (p->line_state) {
+			case LS_START:
+				if (c != ' ' && c != '\t')
+					p->line_start = p->base + p->in.len +
+					    i;	/* the field before is whole */
+				if (c == ' ' || c == '\t')
+					p->line_state = LS_FIELD;
+				else if (c == '\r')
+					p->line_state = LS_CR;
+				else if (is_ftext(c))
+					p->line_state = LS_NAME;
+				else
+					not_field = 1;
+				break;
+			case LS_CR:
+				not_field = 1;	/* CR not before LF */
+				break;
+			case LS_NAME:
+				if (c == ':')
+					p->line_state = LS_FIELD;
+				else if (c == ' ' || c == '\t')
+					p->line_state = LS_WSP;
+				else if (!is_ftext(c))
+					not_field = 1;
+				break;
+			case LS_WSP:
+				if (c == ':')
+					p->line_state = LS_FIELD;
+				else if (c != ' ' && c != '\t')
+					not_field = 1;
+				break;
+			case LS_FIELD:
+				break;
+			}
+		}
+		if (not_field) {
+			/* The body starts on this line; the scanner agrees. */
 			p->ended = 1;
-			take_end = nl + 1;
+			take = i + 1;
 			break;
 		}
-		p->line_len = 0;
-		p->line_cr = 0;
-		s = nl + 1;
 	}
-	len = take_end - (const char *)data;
-	p->total += len;
+	p->total += take;
 	if (p->total > p->set.max_size)
 		return fail(p, "header: too large", errstr_out);
-	if (buf_append(&p->in, data, len) == -1)
+	/* Drop returned fields now and then: amortized, never per field. */
+	if (p->pos > 0 && p->pos >= p->in.len / 2) {
+		buf_consume(&p->in, p->pos);
+		p->base += p->pos;
+		p->pos = 0;
+	}
+	if (buf_append(&p->in, data, take) == -1)
 		return fail(p, "header: too large", errstr_out);
 	return 0;
 }
@@ -275,13 +347,14 @@ mime_hdr_next(struct mime_hdr *p, struct mime_hdr_field *f_out,
 		return fail(p, "header: earlier error", errstr_out);
 	if (p->done)
 		return 0;
-	/* Drop the field returned last time. */
-	if (p->pos > 0) {
-		buf_consume(&p->in, p->pos);
-		p->base += p->pos;
-		p->pos = 0;
-	}
-	pos = 0;
+	/*
+	 * Scan only when a field is known to be whole (a later line starts
+	 * a new one, or the header ended): rescanning a long field on every
+	 * small push would be quadratic.
+	 */
+	if (!p->ended && !p->eof && p->line_start <= p->base + p->pos)
+		return 0;
+	pos = p->pos;
 	r = scan(buf_cstr(&p->in), p->in.len, &pos, p->ended || p->eof, f_out);
 	if (r == 2)
 		return 0;

@@ -25,9 +25,14 @@ put_string(struct buf *out, const char *s, size_t n)
 			lit = 1;
 	}
 	if (lit) {
+		/* RFC 3501 §4.3: a literal is CHAR8, so no NUL: a space. */
 		r |= buf_printf(out, "{%zu}\r\n", n);
-		r |= buf_append(out, s, n);
-		return r;
+		if (r != 0 || buf_reserve(out, n) == -1)
+			return -1;
+		for (i = 0; i < n; i++)
+			out->data[out->len++] = s[i] != '\0' ? s[i] : ' ';
+		out->data[out->len] = '\0';
+		return 0;
 	}
 	if (buf_reserve(out, n * 2 + 2) == -1)
 		return -1;
@@ -273,6 +278,17 @@ put_body(const struct mime_tree *t, size_t idx, int ext, struct buf *out,
 		r |= mime_imap_envelope(t, p->first_child, out);
 		r |= buf_putc(out, ' ');
 		r |= put_body(t, p->first_child, ext, out, depth + 1);
+		r |= buf_printf(out, " %zu", p->body_lines);
+	} else if (strcmp(type, "message") == 0 &&
+	    (strcmp(subtype, "rfc822") == 0 || strcmp(subtype, "global") == 0)) {
+		/*
+		 * Not opened (base64 encoded, or past a limit), but the
+		 * grammar wants body-type-msg: an empty envelope and body.
+		 */
+		r |= buf_puts(out, " (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) "
+		    "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL "
+		    "\"7BIT\" 0 0");
+		r |= buf_puts(out, ext ? " NIL NIL NIL NIL)" : ")");
 		r |= buf_printf(out, " %zu", p->body_lines);
 	} else if (strcmp(type, "text") == 0)
 		r |= buf_printf(out, " %zu", p->body_lines);

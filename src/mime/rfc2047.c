@@ -25,9 +25,15 @@ is_wsp(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* RFC 2047 §2: encoded-word = "=?" charset "?" encoding "?" text "?=". */
+/*
+ * RFC 2047 §2: encoded-word = "=?" charset "?" encoding "?" text "?=".
+ * When the text has no end, *skip_out is where the search stopped: no
+ * later word can start before it, which keeps decoding linear on input
+ * such as "=?a?q?=?a?q?=?a?q?..." with no "?=" anywhere.
+ */
 static int
-parse_word(const char *p, const char *end, struct word *w)
+parse_word(const char *p, const char *end, struct word *w,
+    const char **skip_out)
 {
 	const char *q, *cs, *t;
 
@@ -54,13 +60,17 @@ parse_word(const char *p, const char *end, struct word *w)
 		return 0;
 	t = q + 3;
 	for (q = t; q + 1 < end; q++) {
-		if (is_wsp(*q))
+		if (is_wsp(*q)) {
+			*skip_out = q;
 			return 0;
+		}
 		if (q[0] == '?' && q[1] == '=')
 			break;
 	}
-	if (q + 1 >= end)
+	if (q + 1 >= end) {
+		*skip_out = end;
 		return 0;
+	}
 	w->text = t;
 	w->text_len = q - t;
 	w->len = q + 2 - p;
@@ -116,12 +126,12 @@ mime_rfc2047_decode(const char *in, size_t len, struct buf *out,
 	buf_init(&pending, out->max);
 	while (p < end) {
 		const char *q = memchr(p, '=', end - p);
-		const char *ws;
+		const char *ws, *skip = NULL;
 
 		if (q == NULL)
 			break;
-		if (!parse_word(q, end, &w)) {
-			p = q + 1;
+		if (!parse_word(q, end, &w, &skip)) {
+			p = skip != NULL && skip > q ? skip : q + 1;
 			continue;
 		}
 		/* Text before the word: only white space joins two words. */

@@ -102,7 +102,8 @@ put_value(const char *p, const char *end, struct buf *out, int *err)
 
 int
 mime_params_parse(const char *value, size_t len, struct buf *out,
-    size_t *count_out, const char **errstr_out)
+    const char **lead_out, struct mime_params *params_out,
+    const char **errstr_out)
 {
 	const char *p = value, *end = value + len;
 	size_t start = out->len, count = 0;
@@ -168,7 +169,14 @@ mime_params_parse(const char *value, size_t len, struct buf *out,
 			*errstr_out = "params: output too large";
 		return -1;
 	}
-	*count_out = count;
+	{
+		size_t ll = strlen(out->data + start) + 1;
+
+		*lead_out = out->data + start;
+		params_out->count = count;
+		params_out->len = out->len - start - ll;
+		params_out->blob = count > 0 ? out->data + start + ll : NULL;
+	}
 	return 0;
 }
 

@@ -27,11 +27,14 @@ struct mime_params {
  * white space removed, lowercased) and a NUL, then name\0value\0 for each
  * "; name=value" parameter. Values may be tokens or quoted strings; the
  * usual breakage (missing quotes, spaces around '=', stray ';', unquoted
- * spaces) is tolerated. *count_out gets the number of parameters.
- * Returns 0, or -1 when out is full (out is then unchanged).
+ * spaces) is tolerated, and NUL bytes are dropped. On success *lead_out
+ * is the leading value and *params_out views the parameters; both point
+ * into out and stay valid until out next changes (copy params_out->blob
+ * to keep it). Returns 0, or -1 when out is full (out is then unchanged).
  */
 int mime_params_parse(const char *value, size_t len, struct buf *out,
-    size_t *count_out, const char **errstr_out);
+    const char **lead_out, struct mime_params *params_out,
+    const char **errstr_out);
 
 /*
  * Iterates: *pos starts at 0. Returns 1 with *name_out and *value_out set to

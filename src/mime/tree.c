@@ -23,7 +23,9 @@
 #include "mime/codec.h"
 #include "mime/hdr.h"
 
-#define POOL_CHUNK	(16 * 1024)
+/* Pool chunks start small (most messages have few parts) and double. */
+#define POOL_CHUNK_MIN	512
+#define POOL_CHUNK_MAX	(64 * 1024)
 
 struct pool_chunk {
 	struct pool_chunk	*next;
@@ -70,7 +72,11 @@ pool_alloc(struct mime_tree *t, size_t n)
 
 	n = (n + 7) & ~(size_t)7;
 	if (c == NULL || c->size - c->used < n) {
-		size_t size = n > POOL_CHUNK ? n : POOL_CHUNK;
+		size_t size = c == NULL ? POOL_CHUNK_MIN :
+		    c->size < POOL_CHUNK_MAX ? c->size * 2 : POOL_CHUNK_MAX;
+
+		if (size < n)
+			size = n;
 
 		c = xmalloc(sizeof(*c) + size);
 		c->size = size;
@@ -259,29 +265,26 @@ valid_token(const char *s, size_t n)
 	return 1;
 }
 
-/* Copies a parsed parameter blob's parameters into the tree. */
+/* Copies parsed parameters into the tree's pool. */
 static void
-keep_params(struct ctx *c, struct mime_params *out, size_t lead_len,
-    size_t count)
+keep_params(struct ctx *c, struct mime_params *out,
+    const struct mime_params *parsed)
 {
-	size_t off = lead_len + 1;
-
-	out->count = count;
-	out->len = c->blob.len - off;
-	out->blob = count > 0 ? pool_strndup(c->t, c->blob.data + off,
-	    out->len) : NULL;
+	*out = *parsed;
+	if (parsed->count > 0)
+		out->blob = pool_strndup(c->t, parsed->blob, parsed->len);
 }
 
 static void
 set_ctype(struct ctx *c, struct mime_part *p, const char *v, size_t n)
 {
+	struct mime_params params;
 	const char *lead, *slash;
-	size_t count, ll;
+	size_t ll;
 
 	buf_reset(&c->blob);
-	if (mime_params_parse(v, n, &c->blob, &count, NULL) == -1)
+	if (mime_params_parse(v, n, &c->blob, &lead, &params, NULL) == -1)
 		return;
-	lead = c->blob.data;
 	ll = strlen(lead);
 	slash = memchr(lead, '/', ll);
 	if (slash == NULL || !valid_token(lead, slash - lead) ||
@@ -290,20 +293,20 @@ set_ctype(struct ctx *c, struct mime_part *p, const char *v, size_t n)
 	p->type = pool_strndup(c->t, lead, slash - lead);
 	p->subtype = pool_strndup(c->t, slash + 1, ll - (slash - lead) - 1);
 	p->flags |= MIME_PART_F_HAS_CTYPE;
-	keep_params(c, &p->params, ll, count);
+	keep_params(c, &p->params, &params);
 }
 
 static void
 set_disposition(struct ctx *c, struct mime_part *p, const char *v, size_t n)
 {
-	size_t count, ll;
+	struct mime_params params;
+	const char *lead;
 
 	buf_reset(&c->blob);
-	if (mime_params_parse(v, n, &c->blob, &count, NULL) == -1)
+	if (mime_params_parse(v, n, &c->blob, &lead, &params, NULL) == -1)
 		return;
-	ll = strlen(c->blob.data);
-	p->disposition = pool_strndup(c->t, c->blob.data, ll);
-	keep_params(c, &p->disp_params, ll, count);
+	p->disposition = pool_strndup(c->t, lead, strlen(lead));
+	keep_params(c, &p->disp_params, &params);
 }
 
 static void
@@ -702,6 +705,78 @@ mime_part_filename(const struct mime_tree *t, const struct mime_part *p,
 	if ((r = mime_params_get(&p->disp_params, "filename", out, NULL)) != 0)
 		return r;
 	return mime_params_get(&p->params, "name", out, NULL);
+}
+
+static int
+pref_rank(const char *const *prefs, const char *subtype)
+{
+	int i;
+
+	for (i = 0; prefs[i] != NULL; i++)
+		if (strcmp(prefs[i], subtype) == 0)
+			return i;
+	return -1;
+}
+
+/* One step of mime_tree_body: the best candidate at or under idx. */
+static void
+find_body(const struct mime_tree *t, size_t idx, const char *const *prefs,
+    size_t *best, int *best_rank)
+{
+	const struct mime_part *p = &t->parts[idx];
+	size_t c;
+	int rank;
+
+	if (*best_rank == 0)
+		return;	/* nothing beats the first choice */
+	if (p->disposition != NULL && strcmp(p->disposition, "attachment") == 0)
+		return;
+	if (strcmp(p->type, "text") == 0) {
+		rank = pref_rank(prefs, p->subtype);
+		if (rank >= 0 && rank < *best_rank) {
+			*best_rank = rank;
+			*best = idx;
+		}
+		return;
+	}
+	if (!(p->flags & MIME_PART_F_MULTIPART))
+		return;
+	if (strcmp(p->subtype, "related") != 0) {
+		for (c = p->first_child; c != MIME_PART_NONE;
+		    c = t->parts[c].next)
+			find_body(t, c, prefs, best, best_rank);
+		return;
+	}
+	rank = pref_rank(prefs, "related");
+	if (rank >= 0 && rank < *best_rank) {
+		*best_rank = rank;
+		*best = idx;
+	}
+	/* RFC 2387 §3.2: the start parameter names the root, else the first. */
+	{
+		const char *start = mime_params_get_raw(&p->params, "start");
+		size_t root = p->first_child;
+
+		for (c = p->first_child; start != NULL && c != MIME_PART_NONE;
+		    c = t->parts[c].next)
+			if (t->parts[c].id != NULL &&
+			    strcmp(t->parts[c].id, start) == 0) {
+				root = c;
+				break;
+			}
+		if (root != MIME_PART_NONE)
+			find_body(t, root, prefs, best, best_rank);
+	}
+}
+
+size_t
+mime_tree_body(const struct mime_tree *t, const char *const *prefs)
+{
+	size_t best = MIME_PART_NONE;
+	int best_rank = INT32_MAX;
+
+	find_body(t, 0, prefs, &best, &best_rank);
+	return best;
 }
 
 int

@@ -14,6 +14,13 @@
  * without a boundary (or with none of its delimiters in the body) is a leaf,
  * an invalid Content-Type means text/plain, and past the depth and part
  * limits parts are kept as leaves (MIME_TREE_F_LIMIT says so).
+ *
+ * A delimiter line is "--" boundary, optionally "--", then only white space
+ * (RFC 2046 §5.1.1; junk after it makes it body text, as in Python's email
+ * package). The line end before a delimiter belongs to the delimiter, so an
+ * empty part squeezed between two delimiters ends where its parent's body
+ * ends. Only message/rfc822 and message/global parts are opened, and only
+ * when not base64 or quoted-printable encoded (RFC 2046 §5.2.1).
  */
 #ifndef MIME_TREE_H
 #define MIME_TREE_H
@@ -129,6 +136,17 @@ int mime_part_decode(const struct mime_tree *t, const struct mime_part *p,
  */
 int mime_part_filename(const struct mime_tree *t, const struct mime_part *p,
     struct buf *out);
+/*
+ * The part to show as the message body, as a mail reader picks it (and as
+ * Python's EmailMessage.get_body does): not an attachment, a text part
+ * whose subtype is in prefs (NULL-terminated, most wanted first, e.g.
+ * {"plain", "html", NULL}; "related" picks a whole multipart/related),
+ * looking inside multiparts but not inside attached messages; in a
+ * multipart/related only its start part counts. Returns the part index,
+ * or MIME_PART_NONE.
+ */
+size_t mime_tree_body(const struct mime_tree *t, const char *const *prefs);
+
 /* Text of a text part converted from its charset to UTF-8 (charset.h). */
 int mime_part_text_utf8(const struct mime_tree *t, const struct mime_part *p,
     struct buf *out, const char **errstr_out);

@@ -69,8 +69,9 @@ enum store_rcpt_kind {
 };
 
 /*
- * Is address a deliverable local recipient? For the SMTP server at RCPT
- * (RFC 5321 §3.3): 0 means answer 550 5.1.1. Addresses outside the local
+ * Is address (the path without its angle brackets) a deliverable local
+ * recipient? For the SMTP server at RCPT (RFC 5321 §3.3): 0 means answer
+ * 550 5.1.1. Addresses outside the local
  * domains return 0 too: check store_addr_is_local_domain first for
  * relaying. An address without a domain takes the first local one
  * (RFC 5321 §4.5.1 "RCPT TO:<Postmaster>"). 1 and *kind_out (may be

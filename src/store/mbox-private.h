@@ -20,6 +20,7 @@
 #define MBOX_LAST_UV_FILE	"postern-uidvalidity-last"	/* user root */
 #define MBOX_CACHE_KIB		256	/* SQLite page cache per handle */
 #define MBOX_NAME_MAX		255	/* a Maildir file name */
+#define MBOX_TMP_MAX_AGE	(36 * 3600)	/* stale tmp/ files, seconds */
 
 struct store_mbox {
 	struct store	*store;
@@ -33,6 +34,7 @@ struct store_mbox {
 	ino_t		 ino;		/* cached handle checks it is current */
 	sqlite3		*db;
 	int		 lockfd;	/* dir/postern-index.lock, or -1 */
+	bool		 locked;	/* holding lockfd's flock */
 	char		 err[STORE_ERR_MAX];
 };
 

@@ -20,6 +20,7 @@
 
 #include "lib/durable.h"
 #include "lib/util.h"
+#include "store/folder.h"
 
 /* Reads postern-uidvalidity: 1 and the values, 0 none, -1 unreadable. */
 static int
@@ -508,12 +509,44 @@ out:
 	return r;
 }
 
+/*
+ * Removes files left in tmp/ by deliveries that died, once they are
+ * older than MBOX_TMP_MAX_AGE (the Maildir convention: 36 hours, far
+ * longer than any delivery takes).
+ */
+static void
+tmp_clean(struct store_mbox *mbox)
+{
+	char *path = xasprintf("%s/tmp", mbox->dir);
+	time_t limit = time(NULL) - MBOX_TMP_MAX_AGE;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd;
+
+	if ((d = opendir(path)) == NULL) {
+		free(path);
+		return;
+	}
+	fd = dirfd(d);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode) && st.st_mtime < limit)
+			unlinkat(fd, de->d_name, 0);
+	}
+	closedir(d);
+	free(path);
+}
+
 int
 store_mbox_sync(struct store_mbox *mbox, bool *changed_out,
     const char **errstr_out)
 {
 	bool changed = false;
 
+	tmp_clean(mbox);
 	if (mbox_begin(mbox, errstr_out) == -1)
 		return -1;
 	if (sync_locked(mbox, &changed, errstr_out) == -1) {
@@ -529,6 +562,54 @@ store_mbox_sync(struct store_mbox *mbox, bool *changed_out,
 	return 0;
 }
 
+/*
+ * When the folder's index file is damaged (not a database, or failing
+ * SQLite's quick_check), moves it aside as postern-index.db.corrupt and
+ * drops its WAL, so the next open rebuilds it from the files. 1 moved,
+ * 0 not damaged (or absent), -1 error.
+ */
+static int
+quarantine_corrupt(struct store *store, const char *user, const char *folder)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	const char *errstr;
+	char *dir, *path, *aside;
+	int rc, bad = 0, r = 0;
+
+	if (store_folder_path(store, user, folder, &dir, &errstr) == -1)
+		return -1;
+	path = xasprintf("%s/%s", dir, MBOX_INDEX_FILE);
+	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st,
+		    NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW && strcmp((const char *)
+		    sqlite3_column_text(st, 0), "ok") != 0)
+			bad = 1;
+	}
+	if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB)
+		bad = 1;
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	if (bad) {
+		aside = xasprintf("%s.corrupt", path);
+		r = rename(path, aside) == 0 ? 1 : -1;
+		free(aside);
+		aside = xasprintf("%s-wal", path);
+		unlink(aside);
+		free(aside);
+		aside = xasprintf("%s-shm", path);
+		unlink(aside);
+		free(aside);
+	}
+	free(path);
+	free(dir);
+	return r;
+}
+
 int
 store_mbox_reindex(struct store *store, const char *user, const char *folder,
     bool *uidvalidity_changed_out, const char **errstr_out)
@@ -539,9 +620,11 @@ store_mbox_reindex(struct store *store, const char *user, const char *folder,
 	const char *errstr = NULL;
 	int r;
 
-
-	if ((r = mbox_open_ex(store, user, folder, &mbox, &at_open,
-	    errstr_out)) != 1)
+	r = mbox_open_ex(store, user, folder, &mbox, &at_open, errstr_out);
+	if (r == -1 && quarantine_corrupt(store, user, folder) == 1)
+		r = mbox_open_ex(store, user, folder, &mbox, &at_open,
+		    errstr_out);
+	if (r != 1)
 		return r;
 	if (mbox_begin(mbox, &errstr) == -1)
 		goto fail;

@@ -6,6 +6,7 @@
  */
 #include "store/mbox-private.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -139,6 +140,15 @@ mbox_name_with_flags(const char *name, unsigned flags)
 	    info);
 }
 
+static void
+unlock(struct store_mbox *mbox)
+{
+	if (mbox->locked) {
+		flock(mbox->lockfd, LOCK_UN);
+		mbox->locked = false;
+	}
+}
+
 int
 mbox_begin(struct store_mbox *mbox, const char **errstr_out)
 {
@@ -152,13 +162,15 @@ mbox_begin(struct store_mbox *mbox, const char **errstr_out)
 			return store_err(mbox->err, errstr_out, "%s/%s: %s",
 			    mbox->dir, MBOX_LOCK_FILE, strerror(errno));
 	}
+	assert(!mbox->locked);	/* no nested write transactions */
 	while (flock(mbox->lockfd, LOCK_EX) == -1)
 		if (errno != EINTR)
 			return store_err(mbox->err, errstr_out, "flock %s: %s",
 			    mbox->dir, strerror(errno));
+	mbox->locked = true;
 	if (store_db_exec(mbox->db, "BEGIN IMMEDIATE") == -1) {
 		store_dberr(mbox->err, errstr_out, mbox->db, mbox->dir);
-		flock(mbox->lockfd, LOCK_UN);
+		unlock(mbox);
 		return -1;
 	}
 	return 0;
@@ -172,7 +184,7 @@ mbox_commit(struct store_mbox *mbox, const char **errstr_out)
 		mbox_rollback(mbox);
 		return -1;
 	}
-	flock(mbox->lockfd, LOCK_UN);
+	unlock(mbox);
 	return 0;
 }
 
@@ -181,8 +193,7 @@ mbox_rollback(struct store_mbox *mbox)
 {
 	if (!sqlite3_get_autocommit(mbox->db))
 		store_db_exec(mbox->db, "ROLLBACK");
-	if (mbox->lockfd != -1)
-		flock(mbox->lockfd, LOCK_UN);
+	unlock(mbox);
 }
 
 int
@@ -441,7 +452,7 @@ store_mbox_status(struct store_mbox *mbox, struct store_mbox_status *out,
 	    " coalesce(sum((flags & 8) != 0), 0), coalesce(sum(size), 0)"
 	    " FROM msgs", -1, &st, NULL) != SQLITE_OK) {
 		store_dberr(mbox->err, errstr_out, mbox->db, "status");
-		mbox_rollback(mbox);
+		store_db_exec(mbox->db, "ROLLBACK");
 		return -1;
 	}
 	rc = sqlite3_step(st);
@@ -452,7 +463,7 @@ store_mbox_status(struct store_mbox *mbox, struct store_mbox_status *out,
 		out->bytes = (uint64_t)sqlite3_column_int64(st, 3);
 	}
 	sqlite3_finalize(st);
-	mbox_rollback(mbox);
+	store_db_exec(mbox->db, "ROLLBACK");	/* a read: nothing to keep */
 	if (rc != SQLITE_ROW)
 		return store_dberr(mbox->err, errstr_out, mbox->db, "status");
 	out->uidvalidity = (uint32_t)uv;

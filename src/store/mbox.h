@@ -212,14 +212,17 @@ int store_msg_cache_set(struct store_mbox *mbox, uint32_t uid,
 /*
  * Reconciles the index with the files: new files get UIDs, vanished ones
  * are expunged, renamed ones (flags set by mutt, new/ -> cur/) are
- * followed. 0 and *changed_out (may be NULL), or -1.
+ * followed, and tmp/ files older than 36 hours (dead deliveries) are
+ * removed. Call it on IMAP SELECT and POP3 login. 0 and *changed_out (may
+ * be NULL), or -1.
  */
 int store_mbox_sync(struct store_mbox *mbox, bool *changed_out,
     const char **errstr_out);
 
 /*
  * Rebuilds the index of folder from its files (posternctl mailbox
- * reindex), safely beside running processes. *uidvalidity_changed_out
+ * reindex), safely beside running processes. A damaged index file is
+ * moved aside (postern-index.db.corrupt) and rebuilt. *uidvalidity_changed_out
  * (may be NULL) tells whether the UIDs had to be renumbered. 1 done, 0 no
  * such folder, -1 error.
  */

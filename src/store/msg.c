@@ -173,6 +173,13 @@ store_msg_append_iov(struct store_mbox *mbox, const struct iovec *iov,
 		return store_err(mbox->err, errstr_out, "%s/tmp: %s",
 		    mbox->dir, strerror(errno));
 	}
+	/*
+	 * TODO(mime): once src/mime lands, parse the header section here
+	 * (bounded, before taking the lock) and store ENVELOPE and
+	 * BODYSTRUCTURE in the INSERT below, so FETCH never parses on the
+	 * hot path. Until then the columns stay NULL and the IMAP server
+	 * fills them on first FETCH with store_msg_cache_set.
+	 */
 	/* The lock: one writer per folder from here to COMMIT. */
 	if (mbox_begin(mbox, errstr_out) == -1)
 		goto fail;
@@ -539,7 +546,8 @@ done:
 	return r;
 }
 
-/* Removes one message inside a transaction: 1, 0 none, -1 db error. */
+/* Removes one message inside a transaction: 1, 0 none, -1 db error,
+ * -2 the file could not be removed (message in mbox->err). */
 static int
 expunge_locked(struct store_mbox *mbox, uint32_t uid)
 {
@@ -552,16 +560,26 @@ expunge_locked(struct store_mbox *mbox, uint32_t uid)
 	if ((r = row_get(mbox, uid, &file, &base, &flags, NULL)) != 1)
 		return r;
 	path = xasprintf("%s/%s", mbox->dir, file);
-	if (unlink(path) == -1 && errno == ENOENT &&
+	r = unlink(path);
+	if (r == -1 && errno == ENOENT &&
 	    (other = find_base(mbox, base)) != NULL) {
 		free(path);
 		path = xasprintf("%s/%s", mbox->dir, other);
 		free(other);
-		unlink(path);
+		r = unlink(path);
 	}
+	/* A file that stays would come back as a new message at the next
+	 * sync: fail instead (ENOENT: already gone, which is fine). */
+	if (r == -1 && errno != ENOENT) {
+		store_err(mbox->err, NULL, "%s: %s", path, strerror(errno));
+		r = -2;
+	} else
+		r = 1;
 	free(path);
 	free(file);
 	free(base);
+	if (r == -2)
+		return -2;
 	if ((modseq = mbox_modseq_next(mbox)) == -1 ||
 	    sqlite3_prepare_v2(mbox->db, "DELETE FROM msgs WHERE uid = ?", -1,
 	    &st, NULL) != SQLITE_OK)
@@ -583,8 +601,11 @@ store_msg_expunge(struct store_mbox *mbox, uint32_t uid,
 	if (mbox_begin(mbox, errstr_out) == -1)
 		return -1;
 	r = expunge_locked(mbox, uid);
-	if (r == -1) {
-		store_dberr(mbox->err, errstr_out, mbox->db, "expunge");
+	if (r < 0) {
+		if (r == -1)
+			store_dberr(mbox->err, errstr_out, mbox->db, "expunge");
+		else if (errstr_out != NULL)
+			*errstr_out = mbox->err;
 		mbox_rollback(mbox);
 		return -1;
 	}
@@ -637,9 +658,18 @@ store_mbox_expunge_deleted(struct store_mbox *mbox, uint32_t **uids_out,
 	if (uid_query(mbox, "SELECT uid FROM msgs WHERE flags & ? ORDER BY"
 	    " uid", STORE_FLAG_DELETED, &v, &n) == -1)
 		goto fail;
-	for (size_t i = 0; i < n; i++)
-		if (expunge_locked(mbox, v[i]) == -1)
+	for (size_t i = 0; i < n; i++) {
+		int r = expunge_locked(mbox, v[i]);
+		if (r == -2) {
+			if (errstr_out != NULL)
+				*errstr_out = mbox->err;
+			mbox_rollback(mbox);
+			free(v);
+			return -1;
+		}
+		if (r == -1)
 			goto fail;
+	}
 	if (mbox_commit(mbox, errstr_out) == -1) {
 		free(v);
 		return -1;

@@ -1,5 +1,6 @@
 """Bombs (issue 3): 100,000 parts, nesting 10,000 deep, a 10 MB header,
-1 million addresses in To:, 10,000 RFC 2231 continuations. Each must parse
+1 million addresses in To:, 10,000 RFC 2231 continuations; plus RFC 2047
+text built to make a naive encoded-word scanner quadratic. Each must parse
 without a crash, in memory under 4x its input, and in time linear in the
 input (the full bomb against a quarter of it).
 Drives build/tools/mimebomb, which reports time and peak RSS.
@@ -50,6 +51,11 @@ def continuations(n):
             '\n\ndata\n--b--\n')
 
 
+def encoded_word_junk(n):
+    # "=?x?q?a" has no "?=": each candidate word would scan to the end.
+    return '=?x?q?a' * n + ' ' + '=?iso-8859-1?q?caf=E9?= x ' * (n // 10)
+
+
 BOMBS = [
     # name, mode, generator, full size parameter
     ('100k-parts', 'tree', many_parts, 100000),
@@ -57,20 +63,30 @@ BOMBS = [
     ('10k-deep-message', 'tree', deep_message, 10000),
     ('10MB-header', 'tree', big_header, 10 * 1000 * 1000),
     ('10MB-header-incremental', 'hdr', big_header, 10 * 1000 * 1000),
+    ('10MB-header-one-push', 'hdrall', big_header, 10 * 1000 * 1000),
+    ('1MB-header-byte-pushes', 'hdrbyte', big_header, 1000 * 1000),
     ('1M-addresses', 'addr', many_addresses, 1000000),
     ('10k-rfc2231', 'tree', continuations, 10000),
+    ('1MB-encoded-word-junk', 'text', encoded_word_junk, 150000),
 ]
 
 
 class MimeBombTest(unittest.TestCase):
 
     def run_tool(self, mode, text):
+        # Best of three runs: the time check is about growth, not noise
+        # from other processes on the machine.
+        best = None
         with tempfile.NamedTemporaryFile(suffix='.eml') as f:
             f.write(text.encode())
             f.flush()
-            out = subprocess.run([TOOL, mode, f.name], check=True,
-                                 capture_output=True, timeout=60).stdout
-        return json.loads(out)
+            for _ in range(3):
+                out = json.loads(subprocess.run(
+                    [TOOL, mode, f.name], check=True, capture_output=True,
+                    timeout=60).stdout)
+                if best is None or out['seconds'] < best['seconds']:
+                    best = out
+        return best
 
     def test_bombs(self):
         for name, mode, gen, n in BOMBS:

@@ -57,6 +57,31 @@ class MimeBuildTest(unittest.TestCase):
             args += ['-A', spec]
         return subprocess.run(args, check=True, capture_output=True).stdout
 
+    def test_html_alternative(self):
+        html = '<p>Gr\u00fc\u00dfe <b>bold</b></p>\n'
+        for atts in ([], [('x.bin', bytes(range(256)), 'application/octet-stream')]):
+            with self.subTest(attachments=len(atts)), \
+                    tempfile.TemporaryDirectory() as tmp:
+                hpath = os.path.join(tmp, 'body.html')
+                with open(hpath, 'w', encoding='utf-8') as f:
+                    f.write(html)
+                raw = self.build(tmp, 'html', 'plain text\n', atts,
+                                 ('-H', hpath))
+                self.check_wire(raw)
+                msg = email.message_from_bytes(raw, policy=email.policy.default)
+                self.assertEqual(
+                    msg.get_body(('plain',)).get_content().replace('\r\n', '\n'),
+                    'plain text\n')
+                self.assertEqual(
+                    msg.get_body(('html',)).get_content().replace('\r\n', '\n'),
+                    html)
+                alt = [p for p in msg.walk()
+                       if p.get_content_type() == 'multipart/alternative']
+                self.assertEqual(len(alt), 1)
+                found = list(msg.iter_attachments())
+                self.assertEqual([p.get_payload(decode=True) for p in found],
+                                 [a[1] for a in atts])
+
     def check_wire(self, raw):
         for line in raw.split(b'\r\n'):
             self.assertNotIn(b'\n', line)

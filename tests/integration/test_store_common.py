@@ -3,6 +3,7 @@ here)."""
 import os
 import subprocess
 import tempfile
+import unittest
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,3 +74,18 @@ def built():
 
 def skip_reason():
     return 'build/posternctl or build/tools/store_tool missing: run make all tools'
+
+
+class BuiltTest(unittest.TestCase):
+    """The programs the store tests drive exist (so this module is never
+    an empty test file)."""
+
+    def test_built(self):
+        if not built():
+            self.skipTest(skip_reason())
+        self.assertTrue(os.access(CTL, os.X_OK))
+        self.assertTrue(os.access(TOOL, os.X_OK))
+
+
+if __name__ == '__main__':
+    unittest.main()

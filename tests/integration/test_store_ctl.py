@@ -99,6 +99,11 @@ class AliasTest(unittest.TestCase):
         self.assertEqual(self.expand('sales@example.net'), [
             'local bob@example.org', 'local alice@example.org',
             'remote x@remote.test', 'unknown=0 loops=0 truncated=0'])
+        # `alias list` output is an aliases(5) file `alias import` reads.
+        listing = env.ctl('alias', 'list').stdout
+        (env.dir / 'dump').write_text(listing)
+        env.ctl('alias', 'import', str(env.dir / 'dump'))
+        self.assertEqual(env.ctl('alias', 'list').stdout, listing)
         env.ctl('alias', 'del', 'team')
         p = env.ctl('alias', 'del', 'team', check=False)
         self.assertEqual(p.returncode, 1)

@@ -3,10 +3,13 @@
  * for tests/integration/test_mime_bombs.py (issue 3's bombs: bounded memory,
  * linear time, no crash).
  *
- * usage: mimebomb tree|addr|hdr file
+ * usage: mimebomb tree|addr|hdr|hdrall|hdrbyte|text file
  *   tree: MIME tree, file names of every part, BODYSTRUCTURE, ENVELOPE
  *   addr: the whole file as an address list (a To: value)
- *   hdr:  the incremental header parser with default limits
+ *   hdr:  the incremental header parser with default limits, 64 KiB pushes
+ *   hdrall, hdrbyte: the same with the limits opened up to the file's size,
+ *         the whole file in one push or one byte per push
+ *   text: the whole file as header text to RFC 2047 decode
  * prints: {"bytes": N, "count": N, "seconds": S, "peak_kb": K, "base_kb": K}
  */
 #include <stdio.h>
@@ -18,6 +21,7 @@
 #include "mime/addr.h"
 #include "mime/hdr.h"
 #include "mime/imapview.h"
+#include "mime/rfc2047.h"
 #include "mime/tree.h"
 
 /*
@@ -60,7 +64,8 @@ main(int argc, char **argv)
 	double t0;
 
 	if (argc != 3 || (f = fopen(argv[2], "rb")) == NULL) {
-		fprintf(stderr, "usage: mimebomb tree|addr|hdr file\n");
+		fprintf(stderr, "usage: mimebomb tree|addr|hdr|hdrall|hdrbyte|text "
+		    "file\n");
 		return 2;
 	}
 	fseek(f, 0, SEEK_END);
@@ -98,14 +103,23 @@ main(int argc, char **argv)
 		while (mime_addr_next(p, &a, NULL) == 1)
 			count++;
 		mime_addr_parser_free(&p);
-	} else if (strcmp(argv[1], "hdr") == 0) {
-		struct mime_hdr *p = mime_hdr_new(NULL);
+	} else if (strncmp(argv[1], "hdr", 3) == 0) {
+		struct mime_hdr_settings set;
+		struct mime_hdr *p;
 		struct mime_hdr_field fld;
-		size_t off = 0;
+		size_t off = 0, chunk = 65536;
 
+		mime_hdr_settings_default(&set);
+		if (strcmp(argv[1], "hdr") != 0) {
+			set.max_size = set.max_line = set.max_fields =
+			    (size_t)size + 1;
+			chunk = strcmp(argv[1], "hdrbyte") == 0 ? 1 :
+			    (size_t)size;
+		}
+		p = mime_hdr_new(&set);
 		while (off < (size_t)size && !mime_hdr_is_done(p)) {
-			size_t n = (size_t)size - off < 65536 ?
-			    (size_t)size - off : 65536;
+			size_t n = (size_t)size - off < chunk ?
+			    (size_t)size - off : chunk;
 
 			if (mime_hdr_push(p, data + off, n, NULL) == -1)
 				break;
@@ -114,6 +128,13 @@ main(int argc, char **argv)
 				count++;
 		}
 		mime_hdr_free(&p);
+	} else if (strcmp(argv[1], "text") == 0) {
+		struct buf b;
+
+		buf_init(&b, (size_t)size * 4 + 16);
+		mime_rfc2047_decode(data, (size_t)size, &b, NULL);
+		count = b.len;
+		buf_free(&b);
 	} else
 		return 2;
 	printf("{\"bytes\": %ld, \"count\": %zu, \"seconds\": %.4f, "

@@ -3,7 +3,8 @@
  * (tests/integration/test_mime_build.py).
  *
  * usage: mimebuild [-8] [-F name:addr] [-T name:addr] [-S subject]
- *                  [-B textfile] [-A file[=name][:type]]... > message
+ *                  [-B textfile] [-H htmlfile] [-A file[=name][:type]]...
+ *                  > message
  * -A: attach file, named name (default: the file's base name), of type
  * (default: detected with libmagic).
  */
@@ -57,7 +58,7 @@ main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "-8") == 0)
 		flags = MIME_BUILD_8BIT;
 	b = mime_build_new("example.test", flags);
-	while ((ch = getopt(argc, argv, "8F:T:S:B:A:")) != -1) {
+	while ((ch = getopt(argc, argv, "8F:T:S:B:H:A:")) != -1) {
 		char *arg = optarg, *colon, *eq, *data;
 		size_t len;
 
@@ -82,6 +83,11 @@ main(int argc, char **argv)
 		case 'B':
 			data = slurp(arg, &len);
 			mime_build_text(b, data, len);
+			free(data);
+			break;
+		case 'H':
+			data = slurp(arg, &len);
+			mime_build_html(b, data, len);
 			free(data);
 			break;
 		case 'A': {

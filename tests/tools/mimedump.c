@@ -135,6 +135,15 @@ main(int argc, char **argv)
 		json_str(buf_cstr(&out), out.len);
 	} else
 		printf("null");
+	{
+		static const char *const prefs[] = { "plain", "html", NULL };
+		size_t body = mime_tree_body(t, prefs);
+
+		if (body == MIME_PART_NONE)
+			printf(",\n \"body\": null");
+		else
+			printf(",\n \"body\": %zu", body);
+	}
 	printf(",\n \"parts\": [");
 	for (i = 0; i < mime_tree_count(t); i++) {
 		const struct mime_part *p = mime_tree_part(t, i);

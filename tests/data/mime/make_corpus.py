@@ -357,6 +357,37 @@ add('70-qp-attachment', HDR.format(n=70) +
     'Content-Transfer-Encoding: quoted-printable\nContent-Disposition: attachment; filename="francais.txt"\n\n'
     'fran=E7ais=\n\n--qa--\n')
 
+# 71-76: shapes where we differ from Python on purpose (see KNOWN in
+# tests/integration/test_mime_diff.py)
+add('71-qp-trailing-whitespace', HDR.format(n=71) +
+    'Subject: qp spaces\nMIME-Version: 1.0\nContent-Type: text/plain\n'
+    'Content-Transfer-Encoding: quoted-printable\n\n'
+    'trailing spaces added in transit   \nsoft break with padding=  \nend\n')
+add('72-delivery-status', 'From: MAILER-DAEMON@example.org\nTo: alice@example.com\n'
+    'Subject: Delivery Status Notification (Failure)\nMIME-Version: 1.0\n'
+    'Content-Type: multipart/report; report-type=delivery-status; boundary="dsn"\n\n'
+    '--dsn\nContent-Type: text/plain\n\nDelivery failed.\n'
+    '--dsn\nContent-Type: message/delivery-status\n\n'
+    'Reporting-MTA: dns; mx.example.org\n\nFinal-Recipient: rfc822; nobody@example.com\n'
+    'Action: failed\nStatus: 5.1.1\n'
+    '--dsn\nContent-Type: message/rfc822\n\nFrom: alice@example.com\nSubject: hello\n\nhi\n'
+    '--dsn--\n')
+add('73-base64-rfc822', HDR.format(n=73) +
+    'Subject: encoded forward\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n'
+    '--b\nContent-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\n' +
+    b64(b'Subject: inner\r\n\r\ninner body\r\n') + '\n--b--\n')
+add('74-raw-utf8-subject', HDR.format(n=74) +
+    'Subject: Grüße ohne Kodierung\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n'
+    'Content-Transfer-Encoding: 8bit\n\nRFC 6532 header\n')
+add('75-glued-encoded-word', HDR.format(n=75) +
+    'Subject: Re:=?utf-8?q?glued?= and =?utf-8?q?sp?= =?utf-8?q?aced?=\n\nx\n')
+add('76-partial-message', HDR.format(n=76) +
+    'Subject: partial\nMIME-Version: 1.0\nContent-Type: message/partial; id="x@y"; number=1; total=2\n\n'
+    'Subject: inner\n\nfirst half\n')
+add('77-base64-truncated', HDR.format(n=77) +
+    'Subject: cut short\nMIME-Version: 1.0\nContent-Type: application/octet-stream\n'
+    'Content-Transfer-Encoding: base64\n\naGVsbG8gd29ybGQhI\n')
+
 for name, data in msgs:
     with open(os.path.join(HERE, name + '.eml'), 'wb') as f:
         f.write(data)

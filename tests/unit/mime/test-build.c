@@ -232,12 +232,45 @@ test_report(void **state)
 	mime_build_free(&b);
 }
 
+static void
+test_html(void **state)
+{
+	struct mime_build *b = mime_build_new(NULL, 0);
+	struct mime_tree *t;
+	struct buf m, got;
+
+	buf_init(&m, 1 << 20);
+	buf_init(&got, 1 << 20);
+	mime_build_text(b, "plain\n", 6);
+	mime_build_html(b, "<p>caf\xc3\xa9</p>\n", 13);
+	assert_int_equal(mime_build_attach(b, "a.bin", "\0\1", 2, NULL, NULL),
+	    0);
+	assert_int_equal(mime_build_finish(b, &m, NULL), 0);
+	check_lines(&m);
+	assert_int_equal(mime_tree_parse(m.data, m.len, NULL, &t, NULL), 0);
+	assert_int_equal(mime_tree_count(t), 5);
+	assert_string_equal(mime_tree_part(t, 1)->subtype, "alternative");
+	assert_string_equal(mime_tree_part(t, 3)->subtype, "html");
+	assert_int_equal(mime_part_decode(t, mime_tree_part(t, 3), &got, NULL),
+	    0);
+	assert_string_equal(buf_cstr(&got), "<p>caf\xc3\xa9</p>\r\n");
+	buf_reset(&got);
+	assert_int_equal(mime_part_decode(t, mime_tree_part(t, 4), &got, NULL),
+	    0);
+	assert_int_equal(got.len, 2);
+	mime_tree_free(&t);
+	buf_free(&m);
+	buf_free(&got);
+	mime_build_free(&b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_build),
 		cmocka_unit_test(test_report),
+		cmocka_unit_test(test_html),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -54,6 +54,11 @@ static const struct row rows[] = {
 	{ "\r\nbody", "", 2, NULL, 0, 0, 0 },
 	/* 8-bit and NUL are carried, not interpreted. */
 	{ "X: caf\xc3\xa9\r\n\r\n", "X=caf\xc3\xa9|", 12, NULL, 0, 0, 0 },
+	/* A body after a header with no empty line trips no header limit. */
+	{ "A: 1\nbody line longer than the line limit\nmore body\n", "A=1|", 5,
+	  NULL, 20, 40, 0 },
+	{ "A: 1\n\rX: no\n", "A=1|", 5, NULL, 0, 0, 0 },
+	{ "A: 1\nWord \nx", "A=1|", 5, NULL, 0, 0, 0 },
 	/* Limits */
 	{ "Subject: 0123456789\r\n\r\n", "", 0, "line too long", 10, 0, 0 },
 	{ "A: 1\r\nB: 2\r\nC: 3\r\n\r\n", "A=1|B=2|", 0, "too many", 0, 0, 2 },

@@ -178,6 +178,18 @@ test_charset(void **state)
 	assert_true(mime_utf8_is_valid(buf_cstr(&b), b.len));
 	assert_false(mime_utf8_is_valid("\xc0\xaf", 2));
 	buf_free(&b);
+	/* A tight max that the output fits in exactly. */
+	buf_init(&b, 4);
+	assert_int_equal(mime_charset_to_utf8("iso-8859-1", "\xe9\xe9", 2, &b,
+	    &err), 0);
+	assert_string_equal(buf_cstr(&b), "\xc3\xa9\xc3\xa9");
+	buf_free(&b);
+	/* Room for one character of two: fails, and does not spin. */
+	buf_init(&b, 3);
+	assert_int_equal(mime_charset_to_utf8("iso-8859-1", "\xe9\xe9", 2, &b,
+	    &err), -1);
+	assert_int_equal(b.len, 0);
+	buf_free(&b);
 	/* Output limit. */
 	buf_init(&b, 2);
 	assert_int_equal(mime_charset_to_utf8("iso-8859-1", "\xe9\xe9", 2, &b,

@@ -271,6 +271,34 @@ test_fields(void **state)
 	mime_tree_free(&t);
 }
 
+/* The body part a reader shows (as Python's get_body). */
+static void
+test_body(void **state)
+{
+	static const char msg[] =
+	    "Content-Type: multipart/mixed; boundary=m\n\n"
+	    "--m\nContent-Type: text/plain\nContent-Disposition: attachment\n\n"
+	    "not me\n"
+	    "--m\nContent-Type: multipart/alternative; boundary=a\n\n"
+	    "--a\nContent-Type: text/plain\n\nplain\n"
+	    "--a\nContent-Type: multipart/related; boundary=r; start=\"<h>\"\n\n"
+	    "--r\nContent-Type: image/png\n\nx\n"
+	    "--r\nContent-Type: text/html\nContent-ID: <h>\n\n<p>\n"
+	    "--r--\n--a--\n--m--\n";
+	static const char *const plain[] = { "plain", "html", NULL };
+	static const char *const html[] = { "html", "plain", NULL };
+	static const char *const rel[] = { "related", "html", NULL };
+	static const char *const none[] = { "enriched", NULL };
+	struct mime_tree *t;
+
+	assert_int_equal(mime_tree_parse(msg, strlen(msg), NULL, &t, NULL), 0);
+	assert_int_equal(mime_tree_body(t, plain), 3);
+	assert_int_equal(mime_tree_body(t, html), 6);
+	assert_int_equal(mime_tree_body(t, rel), 4);
+	assert_int_equal(mime_tree_body(t, none), MIME_PART_NONE);
+	mime_tree_free(&t);
+}
+
 static void
 test_limits(void **state)
 {
@@ -366,6 +394,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_fields),
+		cmocka_unit_test(test_body),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_bombs),
 	};

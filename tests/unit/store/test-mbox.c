@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,8 +326,24 @@ test_sync(void **state)
 	p = find_file(dir, "new", "other,U=4");
 	assert_non_null(p);
 	free(p);
-	assert_int_equal(store_mbox_sync(m, &changed, &errstr), 0);
-	assert_false(changed);
+	/* A delivery that died long ago left a file in tmp/; a fresh one
+	 * may still be running. */
+	{
+		char *old = xasprintf("%s/tmp/old.dead", dir);
+		char *young = xasprintf("%s/tmp/young.running", dir);
+		struct timespec ts[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+		fp = fopen(old, "w");
+		fclose(fp);
+		fp = fopen(young, "w");
+		fclose(fp);
+		assert_int_equal(utimensat(AT_FDCWD, old, ts, 0), 0);
+		assert_int_equal(store_mbox_sync(m, &changed, &errstr), 0);
+		assert_false(changed);
+		assert_int_equal(access(old, F_OK), -1);
+		assert_int_equal(access(young, F_OK), 0);
+		free(old);
+		free(young);
+	}
 	/* Opening by UID follows a rename the index has not seen. */
 	from = find_file(dir, "new", ",U=3");
 	to = xasprintf("%s:2,F", from);
@@ -430,6 +447,30 @@ test_rebuild(void **state)
 	store_mbox_close(&m);
 	assert_int_equal(store_mbox_reindex(f->store, U, "Nope", NULL,
 	    &errstr), 0);
+
+	/* A damaged index file: reindex moves it aside and rebuilds. */
+	remove_index(dir);
+	{
+		char *p = xasprintf("%s/postern-index.db", dir);
+		FILE *fp = fopen(p, "w");
+		assert_non_null(fp);
+		for (int i = 0; i < 200; i++)
+			fputs("this is not an SQLite database\n", fp);
+		fclose(fp);
+		assert_int_equal(store_mbox_open(f->store, U, "INBOX", &m,
+		    &errstr), -1);
+		assert_int_equal(store_mbox_reindex(f->store, U, "INBOX",
+		    &renumbered, &errstr), 1);
+		m = open_box(f, "INBOX");
+		assert_int_equal(status(m).uidvalidity, s0.uidvalidity);
+		assert_int_equal(status(m).exists, 5);
+		store_mbox_close(&m);
+		char *aside = xasprintf("%s.corrupt", p);
+		struct stat st;
+		assert_int_equal(stat(aside, &st), 0);
+		free(aside);
+		free(p);
+	}
 	free(dir);
 	fixture_free(f);
 }
