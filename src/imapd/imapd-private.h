@@ -121,6 +121,8 @@ void session_tagged(struct imapd_session *s, const char *tag,
     const char *kind, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 bool session_can_plaintext(const struct imapd_session *s);
+/* The client is user (normal form) from now on. */
+void session_logged_in(struct imapd_session *s, const char *user);
 /* Converts a raw UTF-8 name (size bytes of room) to modified UTF-7 in
  * place; ASCII names stay as they are. 0 or -1. */
 int session_name_in(char *name, size_t size);

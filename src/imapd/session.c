@@ -78,6 +78,9 @@ imapd_session_new(const struct imapd_settings *set, struct store *store)
 	if (set->append_max > 0)
 		ps.append_max = set->append_max;
 	s->parser = imapd_parser_new(&ps);
+	/* Before login APPEND is refused anyway: no megabyte literals for
+	 * strangers (raised in imapd_session_logged_in). */
+	imapd_parser_set_append_max(s->parser, ps.literal_max);
 	buf_init(&s->out, IMAPD_OUT_MAX);
 	s->state = IMAPD_STATE_NOAUTH;
 	return s;
@@ -212,10 +215,21 @@ imapd_session_tls_started(struct imapd_session *s)
 }
 
 void
-imapd_session_preauth(struct imapd_session *s, const char *user)
+session_logged_in(struct imapd_session *s, const char *user)
 {
+	struct imapd_parser_settings ps;
+
 	strlcpy_(s->user, user, sizeof(s->user));
 	s->state = IMAPD_STATE_AUTH;
+	imapd_parser_settings_default(&ps);
+	imapd_parser_set_append_max(s->parser, s->set.append_max > 0 ?
+	    s->set.append_max : ps.append_max);
+}
+
+void
+imapd_session_preauth(struct imapd_session *s, const char *user)
+{
+	session_logged_in(s, user);
 }
 
 void
