@@ -141,6 +141,7 @@ pattern_fix_inbox(char *p)
 struct cand {
 	char	*name;
 	bool	 noselect, children, subscribed;
+	bool	 sub_parent;	/* a parent of a subscribed name */
 	enum store_special special;
 };
 
@@ -333,8 +334,18 @@ cmd_list(struct imapd_session *s, struct imapd_cmdctx *c)
 		}
 	}
 	if (o.lsub)
-		for (i = 0; i < nsubs; i++)
+		for (i = 0; i < nsubs; i++) {
+			const char *p = subs[i], *d;
+
 			cand_add(&cd, &ncd, subs[i], strlen(subs[i]), true);
+			/* parents of subscribed names, for '%' (§6.3.9) */
+			while ((d = strchr(p, STORE_FOLDER_DELIM)) != NULL) {
+				j = cand_add(&cd, &ncd, subs[i],
+				    (size_t)(d - subs[i]), true);
+				cd[j].sub_parent = true;
+				p = d + 1;
+			}
+		}
 	if (ncd > 0)
 		qsort(cd, ncd, sizeof(*cd), cand_cmp);
 	for (i = 0; i < ncd; i++)
@@ -348,6 +359,16 @@ cmd_list(struct imapd_session *s, struct imapd_cmdctx *c)
 			match = pattern_match(pats[j], cd[i].name);
 		if (!match)
 			continue;
+		if (o.lsub && !cd[i].subscribed && cd[i].sub_parent &&
+		    strchr(pats[0], '%') != NULL) {
+			/* §6.3.9: an unsubscribed parent of a subscribed
+			 * name that '%' hides is listed \Noselect. */
+			struct cand p = cd[i];
+
+			p.noselect = true;
+			list_one(s, &o, &p);
+			continue;
+		}
 		if ((o.lsub || o.sel_subscribed) && !cd[i].subscribed)
 			continue;
 		if (o.sel_special && cd[i].special == STORE_SPECIAL_NONE)
