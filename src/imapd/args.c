@@ -159,7 +159,7 @@ seqnum(const char **sp, uint32_t *out)
 	uint64_t v = 0;
 
 	if (*s == '*') {
-		*out = UINT32_MAX;
+		*out = SEQ_STAR;
 		*sp = s + 1;
 		return 0;
 	}
@@ -235,9 +235,9 @@ seqset_has(const struct imapd_seqset *set, uint32_t v, uint32_t star)
 		uint32_t lo = set->r[i].lo, hi = set->r[i].hi;
 
 		/* "*" is the largest number in use (§9 seq-number). */
-		if (lo == UINT32_MAX)
+		if (lo == SEQ_STAR)
 			lo = star;
-		if (hi == UINT32_MAX)
+		if (hi == SEQ_STAR)
 			hi = star;
 		if (lo > hi) {
 			uint32_t t = lo;
@@ -269,8 +269,8 @@ seqset_resolve(const struct imapd_seqset *in, uint32_t star,
 	for (i = 0; i < in->n; i++) {
 		uint32_t lo = in->r[i].lo, hi = in->r[i].hi;
 
-		lo = lo == UINT32_MAX ? star : lo;
-		hi = hi == UINT32_MAX ? star : hi;
+		lo = lo == SEQ_STAR ? star : lo;
+		hi = hi == SEQ_STAR ? star : hi;
 		out->r[i].lo = lo < hi ? lo : hi;
 		out->r[i].hi = lo < hi ? hi : lo;
 	}

@@ -143,7 +143,9 @@ int flag_parse(const char *s, unsigned *flags_out, struct buf *kw);
 void flags_format(struct buf *b, unsigned flags, const char *keywords,
     bool recent);
 
-/* A parsed sequence set: ranges of numbers, "*" as UINT32_MAX. */
+/* A parsed sequence set: ranges of numbers, "*" as SEQ_STAR (0 is no
+ * nz-number, so every real number up to 4294967295 stays itself). */
+#define SEQ_STAR	0
 struct imapd_seqset {
 	struct { uint32_t lo, hi; } *r;
 	size_t	n;

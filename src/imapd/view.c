@@ -446,8 +446,8 @@ view_select(struct imapd_session *s, const struct imapd_seqset *set,
 		if (uid) {
 			uint32_t star = v->uids[v->n - 1];
 
-			lo = lo == UINT32_MAX ? star : lo;
-			hi = hi == UINT32_MAX ? star : hi;
+			lo = lo == SEQ_STAR ? star : lo;
+			hi = hi == SEQ_STAR ? star : hi;
 			if (lo > hi) {
 				uint32_t t = lo;
 
@@ -455,8 +455,8 @@ view_select(struct imapd_session *s, const struct imapd_seqset *set,
 				hi = t;
 			}
 		} else {
-			lo = lo == UINT32_MAX ? (uint32_t)v->n : lo;
-			hi = hi == UINT32_MAX ? (uint32_t)v->n : hi;
+			lo = lo == SEQ_STAR ? (uint32_t)v->n : lo;
+			hi = hi == SEQ_STAR ? (uint32_t)v->n : hi;
 			if (lo > hi) {
 				uint32_t t = lo;
 
