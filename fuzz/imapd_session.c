@@ -72,8 +72,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const prefix[] = { "", "", "s SELECT INBOX\r\n",
 	    "s SELECT INBOX\r\ni IDLE\r\n" };
-	struct imapd_settings set = { "fuzz.test", false, true, true, 1 << 20,
-	    "fuzz" };
+	struct imapd_settings set = { .hostname = "fuzz.test",
+	    .starttls = true, .plaintext_ok = true, .append_max = 1 << 20,
+	    .peer = "fuzz" };
 	struct imapd_session *s;
 	size_t off = 1, chunk;
 	unsigned state;

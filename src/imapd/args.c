@@ -159,7 +159,7 @@ seqnum(const char **sp, uint32_t *out)
 	uint64_t v = 0;
 
 	if (*s == '*') {
-		*out = UINT32_MAX;
+		*out = SEQ_STAR;
 		*sp = s + 1;
 		return 0;
 	}
@@ -235,9 +235,9 @@ seqset_has(const struct imapd_seqset *set, uint32_t v, uint32_t star)
 		uint32_t lo = set->r[i].lo, hi = set->r[i].hi;
 
 		/* "*" is the largest number in use (§9 seq-number). */
-		if (lo == UINT32_MAX)
+		if (lo == SEQ_STAR)
 			lo = star;
-		if (hi == UINT32_MAX)
+		if (hi == SEQ_STAR)
 			hi = star;
 		if (lo > hi) {
 			uint32_t t = lo;
@@ -246,6 +246,61 @@ seqset_has(const struct imapd_seqset *set, uint32_t v, uint32_t star)
 			hi = t;
 		}
 		if (v >= lo && v <= hi)
+			return true;
+	}
+	return false;
+}
+
+static int
+range_cmp(const void *a, const void *b)
+{
+	const uint32_t *x = a, *y = b;
+
+	return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+void
+seqset_resolve(const struct imapd_seqset *in, uint32_t star,
+    struct imapd_seqset *out)
+{
+	size_t i, n = 0;
+
+	out->r = xcalloc(in->n + 1, sizeof(*out->r));
+	for (i = 0; i < in->n; i++) {
+		uint32_t lo = in->r[i].lo, hi = in->r[i].hi;
+
+		lo = lo == SEQ_STAR ? star : lo;
+		hi = hi == SEQ_STAR ? star : hi;
+		out->r[i].lo = lo < hi ? lo : hi;
+		out->r[i].hi = lo < hi ? hi : lo;
+	}
+	if (in->n > 1)
+		qsort(out->r, in->n, sizeof(*out->r), range_cmp);
+	for (i = 0; i < in->n; i++) {
+		if (n > 0 && (uint64_t)out->r[i].lo <=
+		    (uint64_t)out->r[n - 1].hi + 1) {
+			if (out->r[i].hi > out->r[n - 1].hi)
+				out->r[n - 1].hi = out->r[i].hi;
+			continue;
+		}
+		out->r[n++] = out->r[i];
+	}
+	out->n = n;
+}
+
+bool
+seqset_in(const struct imapd_seqset *set, uint32_t v)
+{
+	size_t lo = 0, hi = set->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v < set->r[mid].lo)
+			hi = mid;
+		else if (v > set->r[mid].hi)
+			lo = mid + 1;
+		else
 			return true;
 	}
 	return false;

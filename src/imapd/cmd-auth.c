@@ -35,10 +35,9 @@ login_result(struct imapd_session *s, const char *tag, const char *user,
 		}
 		return;
 	}
-	strlcpy_(s->user, canon, sizeof(s->user));
+	session_logged_in(s, canon);
 	if (store_folder_tree_init(s->store, s->user, &err) == -1)
 		log_warnx("imap: %s: folders: %s", s->user, err);
-	s->state = IMAPD_STATE_AUTH;
 	log_info("imap: login %s from %s", s->user,
 	    s->set.peer ? s->set.peer : "?");
 	out_printf(s, "%s OK [CAPABILITY ", tag);

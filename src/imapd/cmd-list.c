@@ -141,6 +141,7 @@ pattern_fix_inbox(char *p)
 struct cand {
 	char	*name;
 	bool	 noselect, children, subscribed;
+	bool	 sub_parent;	/* a parent of a subscribed name */
 	enum store_special special;
 };
 
@@ -248,7 +249,7 @@ parse_opts(struct imapd_cmdctx *c, bool ret, struct list_opts *o)
 void
 cmd_list(struct imapd_session *s, struct imapd_cmdctx *c)
 {
-	char ref[PATTERN_MAX], pats[PATTERNS_MAX][PATTERN_MAX * 2 + 1];
+	char ref[PATTERN_MAX], (*pats)[PATTERN_MAX * 2 + 1];
 	struct list_opts o = { .lsub = strcmp(c->name, "LSUB") == 0 };
 	struct store_folder *fl = NULL;
 	struct cand *cd = NULL;
@@ -257,6 +258,8 @@ cmd_list(struct imapd_session *s, struct imapd_cmdctx *c)
 	const struct imapd_tok *t;
 	const char *err;
 
+	/* 64 KB: on the heap, not the event loop's stack */
+	pats = xcalloc(PATTERNS_MAX, sizeof(*pats));
 	t = arg_peek(c);
 	if (!o.lsub && t != NULL && t->type == IMAPD_TOK_LIST_START) {
 		arg_next(c);
@@ -299,6 +302,7 @@ cmd_list(struct imapd_session *s, struct imapd_cmdctx *c)
 			out_printf(s, "* LSUB (\\Noselect) \"%c\" \"\"\r\n",
 			    STORE_FOLDER_DELIM);
 		reply(c, "OK", "%s completed", c->name);
+		free(pats);
 		return;
 	}
 	for (i = 0; i < npat; i++) {
@@ -310,6 +314,7 @@ cmd_list(struct imapd_session *s, struct imapd_cmdctx *c)
 	    subs_load(s, &subs, &nsubs) == -1) {
 		store_folder_list_free(fl, nf);
 		reply(c, "NO", "[SERVERBUG] Cannot list folders");
+		free(pats);
 		return;
 	}
 	/* Existing folders, then parents that exist only as a path. */
@@ -329,8 +334,18 @@ cmd_list(struct imapd_session *s, struct imapd_cmdctx *c)
 		}
 	}
 	if (o.lsub)
-		for (i = 0; i < nsubs; i++)
+		for (i = 0; i < nsubs; i++) {
+			const char *p = subs[i], *d;
+
 			cand_add(&cd, &ncd, subs[i], strlen(subs[i]), true);
+			/* parents of subscribed names, for '%' (§6.3.9) */
+			while ((d = strchr(p, STORE_FOLDER_DELIM)) != NULL) {
+				j = cand_add(&cd, &ncd, subs[i],
+				    (size_t)(d - subs[i]), true);
+				cd[j].sub_parent = true;
+				p = d + 1;
+			}
+		}
 	if (ncd > 0)
 		qsort(cd, ncd, sizeof(*cd), cand_cmp);
 	for (i = 0; i < ncd; i++)
@@ -344,6 +359,16 @@ cmd_list(struct imapd_session *s, struct imapd_cmdctx *c)
 			match = pattern_match(pats[j], cd[i].name);
 		if (!match)
 			continue;
+		if (o.lsub && !cd[i].subscribed && cd[i].sub_parent &&
+		    strchr(pats[0], '%') != NULL) {
+			/* §6.3.9: an unsubscribed parent of a subscribed
+			 * name that '%' hides is listed \Noselect. */
+			struct cand p = cd[i];
+
+			p.noselect = true;
+			list_one(s, &o, &p);
+			continue;
+		}
 		if ((o.lsub || o.sel_subscribed) && !cd[i].subscribed)
 			continue;
 		if (o.sel_special && cd[i].special == STORE_SPECIAL_NONE)
@@ -355,8 +380,10 @@ cmd_list(struct imapd_session *s, struct imapd_cmdctx *c)
 	free(cd);
 	store_folder_list_free(fl, nf);
 	subs_free(subs, nsubs);
+	free(pats);
 	reply(c, "OK", "%s completed", c->name);
 	return;
 bad:
+	free(pats);
 	reply(c, "BAD", "%s reference mailbox", c->name);
 }

@@ -81,6 +81,11 @@ cmd_create(struct imapd_session *s, struct imapd_cmdctx *c)
 		reply(c, "NO", "[ALREADYEXISTS] INBOX always exists");
 		return;
 	}
+	if (strpbrk(name, "%*") != NULL) {
+		/* LIST could never name it on its own (§6.3.8). */
+		reply(c, "NO", "[CANNOT] Wildcards are not allowed in names");
+		return;
+	}
 	errno = 0;
 	if (store_folder_create(s->store, s->user, name, &err) == -1) {
 		if (errno == EEXIST)
@@ -185,6 +190,10 @@ cmd_rename(struct imapd_session *s, struct imapd_cmdctx *c)
 	}
 	if (is_inbox(to)) {
 		reply(c, "NO", "[ALREADYEXISTS] INBOX exists");
+		return;
+	}
+	if (strpbrk(to, "%*") != NULL) {
+		reply(c, "NO", "[CANNOT] Wildcards are not allowed in names");
 		return;
 	}
 	if (is_inbox(from)) {

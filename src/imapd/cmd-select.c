@@ -87,10 +87,7 @@ cmd_expunge(struct imapd_session *s, struct imapd_cmdctx *c)
 		reply(c, "NO", "[SERVERBUG] %s", err);
 		return;
 	}
-	/* Highest first keeps the sequence numbers sent valid, though
-	 * either order is correct since each response renumbers. */
-	for (i = 0; i < n; i++)
-		view_expunged(s, uids[i]);
+	view_expunged_many(s, uids, n);
 	free(uids);
 	reply(c, "OK", "EXPUNGE completed");
 }
@@ -285,8 +282,7 @@ cmd_copy(struct imapd_session *s, struct imapd_cmdctx *c)
 		if (n > 0)
 			out_printf(s, "* OK [COPYUID %u %s %s] Moved\r\n",
 			    st.uidvalidity, buf_cstr(&a), buf_cstr(&b));
-		for (i = 0; i < n; i++)
-			view_expunged(s, src_uids[i]);
+		view_expunged_many(s, src_uids, n);
 		reply(c, "OK", "MOVE completed");
 	} else if (n > 0)
 		reply(c, "OK", "[COPYUID %u %s %s] COPY completed",

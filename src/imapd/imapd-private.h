@@ -18,6 +18,7 @@
 #include "store/mbox.h"
 
 #define IMAPD_OUT_MAX		(2048ULL * 1024 * 1024)
+#define IMAPD_OUT_CHUNK		(256 * 1024)	/* FETCH pauses past this */
 #define IMAPD_BAD_MAX		20	/* BADs before we hang up */
 #define IMAPD_AUTH_FAIL_MAX	3
 
@@ -102,6 +103,7 @@ struct imapd_session {
 	char			 auth_tag[IMAPD_TAG_MAX + 1];
 	char			*auth_req_user, *auth_req_pass;
 	bool			 idling;
+	struct fetch_run	*fetch;		/* paused FETCH */
 };
 
 /* session.c */
@@ -119,6 +121,8 @@ void session_tagged(struct imapd_session *s, const char *tag,
     const char *kind, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 bool session_can_plaintext(const struct imapd_session *s);
+/* The client is user (normal form) from now on. */
+void session_logged_in(struct imapd_session *s, const char *user);
 /* Converts a raw UTF-8 name (size bytes of room) to modified UTF-7 in
  * place; ASCII names stay as they are. 0 or -1. */
 int session_name_in(char *name, size_t size);
@@ -139,7 +143,9 @@ int flag_parse(const char *s, unsigned *flags_out, struct buf *kw);
 void flags_format(struct buf *b, unsigned flags, const char *keywords,
     bool recent);
 
-/* A parsed sequence set: ranges of numbers, "*" as UINT32_MAX. */
+/* A parsed sequence set: ranges of numbers, "*" as SEQ_STAR (0 is no
+ * nz-number, so every real number up to 4294967295 stays itself). */
+#define SEQ_STAR	0
 struct imapd_seqset {
 	struct { uint32_t lo, hi; } *r;
 	size_t	n;
@@ -148,6 +154,11 @@ int seqset_parse(const char *s, struct imapd_seqset *set);
 void seqset_free(struct imapd_seqset *set);
 /* Whether v is in the set, with "*" standing for star. */
 bool seqset_has(const struct imapd_seqset *set, uint32_t v, uint32_t star);
+/* A set with "*" replaced by star, sorted and merged, for seqset_in's
+ * binary search (big sets meet big mailboxes). Free with seqset_free. */
+void seqset_resolve(const struct imapd_seqset *in, uint32_t star,
+    struct imapd_seqset *out);
+bool seqset_in(const struct imapd_seqset *resolved, uint32_t v);
 /* Appends "1:3,7" for a sorted list of UIDs. */
 void uidset_format(struct buf *b, const uint32_t *uids, size_t n);
 
@@ -175,6 +186,8 @@ int view_resume(struct imapd_session *s);
 void view_sync(struct imapd_session *s, bool allow_expunge);
 /* Removes uid from the view and sends "* n EXPUNGE" (when present). */
 void view_expunged(struct imapd_session *s, uint32_t uid);
+/* The same for many UIDs (sorted in place), in one pass. */
+void view_expunged_many(struct imapd_session *s, uint32_t *uids, size_t n);
 /* The first UID still \Recent in mbox. */
 uint32_t view_recent_floor(struct store_mbox *mbox);
 /* Records a flag change this session reported itself, so the next sync
@@ -222,6 +235,12 @@ void cmd_expunge(struct imapd_session *, struct imapd_cmdctx *);
 void cmd_store(struct imapd_session *, struct imapd_cmdctx *);
 void cmd_copy(struct imapd_session *, struct imapd_cmdctx *);
 void cmd_fetch(struct imapd_session *, struct imapd_cmdctx *);
+struct imapd_fetch;
+/* fetch-parse.c: the FETCH items at the cursor. 0 or -1. */
+int imapd_fetch_parse_args(struct imapd_cmdctx *c, struct imapd_fetch *f);
+struct fetch_run;
+void fetch_resume(struct imapd_session *s);
+void fetch_run_free(struct fetch_run **rp);
 void cmd_search(struct imapd_session *, struct imapd_cmdctx *);
 void cmd_idle(struct imapd_session *, struct imapd_cmdctx *);
 

@@ -33,6 +33,7 @@ struct ptok {
 
 struct imapd_parser {
 	struct imapd_parser_settings set;
+	size_t		 append_cap;	/* set.append_max at creation */
 	struct buf	 in;		/* pushed, not yet framed */
 	size_t		 in_off;
 	struct buf	 cmd;		/* the command being framed */
@@ -96,8 +97,8 @@ imapd_parser_new(const struct imapd_parser_settings *s)
 	else
 		imapd_parser_settings_default(&p->set);
 	buf_init(&p->in, IMAPD_INPUT_MAX);
-	buf_init(&p->cmd, p->set.cmd_max + p->set.append_max +
-	    p->set.line_max);
+	p->append_cap = p->set.append_max;
+	buf_init(&p->cmd, p->set.cmd_max + p->append_cap + p->set.line_max);
 	buf_init(&p->strs, SIZE_MAX / 2);
 	return p;
 }
@@ -139,6 +140,13 @@ imapd_parser_push(struct imapd_parser *p, const void *data, size_t len)
 }
 
 void
+imapd_parser_set_append_max(struct imapd_parser *p, size_t max)
+{
+	/* The command buffer's max was sized for the settings' limit. */
+	p->set.append_max = max < p->append_cap ? max : p->append_cap;
+}
+
+void
 imapd_parser_line_mode(struct imapd_parser *p, bool on)
 {
 	p->line_mode = on;
@@ -164,7 +172,7 @@ reset_cmd(struct imapd_parser *p)
 	if (p->cmd.cap > BIG_LITERAL * 4) {
 		/* Do not keep an APPEND's megabytes for an idle session. */
 		buf_free(&p->cmd);
-		buf_init(&p->cmd, p->set.cmd_max + p->set.append_max +
+		buf_init(&p->cmd, p->set.cmd_max + p->append_cap +
 		    p->set.line_max);
 	}
 	p->frag_start = 0;

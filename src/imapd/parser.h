@@ -96,6 +96,9 @@ size_t imapd_parser_push(struct imapd_parser *p, const void *data,
 enum imapd_parse_result imapd_parser_next(struct imapd_parser *p,
     struct imapd_parsed *out);
 
+/* Changes the APPEND literal limit (the session raises it from the
+ * ordinary literal limit once the client has logged in). */
+void imapd_parser_set_append_max(struct imapd_parser *p, size_t max);
 /* Line mode on or off (takes effect at the next item). */
 void imapd_parser_line_mode(struct imapd_parser *p, bool on);
 /* Forgets pushed bytes not yet parsed (STARTTLS, RFC 3501 §6.2.1). */

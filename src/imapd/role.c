@@ -19,6 +19,7 @@
 #include "imapd/authpool.h"
 #include "imapd/imapd.h"
 #include "imapd/session.h"
+#include "imapd/watch.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "store/store.h"
@@ -39,11 +40,14 @@ struct conn {
 	struct imapd_role	*role;
 	struct bufferevent	*bev;
 	struct imapd_session	*s;
-	struct event		*poll;
+	struct event		*poll;		/* IDLE without inotify, or
+						 * the linger timer */
+	struct watch		*watch;		/* IDLE with inotify */
 	struct authjob		*job;		/* password check running */
 	struct timespec		 mtime;
 	bool			 closing;
 	bool			 greeted;
+	bool			 flushing;	/* run again once written */
 	unsigned		 lingered;
 	char			 peer[64];
 };
@@ -54,6 +58,7 @@ struct imapd_role {
 	struct server		*srv;
 	struct store		*store;
 	struct authpool		*auth;
+	struct watcher		*watcher;
 	LIST_HEAD(, conn)	 conns;
 	bool			 stopping;
 };
@@ -68,6 +73,8 @@ conn_free(struct conn *c)
 	LIST_REMOVE(c, entry);
 	if (c->job != NULL)
 		authpool_cancel(c->role->auth, c->job);
+	if (c->watch != NULL)
+		watcher_del(c->role->watcher, c->watch);
 	if (c->poll != NULL)
 		event_free(c->poll);
 	imapd_session_free(&c->s);
@@ -126,6 +133,10 @@ conn_linger(struct conn *c)
 	}
 	if (c->poll != NULL)
 		event_free(c->poll);
+	if (c->watch != NULL) {
+		watcher_del(c->role->watcher, c->watch);
+		c->watch = NULL;
+	}
 	c->poll = event_new(c->role->base, -1, EV_PERSIST, linger_cb, c);
 	event_add(c->poll, &tv);
 }
@@ -138,6 +149,22 @@ conn_close(struct conn *c)
 	bufferevent_disable(c->bev, EV_READ);
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
 		conn_linger(c);
+}
+
+static void conn_process(struct conn *c);
+
+/* The selected mailbox changed (or may have): send the updates. */
+static void
+conn_changed(struct conn *c)
+{
+	imapd_session_poll(c->s);
+	conn_process(c);
+}
+
+static void
+on_change(void *arg)
+{
+	conn_changed(arg);
 }
 
 static void
@@ -155,12 +182,11 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 	    sb.st_mtim.tv_nsec == c->mtime.tv_nsec)
 		return;
 	c->mtime = sb.st_mtim;
-	imapd_session_poll(c->s);
-	conn_flush(c);
+	conn_changed(c);
 }
 
 /* Starts or stops watching the mailbox as the session enters or leaves
- * IDLE. */
+ * IDLE: inotify when there is one, else a stat every half second. */
 static void
 conn_watch(struct conn *c)
 {
@@ -169,13 +195,20 @@ conn_watch(struct conn *c)
 	struct stat sb;
 
 	if (path == NULL) {
+		if (c->watch != NULL) {
+			watcher_del(c->role->watcher, c->watch);
+			c->watch = NULL;
+		}
 		if (c->poll != NULL) {
 			event_free(c->poll);
 			c->poll = NULL;
 		}
 		return;
 	}
-	if (c->poll != NULL)
+	if (c->poll != NULL || c->watch != NULL)
+		return;
+	if (c->role->watcher != NULL && (c->watch =
+	    watcher_add(c->role->watcher, path, on_change, c)) != NULL)
 		return;
 	if (stat(path, &sb) == 0)
 		c->mtime = sb.st_mtim;
@@ -206,8 +239,6 @@ conn_starttls(struct conn *c)
 	imapd_session_tls_started(c->s);
 }
 
-static void conn_process(struct conn *c);
-
 static void
 auth_done(void *arg, int result, const char *canon)
 {
@@ -225,6 +256,7 @@ conn_process(struct conn *c)
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	enum imapd_action act = IMAPD_ACT_NONE;
 	const char *user, *pass;
+	int stalled = 0;
 
 	if (c->closing || c->job != NULL)
 		return;
@@ -242,8 +274,11 @@ conn_process(struct conn *c)
 		}
 		act = imapd_session_run(c->s);
 		conn_flush(c);
-		if (act != IMAPD_ACT_NONE || took == 0)
+		if (act != IMAPD_ACT_NONE ||
+		    evbuffer_get_length(in) == 0)
 			break;
+		if (took == 0 && ++stalled > 2)
+			break;	/* cannot happen: the engine took nothing */
 	}
 	switch (act) {
 	case IMAPD_ACT_CLOSE:
@@ -256,6 +291,9 @@ conn_process(struct conn *c)
 		if (imapd_session_auth_request(c->s, &user, &pass))
 			c->job = authpool_submit(c->role->auth, user, pass,
 			    auth_done, c);
+		return;
+	case IMAPD_ACT_FLUSH:
+		c->flushing = true;
 		return;
 	case IMAPD_ACT_NONE:
 		break;
@@ -278,6 +316,10 @@ conn_write(struct bufferevent *bev, void *arg)
 	if (c->closing && c->poll == NULL &&
 	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 		conn_linger(c);
+	else if (c->flushing && !c->closing) {
+		c->flushing = false;
+		conn_process(c);
+	}
 }
 
 static void
@@ -385,6 +427,7 @@ imapd_role_main(const struct role_env *env)
 		fatalx("event_base_new");
 	/* Without workers, logins are checked in the loop. */
 	r.auth = authpool_new(r.base, env->cfg, IMAPD_AUTH_THREADS);
+	r.watcher = watcher_new(r.base);
 	sigterm = evsignal_new(r.base, SIGTERM, on_signal, &r);
 	sigint = evsignal_new(r.base, SIGINT, on_signal, &r);
 	sighup = evsignal_new(r.base, SIGHUP, on_signal, &r);
@@ -398,6 +441,7 @@ imapd_role_main(const struct role_env *env)
 		conn_free(LIST_FIRST(&r.conns));
 	server_free(&r.srv);
 	authpool_free(&r.auth);
+	watcher_free(&r.watcher);
 	event_free(sigterm);
 	event_free(sigint);
 	event_free(sighup);

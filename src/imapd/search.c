@@ -36,6 +36,8 @@ struct snode {
 	char		*field;		/* HEADER name */
 	char		*str;		/* keyword, or folded needle */
 	struct imapd_seqset set;
+	struct imapd_seqset rset;	/* set resolved for rstar */
+	uint32_t	 rstar;
 };
 
 struct imapd_search {
@@ -407,6 +409,7 @@ imapd_search_free(struct imapd_search **sp)
 		free(s->nodes[i].field);
 		free(s->nodes[i].str);
 		seqset_free(&s->nodes[i].set);
+		seqset_free(&s->nodes[i].rset);
 	}
 	free(s->nodes);
 	mime_tree_free(&s->tree);
@@ -672,6 +675,18 @@ has_keyword(const char *list, const char *kw)
 	return false;
 }
 
+/* The set resolved once per value of "*" (one per SEARCH). */
+static bool
+set_has(struct snode *nd, uint32_t v, uint32_t star)
+{
+	if (nd->rset.r == NULL || nd->rstar != star) {
+		seqset_free(&nd->rset);
+		seqset_resolve(&nd->set, star, &nd->rset);
+		nd->rstar = star;
+	}
+	return seqset_in(&nd->rset, v);
+}
+
 static bool
 match_node(struct imapd_search *s, size_t i)
 {
@@ -694,9 +709,9 @@ match_node(struct imapd_search *s, size_t i)
 	case SK_NOT:
 		return !match_node(s, nd->child);
 	case SK_SEQ:
-		return seqset_has(&nd->set, m->seq, m->nmsgs);
+		return set_has(&s->nodes[i], m->seq, m->nmsgs);
 	case SK_UID:
-		return seqset_has(&nd->set, m->uid, m->maxuid);
+		return set_has(&s->nodes[i], m->uid, m->maxuid);
 	case SK_FLAG:
 		return (m->flags & nd->flag) != 0;
 	case SK_UNFLAG:

@@ -78,6 +78,9 @@ imapd_session_new(const struct imapd_settings *set, struct store *store)
 	if (set->append_max > 0)
 		ps.append_max = set->append_max;
 	s->parser = imapd_parser_new(&ps);
+	/* Before login APPEND is refused anyway: no megabyte literals for
+	 * strangers (raised in imapd_session_logged_in). */
+	imapd_parser_set_append_max(s->parser, ps.literal_max);
 	buf_init(&s->out, IMAPD_OUT_MAX);
 	s->state = IMAPD_STATE_NOAUTH;
 	return s;
@@ -90,6 +93,7 @@ imapd_session_free(struct imapd_session **sp)
 
 	if (s == NULL)
 		return;
+	fetch_run_free(&s->fetch);
 	view_close(s);
 	imapd_parser_free(&s->parser);
 	buf_free(&s->out);
@@ -172,7 +176,7 @@ void
 session_capability(struct imapd_session *s, struct buf *b)
 {
 	buf_puts(b, "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE "
-	    "UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE CONDSTORE");
+	    "UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE CONDSTORE BINARY");
 	if (s->state != IMAPD_STATE_NOAUTH)
 		return;
 	if (s->set.starttls && !s->set.tls)
@@ -211,15 +215,27 @@ imapd_session_tls_started(struct imapd_session *s)
 }
 
 void
-imapd_session_preauth(struct imapd_session *s, const char *user)
+session_logged_in(struct imapd_session *s, const char *user)
 {
+	struct imapd_parser_settings ps;
+
 	strlcpy_(s->user, user, sizeof(s->user));
 	s->state = IMAPD_STATE_AUTH;
+	imapd_parser_settings_default(&ps);
+	imapd_parser_set_append_max(s->parser, s->set.append_max > 0 ?
+	    s->set.append_max : ps.append_max);
+}
+
+void
+imapd_session_preauth(struct imapd_session *s, const char *user)
+{
+	session_logged_in(s, user);
 }
 
 void
 imapd_session_shutdown(struct imapd_session *s)
 {
+	fetch_run_free(&s->fetch);
 	out_printf(s, "* BYE Server shutting down\r\n");
 	s->action = IMAPD_ACT_CLOSE;
 }
@@ -340,6 +356,11 @@ imapd_session_run(struct imapd_session *s)
 	struct imapd_parsed it;
 	enum imapd_parse_result r;
 
+	if (s->action == IMAPD_ACT_FLUSH) {
+		s->action = IMAPD_ACT_NONE;
+		if (s->fetch != NULL)
+			fetch_resume(s);
+	}
 	while (s->action == IMAPD_ACT_NONE) {
 		if (s->nbad >= IMAPD_BAD_MAX) {
 			out_printf(s, "* BYE Too many errors\r\n");

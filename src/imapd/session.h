@@ -31,6 +31,8 @@ enum imapd_action {
 	IMAPD_ACT_STARTTLS,	/* flush output, start TLS, then call
 				 * imapd_session_tls_started */
 	IMAPD_ACT_CLOSE,	/* flush output and close */
+	IMAPD_ACT_FLUSH,	/* send the output; run again once it has
+				 * been written (a long FETCH) */
 	IMAPD_ACT_AUTH,		/* check imapd_session_auth_request's
 				 * password, then imapd_session_auth_done */
 };

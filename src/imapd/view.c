@@ -313,6 +313,40 @@ view_expunged(struct imapd_session *s, uint32_t uid)
 	out_printf(s, "* %u EXPUNGE\r\n", seq);
 }
 
+static int
+uid_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void
+view_expunged_many(struct imapd_session *s, uint32_t *uids, size_t n)
+{
+	struct imapd_view *v = s->view;
+	size_t i, j = 0, k = 0;
+
+	if (n == 0)
+		return;
+	qsort(uids, n, sizeof(*uids), uid_cmp);
+	/* One pass: each EXPUNGE's number counts the ones sent before it
+	 * (§7.4.1: every EXPUNGE renumbers what follows). */
+	for (i = 0; i < v->n; i++) {
+		while (j < n && uids[j] < v->uids[i])
+			j++;
+		if (j < n && uids[j] == v->uids[i]) {
+			out_printf(s, "* %zu EXPUNGE\r\n", i + 1 - k);
+			if (v->uids[i] >= v->recent_from && v->nrecent > 0)
+				v->nrecent--;
+			k++;
+			continue;
+		}
+		v->uids[i - k] = v->uids[i];
+	}
+	v->n -= k;
+}
+
 void
 msgmeta_free(struct imapd_msgmeta *m, size_t n)
 {
@@ -355,6 +389,7 @@ load(struct imapd_session *s, uint32_t first, uint32_t last, uint64_t since,
 	struct imapd_msgmeta *arr = NULL;
 	size_t n = 0, cap = 0;
 	uint32_t star = v->n > 0 ? v->uids[v->n - 1] : 0;
+	struct imapd_seqset rs = { NULL, 0 };
 	int r;
 
 	*out = NULL;
@@ -362,14 +397,15 @@ load(struct imapd_session *s, uint32_t first, uint32_t last, uint64_t since,
 	if (store_msg_iter_new(v->mbox, first, last, since, &it,
 	    errstr_out) == -1)
 		return -1;
+	if (set != NULL)
+		seqset_resolve(set, uid ? star : (uint32_t)v->n, &rs);
 	while ((r = store_msg_iter_next(it, &m, errstr_out)) == 1) {
 		uint32_t seq = view_seq(v, m->uid);
 
 		if (set != NULL) {
 			if (seq == 0)
 				continue;
-			if (uid ? !seqset_has(set, m->uid, star) :
-			    !seqset_has(set, seq, (uint32_t)v->n))
+			if (!seqset_in(&rs, uid ? m->uid : seq))
 				continue;
 		}
 		if (n == cap) {
@@ -381,6 +417,7 @@ load(struct imapd_session *s, uint32_t first, uint32_t last, uint64_t since,
 		n++;
 	}
 	store_msg_iter_free(&it);
+	seqset_free(&rs);
 	if (r == -1) {
 		msgmeta_free(arr, n);
 		return -1;
@@ -409,8 +446,8 @@ view_select(struct imapd_session *s, const struct imapd_seqset *set,
 		if (uid) {
 			uint32_t star = v->uids[v->n - 1];
 
-			lo = lo == UINT32_MAX ? star : lo;
-			hi = hi == UINT32_MAX ? star : hi;
+			lo = lo == SEQ_STAR ? star : lo;
+			hi = hi == SEQ_STAR ? star : hi;
 			if (lo > hi) {
 				uint32_t t = lo;
 
@@ -418,8 +455,8 @@ view_select(struct imapd_session *s, const struct imapd_seqset *set,
 				hi = t;
 			}
 		} else {
-			lo = lo == UINT32_MAX ? (uint32_t)v->n : lo;
-			hi = hi == UINT32_MAX ? (uint32_t)v->n : hi;
+			lo = lo == SEQ_STAR ? (uint32_t)v->n : lo;
+			hi = hi == SEQ_STAR ? (uint32_t)v->n : hi;
 			if (lo > hi) {
 				uint32_t t = lo;
 
@@ -464,8 +501,7 @@ view_sync(struct imapd_session *s, bool allow_expunge)
 
 		if (store_mbox_vanished(v->mbox, v->xmodseq, &gone, &ngone,
 		    &err) == 0) {
-			for (i = 0; i < ngone; i++)
-				view_expunged(s, gone[i]);
+			view_expunged_many(s, gone, ngone);
 			free(gone);
 			v->xmodseq = st.highestmodseq;
 		}

@@ -114,6 +114,38 @@ class MessageTest(unittest.TestCase):
         with self.assertRaises(imaplib.IMAP4.error):
             self.m.fetch("x", "FLAGS")
 
+    def test_binary(self):
+        self.m.append(self.box, None, None, MULTI)
+        self.m.select(self.box)
+        typ, data = self.m.fetch("1", "(BINARY.PEEK[2] BINARY.SIZE[2] "
+                                 "BINARY.PEEK[1]<0.5>)")
+        self.assertEqual(typ, "OK")
+        self.assertEqual(data[0][1], b"<b>hi</b>")
+        self.assertIn(b"BINARY.SIZE[2] 9", data[1][0])
+        self.assertEqual(data[1][1], b"first")
+        typ, data = self.m.fetch("1", "(BINARY.PEEK[9])")
+        self.assertIn(b"BINARY[9] NIL", data[0])
+        with self.assertRaises(imaplib.IMAP4.error):
+            self.m.fetch("1", "(BINARY[1.MIME])")
+        # BINARY without PEEK sets \Seen
+        self.m.fetch("1", "(BINARY[1])")
+        self.assertIn(b"\\Seen", self.m.fetch("1", "FLAGS")[1][0])
+        # APPEND takes a literal8 (RFC 3516 §4.4)
+        r = Raw(self.srv.port("imap"))
+        r.line()
+        r.send(b'a LOGIN "%s" "%s"\r\n' % (USER.encode(), PASS.encode()))
+        r.until(b"a")
+        body = b"Subject: nul\r\n\r\nx\0y\r\n"
+        r.send(b"b APPEND %s ~{%d}\r\n" % (self.box.encode(), len(body)))
+        self.assertTrue(r.line().startswith(b"+"))
+        r.send(body + b"\r\n")
+        self.assertIn(b"b OK", r.until(b"b")[-1])
+        r.send(b"c SELECT %s\r\nd FETCH 2 BINARY.PEEK[1]\r\n" %
+               self.box.encode())
+        out = b"".join(r.until(b"d"))
+        self.assertIn(b"BINARY[1] ~{5}\r\nx\0y\r\n", out)
+        r.close()
+
     def test_store_variants(self):
         for i in range(3):
             self.m.append(self.box, None, None, message("s%d" % i))
