@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <strings.h>
 
@@ -192,6 +193,23 @@ param(const struct ua_imap_resp *r, const struct ua_imap_node *l,
 	return res;
 }
 
+/* Whether a Content-Transfer-Encoding value names base64 or
+ * quoted-printable, read as the MIME library reads it: the leading RFC
+ * 2045 token, case-insensitive, whatever follows it. */
+static bool
+cte_is_encoding(const char *cte)
+{
+	size_t k = 0;
+
+	if (cte == NULL)
+		return false;
+	while (cte[k] > 0x20 && cte[k] < 0x7f &&
+	    strchr("()<>@,;:\\\"/[]?=", cte[k]) == NULL)
+		k++;
+	return (k == 6 && strncasecmp(cte, "base64", 6) == 0) ||
+	    (k == 16 && strncasecmp(cte, "quoted-printable", 16) == 0);
+}
+
 static void
 walk(const struct ua_imap_resp *r, const struct ua_imap_node *b,
     const char *sec, const char *leaf, unsigned depth, struct ua_parts *out)
@@ -225,7 +243,10 @@ walk(const struct ua_imap_resp *r, const struct ua_imap_node *b,
 	cte = str(ua_imap_child(r, b, 5));
 	cs = param(r, ua_imap_child(r, b, 2), "charset");
 	name = param(r, ua_imap_child(r, b, 2), "name");
-	is_msg = !strcasecmp(type, "message") && !strcasecmp(sub, "rfc822");
+	/* RFC 9051 §7.5.2 / RFC 6532: message/global is structured like
+	 * message/rfc822 (envelope, body, lines). */
+	is_msg = !strcasecmp(type, "message") && (!strcasecmp(sub, "rfc822") ||
+	    !strcasecmp(sub, "global"));
 	/* body-ext-1part: the disposition follows md5; text has a line
 	 * count first, message/rfc822 an envelope, a body and a count. */
 	di = !strcasecmp(type, "text") ? 9 : is_msg ? 11 : 8;
@@ -242,7 +263,10 @@ walk(const struct ua_imap_resp *r, const struct ua_imap_node *b,
 	/* Strings holding NUL are cut there by str(): harmless. */
 	add(out, leaf, type, sub, cs, name, cte, disp,
 	    sz && sz->type == UA_IMAP_ATOM ? strtoull(sz->s, NULL, 10) : 0, 0);
-	if (is_msg) {
+	/* RFC 2046 §5.2.1: a message/rfc822 part is never encoded; one that
+	 * is (base64, quoted-printable) is an opaque leaf, as the MIME
+	 * library's tree has it, whatever placeholder body a server lists. */
+	if (is_msg && !cte_is_encoding(cte)) {
 		char *inner = xasprintf("%s.1", leaf);
 		walk(r, ua_imap_child(r, b, 8), leaf, inner, depth + 1, out);
 		free(inner);
