@@ -4,6 +4,7 @@
 #include "queue/sched.h"
 
 #include <search.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +60,18 @@ sched_free(struct sched **sp)
 	*sp = NULL;
 }
 
+/* Heap order: due time, then queue id — ids begin with the arrival time,
+ * so messages due together are delivered in the order they came. */
+static bool
+before(const struct heapent *a, const struct heapent *b)
+{
+	if (a->due != b->due)
+		return a->due < b->due;
+	if (a->e == NULL || b->e == NULL)
+		return a->e == NULL;	/* stale entries first: cheap to drop */
+	return strcmp(a->e->id, b->e->id) < 0;
+}
+
 static void
 heap_push(struct sched *s, struct sched_entry *e)
 {
@@ -74,7 +87,7 @@ heap_push(struct sched *s, struct sched_entry *e)
 	while (i > 0) {
 		size_t parent = (i - 1) / 2;
 		struct heapent t;
-		if (s->heap[parent].due <= s->heap[i].due)
+		if (!before(&s->heap[i], &s->heap[parent]))
 			break;
 		t = s->heap[parent];
 		s->heap[parent] = s->heap[i];
@@ -92,9 +105,9 @@ heap_pop(struct sched *s)
 	for (;;) {
 		size_t l = 2 * i + 1, r = l + 1, m = i;
 		struct heapent t;
-		if (l < s->nheap && s->heap[l].due < s->heap[m].due)
+		if (l < s->nheap && before(&s->heap[l], &s->heap[m]))
 			m = l;
-		if (r < s->nheap && s->heap[r].due < s->heap[m].due)
+		if (r < s->nheap && before(&s->heap[r], &s->heap[m]))
 			m = r;
 		if (m == i)
 			break;
