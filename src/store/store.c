@@ -76,6 +76,8 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int nframes)
 	return SQLITE_OK;
 }
 
+#define STORE_OPEN_TRIES	50	/* ~3.5 s of retries at first open */
+
 int
 store_db_open(const char *path, const char *schema, sqlite3 **db_out,
     char *err, const char **errstr_out)
@@ -110,12 +112,28 @@ store_db_open(const char *path, const char *schema, sqlite3 **db_out,
 	 * FULL: a committed UID or account survives power loss, so a UID
 	 * handed to a client is never handed out again after a crash.
 	 */
-	if (store_db_exec(db, "PRAGMA journal_mode=WAL") == -1 ||
-	    store_db_exec(db, "PRAGMA synchronous=FULL") == -1 ||
-	    (schema != NULL && store_db_exec(db, schema) == -1)) {
-		store_err(err, errstr_out, "%s: %s", path, sqlite3_errmsg(db));
-		sqlite3_close(db);
-		return -1;
+	/*
+	 * Processes starting together (the roles, posternctl) race to switch
+	 * a new database to WAL and create its schema; SQLite answers BUSY at
+	 * once, without its busy handler, where waiting could deadlock. Such
+	 * a loser simply tries again a little later.
+	 */
+	for (int tries = 0;; tries++) {
+		if (store_db_exec(db, "PRAGMA journal_mode=WAL") == 0 &&
+		    store_db_exec(db, "PRAGMA synchronous=FULL") == 0 &&
+		    (schema == NULL || store_db_exec(db, schema) == 0))
+			break;
+		rc = sqlite3_errcode(db);
+		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) ||
+		    tries == STORE_OPEN_TRIES) {
+			store_err(err, errstr_out, "%s: %s", path,
+			    sqlite3_errmsg(db));
+			sqlite3_close(db);
+			return -1;
+		}
+		if (!sqlite3_get_autocommit(db))
+			(void)store_db_exec(db, "ROLLBACK");
+		usleep(20000 + (useconds_t)(tries * 10000));
 	}
 	*db_out = db;
 	return 0;

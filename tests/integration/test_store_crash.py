@@ -33,7 +33,9 @@ class CrashTest(unittest.TestCase):
         rng = random.Random(4)
         acked = {}
         for rnd in range(3):
-            procs = [env.tool_popen('deliver', 's@remote.test', USER, '400',
+            # more messages than a writer can finish before its kill,
+            # even on a fast, idle machine
+            procs = [env.tool_popen('deliver', 's@remote.test', USER, '100000',
                                     'r%dw%d' % (rnd, i), '2048')
                      for i in range(8)]
             for p in procs:
