@@ -281,6 +281,7 @@ mbox_open_ex(struct store *store, const char *user, const char *folder,
 	int64_t uv;
 	int r;
 
+	*mbox_out = NULL;	/* callers may close it whatever we return */
 	if ((r = store_folder_exists(store, user, folder, errstr_out)) != 1)
 		return r;
 	if (store_folder_path(store, user, folder, &dir, errstr_out) == -1)

@@ -106,7 +106,8 @@ enum store_flag_op {
 /*
  * Opens folder (any valid spelling, folder.h) of user (normal form),
  * building its index from the files when it has none. 1 and *mbox_out,
- * 0 no such folder, -1 error (*errstr_out from the store).
+ * 0 no such folder, -1 error (*errstr_out from the store); *mbox_out is
+ * NULL unless 1 is returned.
  */
 int store_mbox_open(struct store *store, const char *user,
     const char *folder, struct store_mbox **mbox_out,
