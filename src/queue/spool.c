@@ -37,16 +37,19 @@
  * deleted ones (ext4 skips inodes freed in the last seconds, checking
  * each); recycling keeps the create/unlink churn out of the hot path.
  */
-#define SPOOL_POOL_SLOTS	4096
-#define SPOOL_POOL_TRIES	4	/* slots probed per take or give */
+#define SPOOL_POOL_MAX		4096	/* files kept at most */
+#define SPOOL_POOL_READ		256	/* names read from pool/ at once */
 #define SPOOL_POOL_BACKOFF	64	/* messages to skip an empty pool */
+#define SPOOL_POOL_RECOUNT	256	/* gives between counts of pool/ */
 
 struct spool {
 	char	*dir;		/* data_dir/queue */
 	int	 dirfd;		/* for syncfs and *at() calls */
-	unsigned take;		/* next pool slot to try taking */
-	unsigned give;		/* next pool slot to try filling */
+	char	 names[SPOOL_POOL_READ][QUEUE_ID_LEN + 1]; /* pool/ seen */
+	size_t	 nnames, inames;
 	unsigned skip;		/* pool looked empty: skip it this often */
+	unsigned gives;		/* since pool/ was last counted */
+	bool	 full;		/* pool/ held SPOOL_POOL_MAX at that count */
 };
 
 struct spool_msg {
@@ -86,11 +89,7 @@ spool_open(const char *data_dir, struct spool **out, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", sp->dir, strerror(errno));
 		goto fail;
 	}
-	/* Processes start at different slots so they rarely collide. */
-	if (getrandom(&sp->take, sizeof(sp->take), GRND_NONBLOCK) !=
-	    sizeof(sp->take))
-		sp->take = (unsigned)getpid();
-	sp->give = sp->take + SPOOL_POOL_SLOTS / 2;
+	sp->gives = SPOOL_POOL_RECOUNT;	/* count at the first give */
 	*out = sp;
 	return 0;
 fail:
@@ -165,47 +164,90 @@ flush_wbuf(struct spool_msg *m)
 	return 0;
 }
 
+/* Reads up to SPOOL_POOL_READ names from pool/ into sp->names. */
+static void
+pool_read(struct spool *sp)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	sp->nnames = sp->inames = 0;
+	snprintf(path, sizeof(path), "%s/pool", sp->dir);
+	if ((d = opendir(path)) == NULL)
+		return;
+	while (sp->nnames < SPOOL_POOL_READ && (e = readdir(d)) != NULL)
+		if (spool_id_valid(e->d_name))
+			memcpy(sp->names[sp->nnames++], e->d_name,
+			    QUEUE_ID_LEN + 1);
+	closedir(d);
+}
+
 /* Takes a recycled file as path, emptied and open for writing; -1 when
- * the pool had none at the slots tried. */
+ * the pool has none. Other processes take from it too: a name that is
+ * gone by the time we rename it is simply skipped. */
 static int
 pool_take(struct spool *sp, const char *path)
 {
-	char slot[PATH_MAX];
+	char from[PATH_MAX];
 
-	if (sp->skip > 0) {
-		sp->skip--;
-		return -1;
-	}
-	for (int i = 0; i < SPOOL_POOL_TRIES; i++) {
-		snprintf(slot, sizeof(slot), "%s/pool/%u", sp->dir,
-		    sp->take++ % SPOOL_POOL_SLOTS);
-		if (rename(slot, path) == 0) {
+	for (;;) {
+		if (sp->inames == sp->nnames) {
+			if (sp->skip > 0) {
+				sp->skip--;
+				return -1;
+			}
+			pool_read(sp);
+			if (sp->nnames == 0) {
+				sp->skip = SPOOL_POOL_BACKOFF;
+				return -1;
+			}
+		}
+		snprintf(from, sizeof(from), "%s/pool/%s", sp->dir,
+		    sp->names[sp->inames++]);
+		if (rename(from, path) == 0) {
 			int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 			if (fd == -1)
 				unlink(path);
 			return fd;
 		}
 	}
-	sp->skip = SPOOL_POOL_BACKOFF;
-	return -1;
 }
 
-/* Retires a queue file into the pool, or unlinks it when the slots tried
- * are taken. */
-static int
-pool_give(struct spool *sp, const char *path)
+/* Counts pool/ entries, stopping at SPOOL_POOL_MAX. */
+static size_t
+pool_count(struct spool *sp)
 {
-	char slot[PATH_MAX];
+	char path[PATH_MAX];
+	struct dirent *e;
+	size_t n = 0;
+	DIR *d;
 
-	for (int i = 0; i < SPOOL_POOL_TRIES; i++) {
-		snprintf(slot, sizeof(slot), "%s/pool/%u", sp->dir,
-		    sp->give++ % SPOOL_POOL_SLOTS);
-		if (renameat2(AT_FDCWD, path, AT_FDCWD, slot,
-		    RENAME_NOREPLACE) == 0)
-			return 0;
-		if (errno != EEXIST)
-			break;
+	snprintf(path, sizeof(path), "%s/pool", sp->dir);
+	if ((d = opendir(path)) == NULL)
+		return SPOOL_POOL_MAX;
+	while (n < SPOOL_POOL_MAX && (e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* Retires the queue file of message id into the pool (under its own,
+ * unique name), or unlinks it when the pool is full. */
+static int
+pool_give(struct spool *sp, const char *path, const char *id)
+{
+	char to[PATH_MAX];
+
+	if (sp->gives++ >= SPOOL_POOL_RECOUNT) {
+		sp->full = pool_count(sp) >= SPOOL_POOL_MAX;
+		sp->gives = 0;
 	}
+	if (sp->full)
+		return unlink(path);
+	snprintf(to, sizeof(to), "%s/pool/%s", sp->dir, id);
+	if (renameat2(AT_FDCWD, path, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		return 0;
 	return unlink(path);
 }
 
@@ -635,7 +677,7 @@ spool_remove(struct spool *sp, const char *id)
 	if (unlink(path) == -1 && errno != ENOENT)
 		return -1;
 	snprintf(path, sizeof(path), "%s/msg/%s", sp->dir, id);
-	return pool_give(sp, path);
+	return pool_give(sp, path, id);
 }
 
 int
