@@ -239,6 +239,27 @@ mime_charset_to_utf8(const char *charset, const char *in, size_t len,
 	iconv_close(cd);
 	if (out->data != NULL)
 		out->data[out->len] = '\0';
+	/*
+	 * glibc's converters pass through sequences RFC 3629 forbids (code
+	 * points past U+10FFFF, e.g. F5..F7 leads when the source is a
+	 * "UTF-8" alias iconv knows but is_utf8_name does not): what leaves
+	 * here is always valid UTF-8.
+	 */
+	if (!mime_utf8_is_valid(out->data + start, out->len - start)) {
+		struct buf raw;
+
+		buf_init(&raw, out->max);
+		if (buf_append(&raw, out->data + start, out->len - start) == -1) {
+			buf_free(&raw);
+			goto full;
+		}
+		buf_truncate(out, start);
+		if (utf8_fallback(raw.data, raw.len, out, &replaced) == -1) {
+			buf_free(&raw);
+			goto full;
+		}
+		buf_free(&raw);
+	}
 	if (replaced && errstr_out != NULL)
 		*errstr_out = "charset: invalid bytes replaced";
 	return replaced;
