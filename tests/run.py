@@ -8,7 +8,9 @@ unit         each tests/unit/<module>/test-<file>.c binary, built with ASan and
 integration  tests/integration/test_*.py (Python stdlib unittest) against real
              posternd processes on free loopback ports (the ASan build).
 fuzz         each libFuzzer target under build/fuzz/ for FUZZ_SECONDS (5) on
-             its seed corpus in fuzz/corpus/<target>/; a crash fails it.
+             its seed corpus in fuzz/corpus/<target>/; a crash fails it. The
+             mutation seed is FUZZ_SEED (1), so a smoke run is repeatable;
+             set FUZZ_SEED=0 for a random one (libFuzzer's default).
 
 A skipped test is reported as skipped, never counted as passed.
 """
@@ -103,6 +105,7 @@ def run_fuzz(t):
         seeds = ROOT / "fuzz" / "corpus" / b.name
         work = Path(tempfile.mkdtemp(prefix=f"fuzz-{b.name}-"))
         cmd = [str(b), f"-max_total_time={seconds}", "-timeout=10",
+               f"-seed={os.environ.get('FUZZ_SEED', '1')}",
                "-rss_limit_mb=2048", "-print_final_stats=0",
                f"-artifact_prefix={work}/", str(work)]
         if seeds.is_dir():
