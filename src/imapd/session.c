@@ -10,7 +10,7 @@
 #include <strings.h>
 
 #include "imapd/imapd-private.h"
-#include "imapd/mutf7.h"
+#include "mime/mutf7.h"
 #include "lib/log.h"
 #include "lib/util.h"
 
@@ -280,7 +280,7 @@ session_name_in(char *name, size_t size)
 		return 0;
 	/* A client sent UTF-8: the store speaks modified UTF-7. */
 	buf_init(&b, size - 1);
-	if (imapd_mutf7_encode(name, strlen(name), &b) == -1)
+	if (mime_mutf7_encode(name, strlen(name), &b) == -1)
 		r = -1;
 	else
 		memcpy(name, buf_cstr(&b), b.len + 1);

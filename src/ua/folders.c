@@ -10,7 +10,7 @@
 
 #include "lib/buf.h"
 #include "lib/util.h"
-#include "ua/mutf7.h"
+#include "mime/mutf7.h"
 #include "ua/source.h"
 #include "ua/summary.h"
 
@@ -52,7 +52,7 @@ ua_cmd_folders(struct ua_ctx *c)
 		    mb->type == UA_IMAP_NIL)
 			continue;
 		buf_reset(&name);
-		if (ua_mutf7_decode(mb->s, mb->len, &name) == -1)
+		if (mime_mutf7_decode(mb->s, mb->len, &name) == -1)
 			buf_append(&name, mb->s, mb->len);
 		if (d != NULL && d->type == UA_IMAP_STRING && d->len == 1)
 			for (k = 0; k < name.len; k++)

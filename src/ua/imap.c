@@ -17,7 +17,7 @@
 #include "mime/codec.h"
 #include "ua/conn.h"
 #include "ua/imap.h"
-#include "ua/mutf7.h"
+#include "mime/mutf7.h"
 #include "ua/ua.h"
 
 struct ua_imap {
@@ -322,7 +322,7 @@ ua_imap_mailbox_arg(struct ua_imap *s, const char *folder, struct buf *out)
 				*p = s->delim;
 	/* RFC 3501 §5.1.3: non-ASCII names travel in modified UTF-7. */
 	buf_init(&enc, 4 * strlen(name) + 16);
-	rc = ua_mutf7_encode(name, strlen(name), &enc);
+	rc = mime_mutf7_encode(name, strlen(name), &enc);
 	if (rc == 0)
 		rc = ua_imap_quote(buf_cstr(&enc), out);
 	buf_free(&enc);

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "imapd/mutf7.h"
+#include "mime/mutf7.h"
 
 struct row {
 	const char	*utf8;
@@ -52,11 +52,11 @@ test_pairs(void **state)
 		struct buf b;
 
 		buf_init(&b, 4096);
-		assert_int_equal(imapd_mutf7_encode(pairs[i].utf8,
+		assert_int_equal(mime_mutf7_encode(pairs[i].utf8,
 		    strlen(pairs[i].utf8), &b), 0);
 		assert_string_equal(buf_cstr(&b), pairs[i].mutf7);
 		buf_reset(&b);
-		assert_int_equal(imapd_mutf7_decode(pairs[i].mutf7,
+		assert_int_equal(mime_mutf7_decode(pairs[i].mutf7,
 		    strlen(pairs[i].mutf7), &b), 0);
 		assert_string_equal(buf_cstr(&b), pairs[i].utf8);
 		buf_free(&b);
@@ -72,13 +72,13 @@ test_bad(void **state)
 	(void)state;
 	buf_init(&b, 4096);
 	for (i = 0; i < sizeof(bad_mutf7) / sizeof(bad_mutf7[0]); i++) {
-		if (imapd_mutf7_decode(bad_mutf7[i], strlen(bad_mutf7[i]),
+		if (mime_mutf7_decode(bad_mutf7[i], strlen(bad_mutf7[i]),
 		    &b) != -1)
 			fail_msg("decoded bad '%s'", bad_mutf7[i]);
 		assert_int_equal(b.len, 0);
 	}
 	for (i = 0; i < sizeof(bad_utf8) / sizeof(bad_utf8[0]); i++) {
-		assert_int_equal(imapd_mutf7_encode(bad_utf8[i],
+		assert_int_equal(mime_mutf7_encode(bad_utf8[i],
 		    strlen(bad_utf8[i]), &b), -1);
 		assert_int_equal(b.len, 0);
 	}

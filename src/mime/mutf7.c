@@ -1,11 +1,12 @@
 /*
  * mutf7.c: modified UTF-7 (RFC 3501 §5.1.3; RFC 2152 with ',' for '/'
- * and '&' as the shift character). Pure; run by the imap role process.
+ * and '&' as the shift character). Pure; used by the IMAP server and the
+ * user agent for mailbox names.
  */
 #include <stdint.h>
 #include <string.h>
 
-#include "imapd/mutf7.h"
+#include "mime/mutf7.h"
 
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
@@ -88,7 +89,7 @@ put_utf8(struct buf *out, uint32_t cp)
 }
 
 int
-imapd_mutf7_encode(const char *utf8, size_t len, struct buf *out)
+mime_mutf7_encode(const char *utf8, size_t len, struct buf *out)
 {
 	const unsigned char *s = (const unsigned char *)utf8;
 	size_t i = 0, start = out->len;
@@ -161,7 +162,7 @@ fail:
 }
 
 int
-imapd_mutf7_decode(const char *str, size_t len, struct buf *out)
+mime_mutf7_decode(const char *str, size_t len, struct buf *out)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0, start = out->len, run_end = SIZE_MAX;

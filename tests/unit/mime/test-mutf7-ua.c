@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 /* The UA is not in libpostern.a: the converter is compiled in here. */
-#include "ua/mutf7.c"
+#include "mime/mutf7.h"
 
 static const struct {
 	const char *utf8, *mutf7;
@@ -43,11 +43,11 @@ test_pairs(void **state)
 		struct buf b;
 
 		buf_init(&b, 4096);
-		assert_int_equal(ua_mutf7_encode(pairs[i].utf8,
+		assert_int_equal(mime_mutf7_encode(pairs[i].utf8,
 		    strlen(pairs[i].utf8), &b), 0);
 		assert_string_equal(buf_cstr(&b), pairs[i].mutf7);
 		buf_reset(&b);
-		assert_int_equal(ua_mutf7_decode(pairs[i].mutf7,
+		assert_int_equal(mime_mutf7_decode(pairs[i].mutf7,
 		    strlen(pairs[i].mutf7), &b), 0);
 		assert_string_equal(buf_cstr(&b), pairs[i].utf8);
 		buf_free(&b);
@@ -65,7 +65,7 @@ test_bad(void **state)
 
 		buf_init(&b, 4096);
 		buf_puts(&b, "keep");
-		if (ua_mutf7_decode(bad[i], strlen(bad[i]), &b) != -1)
+		if (mime_mutf7_decode(bad[i], strlen(bad[i]), &b) != -1)
 			fail_msg("row %zu decoded: %s", i, buf_cstr(&b));
 		assert_string_equal(buf_cstr(&b), "keep");
 		buf_free(&b);
@@ -73,7 +73,7 @@ test_bad(void **state)
 	{
 		struct buf b;
 		buf_init(&b, 64);
-		assert_int_equal(ua_mutf7_encode("\xff", 1, &b), -1);
+		assert_int_equal(mime_mutf7_encode("\xff", 1, &b), -1);
 		buf_free(&b);
 	}
 }

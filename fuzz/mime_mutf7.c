@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "imapd/mutf7.h"
+#include "mime/mutf7.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -16,15 +16,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	buf_init(&a, 1 << 16);
 	buf_init(&b, 1 << 16);
-	if (imapd_mutf7_decode((const char *)data, size, &a) == 0) {
-		assert(imapd_mutf7_encode(buf_cstr(&a), a.len, &b) == 0);
+	if (mime_mutf7_decode((const char *)data, size, &a) == 0) {
+		assert(mime_mutf7_encode(buf_cstr(&a), a.len, &b) == 0);
 		assert(b.len == size && memcmp(b.data ? b.data : "", data,
 		    size) == 0);
 	}
 	buf_reset(&a);
 	buf_reset(&b);
-	if (imapd_mutf7_encode((const char *)data, size, &a) == 0) {
-		assert(imapd_mutf7_decode(buf_cstr(&a), a.len, &b) == 0);
+	if (mime_mutf7_encode((const char *)data, size, &a) == 0) {
+		assert(mime_mutf7_decode(buf_cstr(&a), a.len, &b) == 0);
 		assert(b.len == size && memcmp(b.data ? b.data : "", data,
 		    size) == 0);
 	}
