@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lib/buf.h"
 
@@ -28,6 +29,9 @@ int mime_charset_to_utf8(const char *charset, const char *in, size_t len,
 bool mime_charset_is_known(const char *charset);
 /* True when s[0..len) is valid UTF-8 (no overlongs or surrogates). */
 bool mime_utf8_is_valid(const char *s, size_t len);
+/* Appends code point cp as UTF-8; a surrogate or a value past U+10FFFF
+ * becomes U+FFFD. 0, or -1 when out is full. */
+int mime_utf8_put(struct buf *out, uint32_t cp);
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid. */
 size_t mime_utf8_seq_len(const unsigned char *s, size_t len);
 

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "mime/charset.h"
 #include "mime/mutf7.h"
 
 static const char b64[] =
@@ -58,34 +59,6 @@ utf8_next(const unsigned char *s, size_t len, uint32_t *cp)
 		return 0;
 	*cp = v;
 	return n;
-}
-
-static int
-put_utf8(struct buf *out, uint32_t cp)
-{
-	char b[4];
-	size_t n;
-
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xc0 | (cp >> 6));
-		b[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xe0 | (cp >> 12));
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		b[0] = (char)(0xf0 | (cp >> 18));
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	return buf_append(out, b, n);
 }
 
 int
@@ -206,7 +179,7 @@ mime_mutf7_decode(const char *str, size_t len, struct buf *out)
 			if (hi != 0) {
 				if (u < 0xdc00 || u > 0xdfff)
 					goto fail;
-				if (put_utf8(out, 0x10000 + ((hi - 0xd800) <<
+				if (mime_utf8_put(out, 0x10000 + ((hi - 0xd800) <<
 				    10) + (u - 0xdc00)) == -1)
 					goto fail;
 				hi = 0;
@@ -215,7 +188,7 @@ mime_mutf7_decode(const char *str, size_t len, struct buf *out)
 			else if ((u >= 0xdc00 && u <= 0xdfff) ||
 			    (u >= 0x20 && u <= 0x7e) || u == 0)
 				goto fail;	/* must be written directly */
-			else if (put_utf8(out, u) == -1)
+			else if (mime_utf8_put(out, u) == -1)
 				goto fail;
 		}
 		/* a run ends with '-', leftover bits are zero padding */

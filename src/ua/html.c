@@ -8,41 +8,12 @@
 #include <strings.h>
 
 #include "lib/util.h"
+#include "mime/charset.h"
 #include "ua/html.h"
 
 static const char *blocks[] = { "p", "div", "br", "tr", "h1", "h2", "h3",
     "h4", "h5", "h6", "ul", "ol", "table", "blockquote", "pre", "hr",
     "li", "title" };
-
-static int
-put_utf8(struct buf *out, unsigned long cp)
-{
-	char b[4];
-	size_t n;
-
-	if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		cp = 0xfffd;
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xc0 | (cp >> 6));
-		b[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xe0 | (cp >> 12));
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		b[0] = (char)(0xf0 | (cp >> 18));
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	return buf_append(out, b, n);
-}
 
 /* Decodes the reference at s (after '&'); returns bytes used, 0 if none. */
 static size_t
@@ -138,7 +109,8 @@ ua_html_to_text(const char *h, size_t len, struct buf *out)
 			size_t used = entity(h + i, len - i, &cp);
 			if (used > 0) {
 				i += used;
-				rc = put_utf8(out, cp);
+				rc = mime_utf8_put(out, cp == 0 ||
+				    cp > 0x10ffff ? 0xfffd : (uint32_t)cp);
 				continue;
 			}
 		}

@@ -27,6 +27,9 @@ static const struct row pairs[] = {
 	    "\xe8\xaa\x9e", "~peter/mail/&U,BTFw-/&ZeVnLIqe-" },
 	{ "\xf0\x9f\x93\xa7 mail", "&2D3c5w- mail" },
 	{ "\xc3\xa9&\xc3\xa9", "&AOk-&-&AOk-" },
+	{ "Work/Projects", "Work/Projects" },
+	{ "Tom & Jerry", "Tom &- Jerry" },
+	{ "caf\xc3\xa9 cr\xc3\xa8me", "caf&AOk- cr&AOg-me" },
 	{ "", "" },
 };
 
@@ -36,6 +39,7 @@ static const char *const bad_mutf7[] = {
 	"&3Ac-",		/* lone low surrogate */
 	"&A!k-", "caf\xc3\xa9", "tab\there", "&AOkA-",	/* stray bits */
 	"&AOk-&AOk-",		/* two runs back to back */
+	"&U,BTFw", "caf&AOl-", "&3OfYPQ-", "a\x01", "&!!-",
 };
 
 static const char *const bad_utf8[] = {
