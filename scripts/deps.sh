@@ -6,8 +6,8 @@
 #   scripts/deps.sh test    plus what the test suite uses
 set -eu
 
-build_pkgs="make gcc pkg-config libssl-dev openssl libevent-dev libsqlite3-dev libcrypt-dev libmagic-dev libc-ares-dev ca-certificates"
-test_pkgs="clang libclang-rt-14-dev libcmocka-dev python3 curl swaks libnet-ssleay-perl libio-socket-ssl-perl postfix mutt fetchmail isync dovecot-imapd dovecot-pop3d tmux"
+build_pkgs="make gcc pkg-config libssl-dev openssl libevent-dev libsqlite3-dev libcrypt-dev libmagic-dev libc-ares-dev libncurses-dev ca-certificates"
+test_pkgs="clang libclang-rt-14-dev libcmocka-dev python3 curl swaks libnet-ssleay-perl libio-socket-ssl-perl postfix mutt fetchmail isync dovecot-imapd dovecot-pop3d tmux dnsmasq-base"
 
 want=$build_pkgs
 [ "${1:-build}" = test ] && want="$build_pkgs $test_pkgs"
