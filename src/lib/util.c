@@ -110,3 +110,14 @@ str_trim(char *s)
 		*--e = '\0';
 	return s;
 }
+
+int
+hex_digit(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}

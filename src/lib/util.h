@@ -26,6 +26,9 @@ size_t strlcpy_(char *dst, const char *src, size_t size);
 /* Trims ASCII white space at both ends in place; returns s. */
 char *str_trim(char *s);
 
+/* The value of one hexadecimal digit (either case), or -1. */
+int hex_digit(unsigned char c);
+
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

@@ -7,6 +7,7 @@
  * characters at a time and falls back to a per-byte loop for line breaks,
  * padding and junk.
  */
+#include "lib/util.h"
 #include "mime/codec.h"
 
 #include <string.h>
@@ -45,18 +46,6 @@ static const unsigned char b64_value[256] = {
 };
 
 static const char hexdigits[] = "0123456789ABCDEF";
-
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 void
 mime_b64_dec_init(struct mime_b64_dec *d, int flags)
@@ -316,8 +305,8 @@ qp_run(const char *in, size_t len, int header, int final, struct buf *out,
 				soft = 1;	/* soft line break */
 				break;
 			}
-			if (q + 2 < le && (h = hexval(q[1])) >= 0 &&
-			    (l = hexval(q[2])) >= 0) {
+			if (q + 2 < le && (h = hex_digit(q[1])) >= 0 &&
+			    (l = hex_digit(q[2])) >= 0) {
 				*o++ = (char)(h << 4 | l);
 				q += 2;
 				continue;

@@ -225,17 +225,6 @@ segment_cmp(const void *a, const void *b)
 	return x->value < y->value ? -1 : x->value > y->value;
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* RFC 2231 §4: %XX octets in an extended value. */
 static int
 put_percent(struct buf *raw, const char *s)
@@ -243,8 +232,8 @@ put_percent(struct buf *raw, const char *s)
 	for (; *s != '\0'; s++) {
 		int h, l;
 
-		if (*s == '%' && (h = hexval(s[1])) >= 0 &&
-		    (l = hexval(s[2])) >= 0) {
+		if (*s == '%' && (h = hex_digit(s[1])) >= 0 &&
+		    (l = hex_digit(s[2])) >= 0) {
 			if (buf_putc(raw, (char)(h << 4 | l)) == -1)
 				return -1;
 			s += 2;

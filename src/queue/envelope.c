@@ -165,18 +165,6 @@ queue_env_format(const struct queue_envelope *env, struct buf *out)
 	return buf_putc(out, '\n');
 }
 
-static int
-unhex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Decodes one escaped value; "-" gives NULL. */
 static int
 get_value(const char *s, size_t n, char **out)
@@ -195,8 +183,8 @@ get_value(const char *s, size_t n, char **out)
 			int hi, lo;
 			if (i + 2 >= n)
 				goto bad;
-			hi = unhex(s[i + 1]);
-			lo = unhex(s[i + 2]);
+			hi = hex_digit(s[i + 1]);
+			lo = hex_digit(s[i + 2]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				goto bad;
 			*d++ = (char)(hi << 4 | lo);
@@ -360,7 +348,7 @@ queue_env_parse(const char *data, size_t len, struct queue_envelope *env,
 			if (fl[1] != QUEUE_ID_LEN)
 				goto bad;
 			for (size_t i = 0; i < fl[1]; i++)
-				if (unhex(f[1][i]) < 0)
+				if (hex_digit(f[1][i]) < 0)
 					goto bad;
 			memcpy(env->id, f[1], QUEUE_ID_LEN);
 			env->id[QUEUE_ID_LEN] = '\0';

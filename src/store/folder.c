@@ -17,8 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/buf.h"
 #include "lib/durable.h"
 #include "lib/util.h"
+#include "mime/mutf7.h"
 #include "store/account.h"
 #include "store/store-private.h"
 
@@ -43,77 +45,17 @@ dir_plain(unsigned char c)
 	    strchr(" _+=,;!#$&'()-", c) != NULL);
 }
 
-static int
-b64val(unsigned char c)
+/* Whether a name's "&...-" runs are canonical modified UTF-7. */
+static bool
+mutf7_valid(const char *name, size_t len)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == ',')	/* modified BASE64: ',' for '/' */
-		return 63;
-	return -1;
-}
+	struct buf utf8;
+	bool ok;
 
-/*
- * Checks one "&...-" run starting at s[0] == '&' within len bytes; sets
- * *used to the bytes consumed. 0 or -1.
- */
-static int
-mutf7_run(const char *s, size_t len, size_t *used, const char **errstr_out)
-{
-	uint32_t bits = 0;
-	unsigned nbits = 0, hi = 0;
-	size_t i = 1;
-	int v;
-
-	if (len > 1 && s[1] == '-') {
-		*used = 2;	/* "&-" is '&' itself */
-		return 0;
-	}
-	for (; i < len && s[i] != '-'; i++) {
-		if ((v = b64val((unsigned char)s[i])) == -1) {
-			*errstr_out = "bad character in modified UTF-7";
-			return -1;
-		}
-		bits = (bits << 6) | (uint32_t)v;
-		nbits += 6;
-		if (nbits < 16)
-			continue;
-		nbits -= 16;
-		uint32_t u = (bits >> nbits) & 0xffff;
-		bits &= (1u << nbits) - 1;
-		if (hi != 0) {
-			if (u < 0xdc00 || u > 0xdfff) {
-				*errstr_out = "unpaired surrogate in name";
-				return -1;
-			}
-			hi = 0;
-		} else if (u >= 0xd800 && u <= 0xdbff)
-			hi = u;
-		else if (u >= 0xdc00 && u <= 0xdfff) {
-			*errstr_out = "unpaired surrogate in name";
-			return -1;
-		} else if (u < 0x80) {
-			/* RFC 3501 §5.1.3: ASCII represents itself. */
-			*errstr_out = "ASCII encoded in modified UTF-7";
-			return -1;
-		}
-	}
-	if (i == len) {
-		*errstr_out = "unterminated modified UTF-7";
-		return -1;
-	}
-	if (i == 1 || hi != 0 || nbits >= 6 || bits != 0) {
-		*errstr_out = "malformed modified UTF-7";
-		return -1;
-	}
-	*used = i + 1;
-	return 0;
+	buf_init(&utf8, 4 * STORE_FOLDER_NAME_MAX + 1);
+	ok = mime_mutf7_decode(name, len, &utf8) == 0;
+	buf_free(&utf8);
+	return ok;
 }
 
 /* Whether name[start..end) is "." or "..". */
@@ -130,7 +72,7 @@ int
 store_folder_name_check(const char *name, size_t len, char *canon_out,
     size_t outlen, const char **errstr_out)
 {
-	size_t start = 0, depth = 1, used;
+	size_t start = 0, depth = 1;
 
 	if (len == 0) {
 		*errstr_out = "empty folder name";
@@ -163,12 +105,10 @@ store_folder_name_check(const char *name, size_t len, char *canon_out,
 			    " 8-bit byte";
 			return -1;
 		}
-		if (c == '&') {
-			if (mutf7_run(name + i, len - i, &used,
-			    errstr_out) == -1)
-				return -1;
-			i += used - 1;
-		}
+	}
+	if (memchr(name, '&', len) != NULL && !mutf7_valid(name, len)) {
+		*errstr_out = "malformed modified UTF-7 in folder name";
+		return -1;
 	}
 	memcpy(canon_out, name, len);
 	canon_out[len] = '\0';
