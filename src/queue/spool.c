@@ -50,13 +50,14 @@ struct spool {
 	unsigned skip;		/* pool looked empty: skip it this often */
 	unsigned gives;		/* since pool/ was last counted */
 	bool	 full;		/* pool/ held SPOOL_POOL_MAX at that count */
+	pthread_mutex_t pool_lock; /* the loop and the committer both take */
 };
 
 struct spool_msg {
 	struct spool	*sp;
 	char		 id[QUEUE_ID_LEN + 1];
 	char		 tmp[PATH_MAX];
-	int		 fd;
+	int		 fd;		/* -1 until the file is needed */
 	struct buf	 wbuf;
 	size_t		 size;
 	int		 error;		/* sticky errno */
@@ -76,6 +77,7 @@ spool_open(const char *data_dir, struct spool **out, char *err, size_t errlen)
 	char path[PATH_MAX];
 
 	sp = xcalloc(1, sizeof(*sp));
+	pthread_mutex_init(&sp->pool_lock, NULL);
 	sp->dir = xasprintf("%s/queue", data_dir);
 	for (size_t i = 0; i < nitems(subdirs); i++) {
 		snprintf(path, sizeof(path), "%s/%s", sp->dir, subdirs[i]);
@@ -106,6 +108,7 @@ spool_close(struct spool **spp)
 	if (sp == NULL)
 		return;
 	close(sp->dirfd);
+	pthread_mutex_destroy(&sp->pool_lock);
 	free(sp->dir);
 	free(sp);
 	*spp = NULL;
@@ -147,13 +150,13 @@ make_id(char *out)
 	    us & 0xFFFFFFFFFFFFFULL, rnd & 0xFFF);
 }
 
+static int msg_open(struct spool_msg *m);
+
 static int
 flush_wbuf(struct spool_msg *m)
 {
-	if (m->error) {
-		errno = m->error;
+	if (msg_open(m) == -1)
 		return -1;
-	}
 	if (m->wbuf.len == 0)
 		return 0;
 	if (durable_write_all(m->fd, m->wbuf.data, m->wbuf.len) == -1) {
@@ -251,6 +254,34 @@ pool_give(struct spool *sp, const char *path, const char *id)
 	return unlink(path);
 }
 
+/*
+ * Gives message m its file in tmp/, a recycled one when the pool has one.
+ * A message that fits the write buffer gets its file only in the
+ * committer thread, so the loop that serves the sessions never waits on
+ * the file system (a journal commit in progress, say) for it.
+ */
+static int
+msg_open(struct spool_msg *m)
+{
+	if (m->fd != -1)
+		return 0;
+	if (m->error) {
+		errno = m->error;
+		return -1;
+	}
+	pthread_mutex_lock(&m->sp->pool_lock);
+	m->fd = pool_take(m->sp, m->tmp);
+	pthread_mutex_unlock(&m->sp->pool_lock);
+	if (m->fd == -1)
+		m->fd = open(m->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		    0640);
+	if (m->fd == -1) {
+		m->error = errno;
+		return -1;
+	}
+	return 0;
+}
+
 int
 spool_msg_begin(struct spool *sp, struct queue_envelope *env,
     struct spool_msg **out)
@@ -270,12 +301,6 @@ spool_msg_begin(struct spool *sp, struct queue_envelope *env,
 	memcpy(env->id, m->id, sizeof(m->id));
 	snprintf(m->tmp, sizeof(m->tmp), "%s/tmp/%s.%ld", sp->dir, m->id,
 	    (long)getpid());
-	m->fd = pool_take(sp, m->tmp);
-	if (m->fd == -1)
-		m->fd = open(m->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-		    0640);
-	if (m->fd == -1)
-		goto fail;
 	if (queue_env_format(env, &m->wbuf) == -1) {
 		errno = E2BIG;
 		goto fail;
@@ -302,6 +327,8 @@ spool_msg_write(struct spool_msg *m, const void *data, size_t len)
 	if (m->wbuf.len + len > SPOOL_WBUF && flush_wbuf(m) == -1)
 		return -1;
 	if (len >= SPOOL_WBUF) {
+		if (msg_open(m) == -1)
+			return -1;
 		if (durable_write_all(m->fd, data, len) == -1) {
 			m->error = errno;
 			return -1;
@@ -668,6 +695,7 @@ int
 spool_remove(struct spool *sp, const char *id)
 {
 	char path[PATH_MAX];
+	int r;
 
 	if (!spool_id_valid(id)) {
 		errno = ENOENT;
@@ -677,7 +705,10 @@ spool_remove(struct spool *sp, const char *id)
 	if (unlink(path) == -1 && errno != ENOENT)
 		return -1;
 	snprintf(path, sizeof(path), "%s/msg/%s", sp->dir, id);
-	return pool_give(sp, path, id);
+	pthread_mutex_lock(&sp->pool_lock);
+	r = pool_give(sp, path, id);
+	pthread_mutex_unlock(&sp->pool_lock);
+	return r;
 }
 
 int

@@ -19,6 +19,8 @@ struct store_mbox;
 struct store {
 	const struct config *cfg;
 	sqlite3		*db;		/* accounts.db: users, aliases */
+	sqlite3_stmt	*q_alias;	/* alias targets of a name (alias.c) */
+	sqlite3_stmt	*q_user;	/* is an address a user (alias.c) */
 	struct store_mbox *inbox[STORE_INBOX_CACHE];	/* store_inbox_get */
 	unsigned	 inbox_next;	/* the slot to reuse next */
 	char		*dummy_hash;	/* for timing-safe unknown users */

@@ -178,6 +178,8 @@ store_close(struct store **storep)
 	if (store == NULL)
 		return;
 	store_inbox_cache_free(store);
+	sqlite3_finalize(store->q_alias);
+	sqlite3_finalize(store->q_user);
 	sqlite3_close(store->db);
 	free(store->dummy_hash);
 	free(store);
