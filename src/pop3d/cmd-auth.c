@@ -29,12 +29,13 @@ pop3d_cmd_capa(struct pop3d_session *s, int argc, char **argv)
 	pop3d_reply(s, "AUTH-RESP-CODE");
 	pop3d_reply(s, "PIPELINING");
 	/* RFC 2449 §6.7: how long retrieved mail may stay (pop3_expire);
-	 * no login throttling beyond the failure delay. */
+	 * §6.5: the least time between logins (pop3_login_delay). Both are
+	 * the same for every user, so no "USER" argument is needed. */
 	if (s->set.expire_days < 0)
 		pop3d_reply(s, "EXPIRE NEVER");
 	else
 		pop3d_reply(s, "EXPIRE %d", s->set.expire_days);
-	pop3d_reply(s, "LOGIN-DELAY 0");
+	pop3d_reply(s, "LOGIN-DELAY %u", s->set.login_delay_s);
 	if (pw) {
 		/* RFC 2595 §6: no PLAIN (nor USER) where passwords may not
 		 * be sent in the clear. */

@@ -310,6 +310,12 @@ pop3d_session_auth_done(struct pop3d_session *s, enum pop3d_auth_result r,
 		pop3d_reply(s, "-ERR [IN-USE] Mailbox is locked by another "
 		    "POP3 session");
 		return;
+	case POP3D_AUTH_DELAY:
+		/* RFC 2449 §8.1.2: the password was right, but the last
+		 * login is less than the advertised delay ago. */
+		pop3d_reply(s, "-ERR [LOGIN-DELAY] Logged in less than %u "
+		    "seconds ago, try again later", s->set.login_delay_s);
+		return;
 	case POP3D_AUTH_TEMP:
 		pop3d_reply(s, "-ERR [SYS/TEMP] Temporary failure, try again "
 		    "later");

@@ -49,11 +49,12 @@ def crlf(data):
 class Pop3Base(unittest.TestCase):
     extra = {}
     users = (BOB,)
+    services = ("pop3", "pop3s")
 
     @classmethod
     def setUpClass(cls):
         cls.srv = Postern(extra=dict({"domains": "example.org"}, **cls.extra),
-                          services=["pop3", "pop3s"]).start()
+                          services=list(cls.services)).start()
         for u in cls.users:
             cls.srv.ctl("user", "add", u, input=BOB_PW + "\n")
 
