@@ -17,7 +17,7 @@
 #include "pop3d/session-private.h"
 
 /* Commands, their states and argument counts (RFC 1939 §4-7, RFC 2449,
- * RFC 2595, RFC 5034). The last row catches unknown commands. */
+ * RFC 2595, RFC 5034, RFC 6856). The last row catches unknown commands. */
 static const struct pop3d_cmd cmds[] = {
 	{ "CAPA", pop3d_cmd_capa, POP3D_CMD_AUTHZ | POP3D_CMD_TRANS, 0, 0 },
 	{ "USER", pop3d_cmd_user, POP3D_CMD_AUTHZ | POP3D_CMD_PASSWD, 1, 1 },
@@ -35,6 +35,8 @@ static const struct pop3d_cmd cmds[] = {
 	{ "DELE", pop3d_cmd_dele, POP3D_CMD_TRANS, 1, 1 },
 	{ "NOOP", pop3d_cmd_noop, POP3D_CMD_TRANS, 0, 0 },
 	{ "RSET", pop3d_cmd_rset, POP3D_CMD_TRANS, 0, 0 },
+	{ "UTF8", pop3d_cmd_utf8, POP3D_CMD_AUTHZ, 0, 0 },
+	{ "LANG", pop3d_cmd_lang, POP3D_CMD_AUTHZ | POP3D_CMD_TRANS, 0, 1 },
 	{ NULL,   NULL,           0,               0, 0 },
 };
 
