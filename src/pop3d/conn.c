@@ -178,7 +178,6 @@ auth_finish(struct conn *c, int r, const char *user, const char *canon,
 		return;
 	}
 	strlcpy_(c->user, canon, sizeof(c->user));
-	c->leave = leave;
 	res = pop3d_maildrop_open(role->store, role->sizes, c->user, &opts,
 	    &c->md, &msgs, &n, &uidvalidity, &err);
 	switch (res) {
@@ -288,7 +287,10 @@ pump(struct conn *c)
 			pop3d_conn_free(c);
 			return -1;
 		}
-		if (n > 0 && pop3d_session_msg_push(c->s, chunk, (size_t)n)) {
+		/* A short read of a regular file is its end (Maildir files
+		 * never change): a small message costs one read, not two. */
+		if (n > 0 && pop3d_session_msg_push(c->s, chunk, (size_t)n) &&
+		    (size_t)n == sizeof(chunk)) {
 			/* Small messages leave in one write with their +OK
 			 * and final dot; large ones a chunk at a time. */
 			if (pop3d_session_out(c->s)->len >= POP3D_CHUNK_MAX)

@@ -33,6 +33,7 @@ struct entry {
 
 struct pop3d_maildrop {
 	struct store_mbox	*mbox;
+	int			 dirfd;		/* the folder: RETR opens at it */
 	int			 lockfd;
 	struct pop3d_maildrop_opts opts;
 	uint32_t		 uidvalidity;
@@ -109,16 +110,13 @@ msg_size(struct pop3d_maildrop *md, struct pop3d_sizecache *cache,
 	uint64_t key = name_key(e->file);
 	struct sizeslot *sl = cache ? &cache->slot[key %
 	    POP3D_SIZECACHE_SLOTS] : NULL;
-	char *path;
 	int fd, r;
 
 	if (sl != NULL && sl->key == key && sl->filesize == e->filesize) {
 		*size_out = sl->size;
 		return 1;
 	}
-	path = xasprintf("%s/%s", store_mbox_dir(md->mbox), e->file);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	free(path);
+	fd = openat(md->dirfd, e->file, O_RDONLY | O_CLOEXEC);
 	if (fd == -1) {
 		/* Renamed (flags) or expunged since we listed it. */
 		if ((r = store_msg_open(md->mbox, e->uid, &fd,
@@ -142,11 +140,16 @@ msg_size(struct pop3d_maildrop *md, struct pop3d_sizecache *cache,
 static int
 lock(struct pop3d_maildrop *md, const char **errstr_out)
 {
-	char *path = xasprintf("%s/%s", store_mbox_dir(md->mbox),
-	    POP3D_LOCK_FILE);
-
-	md->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	free(path);
+	/* The folder by descriptor: opening a message at it costs no walk
+	 * down data_dir's path for every RETR. */
+	md->dirfd = open(store_mbox_dir(md->mbox), O_PATH | O_DIRECTORY |
+	    O_CLOEXEC);
+	if (md->dirfd == -1) {
+		*errstr_out = "cannot open the maildrop folder";
+		return -1;
+	}
+	md->lockfd = openat(md->dirfd, POP3D_LOCK_FILE, O_RDWR | O_CREAT |
+	    O_CLOEXEC, 0600);
 	if (md->lockfd == -1) {
 		*errstr_out = "cannot open the maildrop lock";
 		return -1;
@@ -284,7 +287,7 @@ pop3d_maildrop_open(struct store *store, struct pop3d_sizecache *cache,
 	size_t n = 0, k = 0;
 	int r;
 
-	md->lockfd = -1;
+	md->lockfd = md->dirfd = -1;
 	md->opts = *opts;
 	if ((r = store_mbox_open(store, user, "INBOX", &md->mbox,
 	    errstr_out)) != 1) {
@@ -369,17 +372,13 @@ pop3d_maildrop_msg_open(struct pop3d_maildrop *md, uint32_t uid, int *fd_out,
     const char **errstr_out)
 {
 	struct entry key = { .uid = uid }, *e;
-	char *path;
 	int fd = -1;
 
 	/* The name listed at login, unless flags renamed the file or it
 	 * was expunged since: then the index knows. */
 	e = bsearch(&key, md->files, md->nfiles, sizeof(*e), cmp_entry);
-	if (e != NULL) {
-		path = xasprintf("%s/%s", store_mbox_dir(md->mbox), e->file);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		free(path);
-	}
+	if (e != NULL)
+		fd = openat(md->dirfd, e->file, O_RDONLY | O_CLOEXEC);
 	if (fd != -1) {
 		*fd_out = fd;
 		return 1;
@@ -546,6 +545,8 @@ pop3d_maildrop_close(struct pop3d_maildrop **mdp)
 		return;
 	if (md->lockfd != -1)
 		close(md->lockfd);	/* releases the flock */
+	if (md->dirfd != -1)
+		close(md->dirfd);
 	store_mbox_close(&md->mbox);
 	for (size_t i = 0; i < md->nfiles; i++)
 		free(md->files[i].file);

@@ -29,7 +29,6 @@ struct conn {
 	struct bufferevent	*bev;
 	struct pop3d_session	*s;
 	struct pop3d_maildrop	*md;
-	bool			 leave;		/* the account's keep policy */
 	struct event		*timer;		/* auth failure delay */
 	int			 msgfd;		/* RETR in progress, or -1 */
 	unsigned		 close_polls;
