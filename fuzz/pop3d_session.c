@@ -44,7 +44,8 @@ glue(struct pop3d_session *s)
 			pop3d_session_auth_done(s, a.pass[0] == 'p' ?
 			    POP3D_AUTH_OK : a.pass[0] == 'i' ? POP3D_AUTH_INUSE :
 			    a.pass[0] == 't' ? POP3D_AUTH_TEMP :
-			    a.pass[0] == 'd' ? POP3D_AUTH_DELAY : POP3D_AUTH_BAD,
+			    a.pass[0] == 'd' ? POP3D_AUTH_DELAY :
+			    POP3D_AUTH_BAD,
 			    7, msgs, 3);
 			break;
 		case POP3D_ACT_RETR: {

@@ -112,8 +112,9 @@ authpool_submit(struct authpool *p, const char *user, const char *pass,
 void
 authpool_cancel(struct authpool *p, struct authjob *job)
 {
+	/* Running or done, it is freed by job_done. */
 	if (workq_cancel(p->q, &job->wj))
 		job_free(job);
 	else
-		job->cancelled = true;	/* running or done: freed in job_done */
+		job->cancelled = true;
 }

@@ -63,8 +63,8 @@ struct config {
 	enum config_plaintext_auth plaintext_auth;
 	char	*recipient_delimiter;	/* "" (off) or one character */
 	int64_t	 pop3_expire;		/* days; -1: never (RFC 2449 EXPIRE) */
-	int64_t	 pop3_login_delay;	/* seconds between POP3 logins of a
-					 * user (RFC 2449 LOGIN-DELAY); 0: any */
+	int64_t	 pop3_login_delay;	/* seconds between a user's POP3
+					 * logins (LOGIN-DELAY); 0: any */
 };
 
 /* Reads and parses path into cfg (which it initialises). On -1, err holds

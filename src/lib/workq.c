@@ -20,7 +20,7 @@ struct workq {
 	struct workq_job	*todo, **todo_tail;	/* FIFO */
 	struct workq_job	*done;			/* newest first */
 	bool			 stop;
-	int			 pipe[2];	/* workers -> loop wake-ups */
+	int			 pipe[2];	/* wake-ups for the loop */
 	struct event		*ev;
 	struct workq_settings	 set;
 	pthread_t		 threads[WORKQ_THREADS_MAX];
@@ -41,7 +41,7 @@ worker(void *arg)
 		while (q->todo == NULL && !q->stop)
 			pthread_cond_wait(&q->cv, &q->mu);
 		if (q->todo == NULL)
-			break;		/* stopping, and the queue is done */
+			break;		/* stopping, the queue done */
 		job = q->todo;
 		if ((q->todo = job->next) == NULL)
 			q->todo_tail = &q->todo;

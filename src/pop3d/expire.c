@@ -85,7 +85,8 @@ pop3d_retrieved_parse(const char *text, size_t len, uint32_t uidvalidity,
 		    *p++ != ' ' || num(&p, eol, INT64_MAX, &when) == -1 ||
 		    uid == 0)
 			goto bad;
-		hide = version >= 2 && (size_t)(eol - p) == sizeof(hidden) - 1 &&
+		hide = version >= 2 &&
+		    (size_t)(eol - p) == sizeof(hidden) - 1 &&
 		    memcmp(p, hidden, sizeof(hidden) - 1) == 0;
 		if (p != eol && !hide)
 			goto bad;

@@ -29,7 +29,7 @@ enum pop3d_job_kind {
 };
 
 struct pop3d_job {
-	struct workq_job	 wj;	/* first: the queue's view */
+	struct workq_job	 wj;	/* first: the queue sees it */
 	enum pop3d_job_kind	 kind;
 	void			*owner;	/* the connection; NULL once gone */
 	char			 user[POP3D_USER_MAX + 1];
