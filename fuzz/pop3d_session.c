@@ -3,8 +3,9 @@
  * Byte 0 picks the settings (TLS on, STLS offered, plaintext allowed),
  * byte 1 the push chunk size; the rest is client input. A fake store
  * logs in anyone whose password starts with 'p' (so the fuzzer reaches
- * TRANSACTION and UPDATE at once), answers IN-USE or a failure for other
- * first letters, and serves three messages, one of them vanished.
+ * TRANSACTION and UPDATE at once), answers IN-USE, LOGIN-DELAY or a
+ * failure for other first letters, and serves three messages, one of
+ * them vanished.
  * Invariants: every reply ends in CRLF, actions come with what they need.
  */
 #include <assert.h>
@@ -42,7 +43,9 @@ glue(struct pop3d_session *s)
 			assert(a.user != NULL && a.pass != NULL);
 			pop3d_session_auth_done(s, a.pass[0] == 'p' ?
 			    POP3D_AUTH_OK : a.pass[0] == 'i' ? POP3D_AUTH_INUSE :
-			    a.pass[0] == 't' ? POP3D_AUTH_TEMP : POP3D_AUTH_BAD,
+			    a.pass[0] == 't' ? POP3D_AUTH_TEMP :
+			    a.pass[0] == 'd' ? POP3D_AUTH_DELAY :
+			    POP3D_AUTH_BAD,
 			    7, msgs, 3);
 			break;
 		case POP3D_ACT_RETR: {
@@ -85,6 +88,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	set.tls_offered = data[0] & 2;
 	set.plaintext_ok = data[0] & 4;
 	set.expire_days = (data[0] & 8) ? data[0] >> 4 : -1;
+	set.login_delay_s = data[1];
 	chunk = 1 + data[1];
 	s = pop3d_session_new(&set);
 	glue(s);

@@ -21,7 +21,7 @@ static const struct {
 	const char	*usage;
 } commands[] = {
 	{ "check",	ctl_check,	"check" },
-	{ "user",	ctl_user,	"user add|del|list|passwd [ADDRESS]" },
+	{ "user",	ctl_user,	"user add|del|list|passwd|show|set [ADDRESS [KEY VALUE]]" },
 	{ "alias",	ctl_alias,	"alias add NAME TARGET... | del NAME | list | import FILE" },
 	{ "queue",	ctl_queue,	"queue list | show ID | flush | delete ID" },
 	{ "mailbox",	ctl_mailbox,	"mailbox reindex USER" },

@@ -1,10 +1,10 @@
 /*
  * authpool.h: password checks off the event loop. A yescrypt hash costs
  * tens of milliseconds of CPU; done in the loop it would stall every
- * other session of the imap role. A few worker threads, each with its
- * own store handle (handles are per thread), verify logins and hand the
- * results back to the loop through a pipe. Glue only: the engine asks
- * for a check with IMAPD_ACT_AUTH.
+ * other session of the imap role. The checks are jobs for the shared
+ * worker threads (lib/workq.h), each with its own store handle (handles
+ * are per thread). Glue only: the engine asks for a check with
+ * IMAPD_ACT_AUTH.
  */
 #ifndef IMAPD_AUTHPOOL_H
 #define IMAPD_AUTHPOOL_H

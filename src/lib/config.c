@@ -36,7 +36,10 @@ enum kind {
 	K_PLAINAUTH,
 	K_DELIM,	/* "" or one character that may split a local part */
 	K_DAYS,		/* "never" (-1) or a whole number of days */
+	K_DELAY,	/* a duration of at most DELAY_MAX */
 };
+
+#define DELAY_MAX	86400	/* pop3_login_delay: a day at most */
 
 struct key {
 	const char	*name;
@@ -70,6 +73,7 @@ static const struct key keys[] = {
 	{ "plaintext_auth",	K_PLAINAUTH,	F(plaintext_auth),	"loopback" },
 	{ "recipient_delimiter", K_DELIM,	F(recipient_delimiter),	"+" },
 	{ "pop3_expire",	K_DAYS,		F(pop3_expire),		"never" },
+	{ "pop3_login_delay",	K_DELAY,	F(pop3_login_delay),	"0" },
 };
 #undef F
 
@@ -240,9 +244,13 @@ set_value(struct parse *p, const struct key *k, const char *v)
 		*(char **)field = xstrdup(v);
 		return 0;
 	case K_DURATION:
+	case K_DELAY:
 		if (units_duration_parse(v, field, &errstr) == -1)
 			return fail(p, "%s: bad duration '%s': %s (use s, m, h, d)",
 			    k->name, v, errstr);
+		if (k->kind == K_DELAY && *(int64_t *)field > DELAY_MAX)
+			return fail(p, "%s: '%s': at most %ds", k->name, v,
+			    DELAY_MAX);
 		return 0;
 	case K_SIZE:
 		if (units_size_parse(v, field, &errstr) == -1)

@@ -63,6 +63,8 @@ struct config {
 	enum config_plaintext_auth plaintext_auth;
 	char	*recipient_delimiter;	/* "" (off) or one character */
 	int64_t	 pop3_expire;		/* days; -1: never (RFC 2449 EXPIRE) */
+	int64_t	 pop3_login_delay;	/* seconds between a user's POP3
+					 * logins (LOGIN-DELAY); 0: any */
 };
 
 /* Reads and parses path into cfg (which it initialises). On -1, err holds

@@ -1,8 +1,8 @@
 /*
  * cmd-auth.c: POP3 commands of the AUTHORIZATION state and CAPA: USER,
  * PASS, APOP (RFC 1939 §7), AUTH (RFC 5034), STLS (RFC 2595 §4), CAPA
- * (RFC 2449 §5) and QUIT (RFC 1939 §5, §6). Part of the session engine
- * run by the pop3 role.
+ * (RFC 2449 §5), UTF8 and LANG (RFC 6856 §2, §3) and QUIT (RFC 1939 §5,
+ * §6). Part of the session engine run by the pop3 role.
  */
 #include <string.h>
 #include <strings.h>
@@ -29,12 +29,13 @@ pop3d_cmd_capa(struct pop3d_session *s, int argc, char **argv)
 	pop3d_reply(s, "AUTH-RESP-CODE");
 	pop3d_reply(s, "PIPELINING");
 	/* RFC 2449 §6.7: how long retrieved mail may stay (pop3_expire);
-	 * no login throttling beyond the failure delay. */
+	 * §6.5: the least time between logins (pop3_login_delay). Both are
+	 * the same for every user, so no "USER" argument is needed. */
 	if (s->set.expire_days < 0)
 		pop3d_reply(s, "EXPIRE NEVER");
 	else
 		pop3d_reply(s, "EXPIRE %d", s->set.expire_days);
-	pop3d_reply(s, "LOGIN-DELAY 0");
+	pop3d_reply(s, "LOGIN-DELAY %u", s->set.login_delay_s);
 	if (pw) {
 		/* RFC 2595 §6: no PLAIN (nor USER) where passwords may not
 		 * be sent in the clear. */
@@ -44,8 +45,41 @@ pop3d_cmd_capa(struct pop3d_session *s, int argc, char **argv)
 	if (s->set.tls_offered && !s->set.tls_active &&
 	    s->state == POP3D_STATE_AUTHORIZATION)
 		pop3d_reply(s, "STLS");
+	/* RFC 6856: messages go out as stored, 8-bit clean, so UTF-8
+	 * header fields need nothing more than UTF8 mode. No "USER"
+	 * argument: user names are addresses in the store's normal form. */
+	pop3d_reply(s, "UTF8");
+	pop3d_reply(s, "LANG");
 	pop3d_reply(s, "IMPLEMENTATION Postern");
 	pop3d_reply(s, ".");
+}
+
+void
+pop3d_cmd_utf8(struct pop3d_session *s, int argc, char **argv)
+{
+	/* RFC 6856 §2: UTF8 mode, asked for before login. The stored
+	 * messages are sent byte for byte in either mode; the flag only
+	 * records that the client reads UTF-8 header fields. */
+	s->utf8 = true;
+	pop3d_reply(s, "+OK UTF8 mode enabled");
+}
+
+void
+pop3d_cmd_lang(struct pop3d_session *s, int argc, char **argv)
+{
+	/* RFC 6856 §3: our replies are in English only. "*" asks for the
+	 * server's default, which is that. */
+	if (argc == 1) {
+		pop3d_reply(s, "+OK Language listing follows");
+		pop3d_reply(s, "en English");
+		pop3d_reply(s, ".");
+		return;
+	}
+	if (strcmp(argv[1], "*") == 0 || strcasecmp(argv[1], "en") == 0) {
+		pop3d_reply(s, "+OK Language is en");
+		return;
+	}
+	pop3d_reply(s, "-ERR Unsupported language");
 }
 
 void

@@ -1,7 +1,7 @@
 /*
  * conn.c: one POP3 connection in the pop3 role: feeds client bytes to the
  * session engine (session.h) and carries out its actions: logins and
- * QUIT's changes through the worker threads (workq.h), RETR streamed from
+ * QUIT's changes through the worker threads (jobs.h), RETR streamed from
  * the message file with bounded output, STLS (RFC 2595) by wrapping the
  * connection in TLS, delays after failed logins, the idle timeout
  * (RFC 1939 §3) and a clean close once the last reply has left.
@@ -148,14 +148,21 @@ setup_bev(struct conn *c)
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 
-/* The password check came back (r as store_user_verify): open the
- * maildrop on success and tell the engine. */
+/* The password check came back (r as store_user_verify; leave the
+ * account's keep policy): open the maildrop on success and tell the
+ * engine. */
 static void
 auth_finish(struct conn *c, int r, const char *user, const char *canon,
-    const char *err)
+    bool leave, const char *err)
 {
 	struct pop3d_role *role = c->role;
+	struct pop3d_maildrop_opts opts = {
+		.expire_days = role->expire_days,
+		.leave_on_server = leave,
+		.login_delay_s = role->login_delay_s,
+	};
 	struct pop3d_msginfo *msgs = NULL;
+	enum pop3d_auth_result res;
 	uint32_t uidvalidity = 0;
 	size_t n = 0;
 
@@ -171,41 +178,91 @@ auth_finish(struct conn *c, int r, const char *user, const char *canon,
 		return;
 	}
 	strlcpy_(c->user, canon, sizeof(c->user));
-	r = pop3d_maildrop_open(role->store, role->sizes, c->user,
-	    role->expire_days, &c->md,
-	    &msgs, &n, &uidvalidity, &err);
-	if (r == 1)
-		log_info("%s: %s logged in, %zu messages", c->peer, c->user,
-		    n);
-	else if (r == 0)
+	res = pop3d_maildrop_open(role->store, role->sizes, c->user, &opts,
+	    &c->md, &msgs, &n, &uidvalidity, &err);
+	switch (res) {
+	case POP3D_AUTH_OK:
+		log_info("%s: %s logged in, %zu messages%s", c->peer, c->user,
+		    n, leave ? " (leave on server)" : "");
+		break;
+	case POP3D_AUTH_INUSE:
 		log_info("%s: %s: maildrop in use", c->peer, c->user);
-	else
+		break;
+	case POP3D_AUTH_DELAY:
+		log_info("%s: %s: login delay", c->peer, c->user);
+		break;
+	default:
 		log_warnx("%s: %s: cannot open maildrop: %s", c->peer,
 		    c->user, err);
-	pop3d_session_auth_done(c->s, r == 1 ? POP3D_AUTH_OK : r == 0 ?
-	    POP3D_AUTH_INUSE : POP3D_AUTH_TEMP, uidvalidity, msgs, n);
+		res = POP3D_AUTH_TEMP;
+		break;
+	}
+	pop3d_session_auth_done(c->s, res, uidvalidity, msgs, n);
 	free(msgs);
+}
+
+static void
+update_finish(struct conn *c, int r, const struct pop3d_changes *ch,
+    const char *err)
+{
+	if (r == -1)
+		log_warnx("%s: %s: update failed: %s", c->peer, c->user, err);
+	log_info("%s: %s logged out, %zu deleted, %zu left on server, "
+	    "%zu newly seen", c->peer, c->user, ch->ndele, ch->nhidden,
+	    ch->nseen);
+	pop3d_session_update_done(c->s, r);
+	pop3d_maildrop_close(&c->md);
+}
+
+/* A finished job's result, on the loop's thread. */
+static void
+job_finish(struct conn *c, struct pop3d_job *job)
+{
+	if (job->kind == POP3D_JOB_AUTH)
+		auth_finish(c, job->result, job->user, job->canon, job->leave,
+		    job->err);
+	else
+		update_finish(c, job->result, &job->ch, job->err);
+}
+
+/* The workq's done: the connection may have gone meanwhile. */
+static void
+job_done(struct workq_job *wj)
+{
+	struct pop3d_job *job = (struct pop3d_job *)wj;
+	struct conn *c = job->owner;
+
+	if (c != NULL) {
+		c->job = NULL;
+		job_finish(c, job);
+		conn_process(c);
+	}
+	pop3d_job_free(job);
+}
+
+/* Hands job to a worker, or without workers does it here and now. */
+static void
+job_start(struct conn *c, struct pop3d_job *job)
+{
+	if (c->role->workq != NULL) {
+		c->job = job;
+		workq_submit(c->role->workq, &job->wj);
+		return;
+	}
+	pop3d_job_run(job, c->role->store);
+	job_finish(c, job);
+	pop3d_job_free(job);
 }
 
 static void
 do_auth(struct conn *c, const struct pop3d_action *a)
 {
-	struct pop3d_role *role = c->role;
-	char canon[STORE_ADDR_MAX + 1];
-	const char *err = NULL;
-	int r;
+	struct pop3d_job *job = pop3d_job_new(POP3D_JOB_AUTH, c, job_done);
 
-	if (role->workq == NULL) {
-		r = store_user_verify(role->store, a->user, a->pass, canon,
-		    &err);
-		auth_finish(c, r, a->user, canon, err);
-		return;
-	}
-	c->job = pop3d_job_new(POP3D_JOB_AUTH, c);
 	/* Both fit: the engine holds them in buffers of these sizes. */
-	strlcpy_(c->job->user, a->user, sizeof(c->job->user));
-	strlcpy_(c->job->pass, a->pass, sizeof(c->job->pass));
-	pop3d_workq_submit(role->workq, c->job);
+	strlcpy_(job->user, a->user, sizeof(job->user));
+	strlcpy_(job->pass, a->pass, sizeof(job->pass));
+	job_start(c, job);
 }
 
 /*
@@ -230,7 +287,10 @@ pump(struct conn *c)
 			pop3d_conn_free(c);
 			return -1;
 		}
-		if (n > 0 && pop3d_session_msg_push(c->s, chunk, (size_t)n)) {
+		/* A short read of a regular file is its end (Maildir files
+		 * never change): a small message costs one read, not two. */
+		if (n > 0 && pop3d_session_msg_push(c->s, chunk, (size_t)n) &&
+		    (size_t)n == sizeof(chunk)) {
 			/* Small messages leave in one write with their +OK
 			 * and final dot; large ones a chunk at a time. */
 			if (pop3d_session_out(c->s)->len >= POP3D_CHUNK_MAX)
@@ -290,67 +350,22 @@ do_starttls(struct conn *c)
 	pop3d_session_tls_done(c->s, true);
 }
 
-static void
-update_finish(struct conn *c, int r, size_t nseen, size_t ndele,
-    const char *err)
-{
-	if (r == -1)
-		log_warnx("%s: %s: update failed: %s", c->peer, c->user, err);
-	log_info("%s: %s logged out, %zu deleted, %zu newly seen", c->peer,
-	    c->user, ndele, nseen);
-	pop3d_session_update_done(c->s, r);
-	pop3d_maildrop_close(&c->md);
-}
-
-/* RFC 1939 §6 UPDATE, on a worker: the maildrop stays locked meanwhile. */
+/* RFC 1939 §6 UPDATE, on a worker: the maildrop stays locked meanwhile.
+ * A client in keep mode fetching old mail costs no store writes. */
 static void
 do_update(struct conn *c, const struct pop3d_action *a)
 {
-	struct pop3d_job *job;
-	uint32_t *seen;
-	size_t nseen;
-	const char *err = NULL;
-	int r = 0;
+	struct pop3d_job *job = pop3d_job_new(POP3D_JOB_UPDATE, c, job_done);
 
-	/* When retrieved (pop3_expire), then which need \Seen: a client
-	 * in keep mode fetching old mail costs no store writes. */
-	(void)pop3d_maildrop_record(c->md, a->seen, a->nseen);
-	seen = xcalloc(a->nseen + 1, sizeof(*seen));
-	nseen = pop3d_maildrop_unseen(c->md, a->seen, a->nseen, seen);
-	if (c->role->workq == NULL || (a->ndele == 0 && nseen == 0)) {
-		if (a->ndele > 0 || nseen > 0)
-			r = pop3d_maildrop_apply(c->role->store, c->user,
-			    a->dele, a->ndele, seen, nseen, &err);
-		free(seen);
-		update_finish(c, r, nseen, a->ndele, err);
+	strlcpy_(job->user, c->user, sizeof(job->user));
+	pop3d_maildrop_changes(c->md, a->dele, a->ndele, a->seen, a->nseen,
+	    &job->ch);
+	if (pop3d_changes_empty(&job->ch)) {
+		update_finish(c, 0, &job->ch, NULL);
+		pop3d_job_free(job);
 		return;
 	}
-	job = c->job = pop3d_job_new(POP3D_JOB_UPDATE, c);
-	strlcpy_(job->user, c->user, sizeof(job->user));
-	job->dele = xcalloc(a->ndele + 1, sizeof(*job->dele));
-	memcpy(job->dele, a->dele, a->ndele * sizeof(*job->dele));
-	job->ndele = a->ndele;
-	job->seen = seen;
-	job->nseen = nseen;
-	pop3d_workq_submit(c->role->workq, job);
-}
-
-void
-pop3d_conn_job_done(struct pop3d_job *job, void *arg)
-{
-	struct conn *c = job->owner;
-
-	if (c != NULL) {
-		c->job = NULL;
-		if (job->kind == POP3D_JOB_AUTH)
-			auth_finish(c, job->result, job->user, job->canon,
-			    job->err);
-		else
-			update_finish(c, job->result, job->nseen, job->ndele,
-			    job->err);
-		conn_process(c);
-	}
-	pop3d_job_free(job);
+	job_start(c, job);
 }
 
 static void
@@ -511,6 +526,7 @@ pop3d_conn_new(struct pop3d_role *role, struct server_conn *sc)
 	set.tls_offered = !sc->tls;
 	set.auth_delay_ms = pop3d_ipfail_delay(role, c->peer);
 	set.expire_days = role->expire_days;
+	set.login_delay_s = role->login_delay_s;
 	set.plaintext_ok = cfg->plaintext_auth == CONFIG_PLAINTEXT_ALWAYS ||
 	    (cfg->plaintext_auth == CONFIG_PLAINTEXT_LOOPBACK && loop);
 	c->s = pop3d_session_new(&set);

@@ -60,41 +60,55 @@ void
 pop3d_retrieved_parse(const char *text, size_t len, uint32_t uidvalidity,
     struct pop3d_retrieved **v_out, size_t *n_out)
 {
-	static const char magic[] = "postern-pop3-retrieved 1 ";
+	static const char magic[] = "postern-pop3-retrieved ";
+	static const char hidden[] = " hidden";
 	const char *p = text, *end = text + len, *eol;
 	struct pop3d_retrieved *v = NULL;
 	size_t n = 0;
-	uint64_t uv, uid, when;
+	uint64_t version, uv, uid, when;
+	bool hide;
 
 	*v_out = NULL;
 	*n_out = 0;
 	if (len < sizeof(magic) - 1 || memcmp(p, magic, sizeof(magic) - 1))
 		return;
 	p += sizeof(magic) - 1;
-	if (num(&p, end, UINT32_MAX, &uv) == -1 || p == end || *p++ != '\n' ||
-	    uv != uidvalidity)
+	if (num(&p, end, UINT32_MAX, &version) == -1 || version == 0 ||
+	    version > 2 || p == end ||
+	    *p++ != ' ' || num(&p, end, UINT32_MAX, &uv) == -1 || p == end ||
+	    *p++ != '\n' || uv != uidvalidity)
 		return;
 	while (p < end) {
 		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			goto bad;
 		if (num(&p, eol, UINT32_MAX, &uid) == -1 || p == eol ||
 		    *p++ != ' ' || num(&p, eol, INT64_MAX, &when) == -1 ||
-		    p != eol || uid == 0)
+		    uid == 0)
+			goto bad;
+		hide = version >= 2 &&
+		    (size_t)(eol - p) == sizeof(hidden) - 1 &&
+		    memcmp(p, hidden, sizeof(hidden) - 1) == 0;
+		if (p != eol && !hide)
 			goto bad;
 		v = xreallocarray(v, n + 1, sizeof(*v));
 		v[n].uid = (uint32_t)uid;
 		v[n].when = (int64_t)when;
+		v[n].hidden = hide;
 		n++;
 		p = eol + 1;
 	}
 	if (n > 1) {
 		size_t k = 1;
 
-		/* A UID listed twice keeps its first retrieval. */
+		/* A UID listed twice keeps its first retrieval, and stays
+		 * hidden if it ever was. */
 		qsort(v, n, sizeof(*v), cmp_uid_when);
-		for (size_t i = 1; i < n; i++)
+		for (size_t i = 1; i < n; i++) {
 			if (v[i].uid != v[k - 1].uid)
 				v[k++] = v[i];
+			else if (v[i].hidden)
+				v[k - 1].hidden = true;
+		}
 		n = k;
 	}
 	*v_out = v;
@@ -111,12 +125,12 @@ pop3d_retrieved_format(uint32_t uidvalidity, const struct pop3d_retrieved *v,
 	struct buf b;
 
 	buf_init(&b, SIZE_MAX / 2);
-	if (buf_printf(&b, "postern-pop3-retrieved 1 %" PRIu32 "\n",
+	if (buf_printf(&b, "postern-pop3-retrieved 2 %" PRIu32 "\n",
 	    uidvalidity) == -1)
 		abort();
 	for (size_t i = 0; i < n; i++)
-		if (buf_printf(&b, "%" PRIu32 " %" PRId64 "\n", v[i].uid,
-		    v[i].when) == -1)
+		if (buf_printf(&b, "%" PRIu32 " %" PRId64 "%s\n", v[i].uid,
+		    v[i].when, v[i].hidden ? " hidden" : "") == -1)
 			abort();
 	*text_out = buf_steal(&b, len_out);
 }

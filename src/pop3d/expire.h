@@ -2,21 +2,26 @@
  * expire.h: when POP3 retrieved each message, for the server's expiry
  * policy (RFC 2449 §6.7 EXPIRE): with pop3_expire set, mail retrieved
  * that many days ago is deleted at the next login, whether or not the
- * client (fetchmail --keep, "leave on server") asked for it.
+ * client (fetchmail --keep, "leave on server") asked for it. The same
+ * record marks the messages a pop3_leave_on_server user deleted over
+ * POP3: "hidden", no longer listed to POP3 but kept in the INBOX.
  *
  * The record lives beside the folder's index in "postern-pop3-retrieved",
  * read and written only under the maildrop lock (maildrop.h), so it needs
  * no locking of its own. Its format is trivial text (STYLE §2: internal
  * formats stay trivial):
- *     postern-pop3-retrieved 1 UIDVALIDITY
- *     UID UNIXTIME
+ *     postern-pop3-retrieved 2 UIDVALIDITY
+ *     UID UNIXTIME          retrieved (or deleted) then
+ *     UID UNIXTIME hidden   and deleted by POP3 in leave-on-server mode
  *     ...
- * A record for another UIDVALIDITY, or one that does not parse, counts
- * as empty: the worst outcome is mail kept longer, never mail lost early.
+ * Version 1 files (no "hidden") are read too. A record for another
+ * UIDVALIDITY, or one that does not parse, counts as empty: the worst
+ * outcome is mail kept longer, or listed to POP3 again, never mail lost.
  */
 #ifndef POP3D_EXPIRE_H
 #define POP3D_EXPIRE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,12 +31,14 @@
 struct pop3d_retrieved {
 	uint32_t	 uid;
 	int64_t		 when;		/* unix time of the first RETR */
+	bool		 hidden;	/* POP3 DELE, leave on server */
 };
 
 /*
  * Parses a record for uidvalidity into *v_out (n_out entries sorted by
- * UID; the caller frees it). A wrong UIDVALIDITY or bad text gives none.
- * Pure.
+ * UID; the caller frees it). A UID listed twice keeps its earliest time,
+ * and is hidden when either line says so. A wrong UIDVALIDITY or bad
+ * text gives none. Pure.
  */
 void pop3d_retrieved_parse(const char *text, size_t len, uint32_t uidvalidity,
     struct pop3d_retrieved **v_out, size_t *n_out);

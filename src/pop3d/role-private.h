@@ -16,7 +16,8 @@
 #include "lib/role.h"
 #include "lib/server.h"
 #include "pop3d/session.h"
-#include "pop3d/workq.h"
+#include "lib/workq.h"
+#include "pop3d/jobs.h"
 #include "store/addr.h"
 
 #define POP3D_PER_IP_MAX	20	/* sessions from one address */
@@ -46,8 +47,9 @@ struct pop3d_role {
 	struct server		*srv;
 	struct store		*store;
 	struct pop3d_sizecache	*sizes;
-	struct pop3d_workq	*workq;		/* NULL: work inline */
+	struct workq		*workq;		/* NULL: work inline */
 	int			 expire_days;	/* pop3_expire; -1: never */
+	unsigned		 login_delay_s;	/* pop3_login_delay */
 	struct ipfail {
 		uint64_t	 key;
 		unsigned	 n;
@@ -66,8 +68,6 @@ void pop3d_conn_free(struct conn *c);
 void pop3d_conn_close(struct conn *c);
 /* A line from the glue itself, outside the engine (CRLF included). */
 void pop3d_conn_say(struct conn *c, const char *text);
-/* The workq's completion callback (arg unused). */
-void pop3d_conn_job_done(struct pop3d_job *job, void *arg);
 
 /* role.c */
 /* The first auth failure delay for a session from peer: it grows with

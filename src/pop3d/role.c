@@ -5,7 +5,7 @@
  * SIGTERM ends every session without UPDATE and exits.
  *
  * Password checks (yescrypt, tens of ms) and QUIT's expunges (a durable
- * commit each) run on worker threads (workq.h); the maildrop's SQLite
+ * commit each) run on worker threads (jobs.h); the maildrop's SQLite
  * and file reads at login and RETR stay on the loop: they are short and
  * mostly served from the page cache.
  */
@@ -109,20 +109,26 @@ pop3d_role_main(const struct role_env *env)
 	struct event *sig[3];
 	const int signo[3] = { SIGTERM, SIGINT, SIGHUP };
 	struct pop3d_role role;
+	struct workq_settings wset = {
+		.nthreads = POP3D_WORK_THREADS,
+		.thread_init = store_thread_open,
+		.thread_fini = store_thread_close,
+		.arg = (void *)env->cfg,
+	};
 	char err[512];
 	struct conn *c;
 
 	memset(&role, 0, sizeof(role));
 	role.env = env;
 	TAILQ_INIT(&role.conns);
-	role.expire_days = env->cfg->pop3_expire;
+	role.expire_days = (int)env->cfg->pop3_expire;
+	role.login_delay_s = (unsigned)env->cfg->pop3_login_delay;
 	if (store_open(env->cfg, &role.store, err, sizeof(err)) == -1)
 		fatalx("store: %s", err);
 	role.sizes = pop3d_sizecache_new();
 	if ((role.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
-	role.workq = pop3d_workq_new(role.base, env->cfg, POP3D_WORK_THREADS,
-	    pop3d_conn_job_done, NULL);
+	role.workq = workq_new(role.base, &wset);
 	if (role.workq == NULL)
 		log_warnx("no worker threads: logins and QUIT run inline");
 	for (size_t i = 0; i < 3; i++) {
@@ -134,7 +140,7 @@ pop3d_role_main(const struct role_env *env)
 	event_base_dispatch(role.base);
 	while ((c = TAILQ_FIRST(&role.conns)) != NULL)
 		pop3d_conn_free(c);
-	pop3d_workq_free(&role.workq);
+	workq_free(&role.workq);
 	server_free(&role.srv);
 	for (size_t i = 0; i < 3; i++)
 		event_free(sig[i]);

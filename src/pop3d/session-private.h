@@ -55,6 +55,7 @@ struct pop3d_session {
 
 	char			 user[POP3D_USER_MAX + 1];
 	bool			 have_user;	/* USER given */
+	bool			 utf8;		/* UTF8 given (RFC 6856 §2) */
 	char			 pass[POP3D_PASS_MAX + 1];
 
 	uint32_t		 uidvalidity;
@@ -111,5 +112,7 @@ void pop3d_cmd_top(struct pop3d_session *, int, char **);
 void pop3d_cmd_dele(struct pop3d_session *, int, char **);
 void pop3d_cmd_noop(struct pop3d_session *, int, char **);
 void pop3d_cmd_rset(struct pop3d_session *, int, char **);
+void pop3d_cmd_utf8(struct pop3d_session *, int, char **);
+void pop3d_cmd_lang(struct pop3d_session *, int, char **);
 
 #endif

@@ -17,7 +17,7 @@
 #include "pop3d/session-private.h"
 
 /* Commands, their states and argument counts (RFC 1939 §4-7, RFC 2449,
- * RFC 2595, RFC 5034). The last row catches unknown commands. */
+ * RFC 2595, RFC 5034, RFC 6856). The last row catches unknown commands. */
 static const struct pop3d_cmd cmds[] = {
 	{ "CAPA", pop3d_cmd_capa, POP3D_CMD_AUTHZ | POP3D_CMD_TRANS, 0, 0 },
 	{ "USER", pop3d_cmd_user, POP3D_CMD_AUTHZ | POP3D_CMD_PASSWD, 1, 1 },
@@ -35,6 +35,8 @@ static const struct pop3d_cmd cmds[] = {
 	{ "DELE", pop3d_cmd_dele, POP3D_CMD_TRANS, 1, 1 },
 	{ "NOOP", pop3d_cmd_noop, POP3D_CMD_TRANS, 0, 0 },
 	{ "RSET", pop3d_cmd_rset, POP3D_CMD_TRANS, 0, 0 },
+	{ "UTF8", pop3d_cmd_utf8, POP3D_CMD_AUTHZ, 0, 0 },
+	{ "LANG", pop3d_cmd_lang, POP3D_CMD_AUTHZ | POP3D_CMD_TRANS, 0, 1 },
 	{ NULL,   NULL,           0,               0, 0 },
 };
 
@@ -309,6 +311,12 @@ pop3d_session_auth_done(struct pop3d_session *s, enum pop3d_auth_result r,
 		/* RFC 2449 §8.1.1: another session holds the maildrop. */
 		pop3d_reply(s, "-ERR [IN-USE] Mailbox is locked by another "
 		    "POP3 session");
+		return;
+	case POP3D_AUTH_DELAY:
+		/* RFC 2449 §8.1.2: the password was right, but the last
+		 * login is less than the advertised delay ago. */
+		pop3d_reply(s, "-ERR [LOGIN-DELAY] Logged in less than %u "
+		    "seconds ago, try again later", s->set.login_delay_s);
 		return;
 	case POP3D_AUTH_TEMP:
 		pop3d_reply(s, "-ERR [SYS/TEMP] Temporary failure, try again "

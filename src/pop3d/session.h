@@ -63,6 +63,7 @@ struct pop3d_settings {
 	bool		 plaintext_ok;	/* passwords allowed without TLS */
 	unsigned	 auth_delay_ms;	/* 0: POP3D_AUTH_DELAY_MS */
 	int		 expire_days;	/* CAPA EXPIRE; -1: NEVER */
+	unsigned	 login_delay_s;	/* CAPA LOGIN-DELAY */
 };
 
 /* One message of the maildrop as listed when the session began. */
@@ -101,6 +102,7 @@ enum pop3d_auth_result {
 	POP3D_AUTH_BAD,		/* unknown user, wrong password, disabled */
 	POP3D_AUTH_TEMP,	/* store trouble: [SYS/TEMP] */
 	POP3D_AUTH_INUSE,	/* maildrop locked by another session */
+	POP3D_AUTH_DELAY,	/* logged in too recently: [LOGIN-DELAY] */
 };
 
 /* A new session; its greeting is already in the output. Never NULL. */

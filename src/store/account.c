@@ -307,6 +307,57 @@ store_user_set_enabled(struct store *store, const char *address,
 	    " address = ?", enabled ? 1 : 0, errstr_out);
 }
 
+int
+store_user_set_pop3_leave(struct store *store, const char *address,
+    bool leave, const char **errstr_out)
+{
+	return set_column(store, address, "UPDATE users SET"
+	    " pop3_leave_on_server = ? WHERE address = ?", leave ? 1 : 0,
+	    errstr_out);
+}
+
+/* Whether the users table has the pop3_leave_on_server column. */
+static bool
+has_pop3_leave(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	bool ok = sqlite3_prepare_v2(db, "SELECT pop3_leave_on_server FROM"
+	    " users LIMIT 0", -1, &st, NULL) == SQLITE_OK;
+
+	sqlite3_finalize(st);
+	return ok;
+}
+
+int
+store_account_upgrade(struct store *store, const char **errstr_out)
+{
+	sqlite3 *db = store->db;
+
+	if (has_pop3_leave(db))
+		return 0;
+	/* A database from before the POP3 keep policy. Every process opens
+	 * the store at start, so several may race here: the write lock
+	 * decides, and the losers find the column there. */
+	if (store_db_exec(db, "BEGIN IMMEDIATE") == -1)
+		return store_dberr(store->err, errstr_out, db,
+		    "accounts upgrade");
+	if (!has_pop3_leave(db) && store_db_exec(db, "ALTER TABLE users ADD"
+	    " COLUMN pop3_leave_on_server INTEGER NOT NULL DEFAULT 0") == -1) {
+		store_dberr(store->err, errstr_out, db, "accounts upgrade");
+		(void)store_db_exec(db, "ROLLBACK");
+		return -1;
+	}
+	if (store_db_exec(db, "COMMIT") == -1) {
+		store_dberr(store->err, errstr_out, db, "accounts upgrade");
+		(void)store_db_exec(db, "ROLLBACK");
+		return -1;
+	}
+	return 0;
+}
+
+#define USER_COLUMNS \
+	"address, enabled, quota, created, pop3_leave_on_server"
+
 static void
 user_from_row(sqlite3_stmt *st, struct store_user *u)
 {
@@ -314,6 +365,7 @@ user_from_row(sqlite3_stmt *st, struct store_user *u)
 	u->enabled = sqlite3_column_int(st, 1) != 0;
 	u->quota = (uint64_t)sqlite3_column_int64(st, 2);
 	u->created = sqlite3_column_int64(st, 3);
+	u->pop3_leave_on_server = sqlite3_column_int(st, 4) != 0;
 }
 
 int
@@ -326,8 +378,8 @@ store_user_get(struct store *store, const char *address,
 
 	if (norm(store, address, addr, errstr_out) == -1)
 		return -1;
-	if (sqlite3_prepare_v2(store->db, "SELECT address, enabled, quota,"
-	    " created FROM users WHERE address = ?", -1, &st, NULL) !=
+	if (sqlite3_prepare_v2(store->db, "SELECT " USER_COLUMNS " FROM users"
+	    " WHERE address = ?", -1, &st, NULL) !=
 	    SQLITE_OK)
 		return store_dberr(store->err, errstr_out, store->db,
 		    "user get");
@@ -352,8 +404,8 @@ store_user_list(struct store *store, struct store_user **users_out,
 	size_t n = 0;
 	int rc;
 
-	if (sqlite3_prepare_v2(store->db, "SELECT address, enabled, quota,"
-	    " created FROM users ORDER BY address", -1, &st, NULL) !=
+	if (sqlite3_prepare_v2(store->db, "SELECT " USER_COLUMNS " FROM users"
+	    " ORDER BY address", -1, &st, NULL) !=
 	    SQLITE_OK)
 		return store_dberr(store->err, errstr_out, store->db,
 		    "user list");

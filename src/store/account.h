@@ -2,8 +2,9 @@
  * account.h: mailbox owners (users) in data_dir/accounts.db.
  *
  * A user is a normalised address (addr.h) in a local domain, a password
- * hash made by libxcrypt (yescrypt, "$y$"), an enabled flag and a quota in
- * bytes (0: none). Every user has a mail tree (mbox.h, "Layout") created
+ * hash made by libxcrypt (yescrypt, "$y$"), an enabled flag, a quota in
+ * bytes (0: none) and the POP3 keep policy (pop3_leave_on_server: what a
+ * POP3 DELE does, see pop3d/maildrop.h). Every user has a mail tree (mbox.h, "Layout") created
  * with INBOX and the special-use folders when the user is added.
  *
  * Passwords are NUL-terminated, 1..STORE_PASSWORD_MAX bytes, and may not
@@ -25,6 +26,9 @@ struct store_user {
 	bool	 enabled;
 	uint64_t quota;		/* bytes; 0: none */
 	int64_t	 created;	/* unix time */
+	/* A POP3 DELE hides the message from later POP3 sessions but keeps
+	 * it in the INBOX (\Seen) for IMAP, instead of expunging it. */
+	bool	 pop3_leave_on_server;
 };
 
 /*
@@ -70,12 +74,16 @@ int store_user_get(struct store *store, const char *address,
 /*
  * Sets the quota (bytes of the INBOX; 0: none) or the enabled flag. A
  * disabled user cannot log in but still receives mail. 1 changed, 0 no
- * such user, -1 error. TODO(ctl): no posternctl command sets them yet.
+ * such user, -1 error. posternctl user set sets enabled and
+ * pop3_leave_on_server; nothing sets the quota yet.
  */
 int store_user_set_quota(struct store *store, const char *address,
     uint64_t quota, const char **errstr_out);
 int store_user_set_enabled(struct store *store, const char *address,
     bool enabled, const char **errstr_out);
+/* Sets the POP3 keep policy (struct store_user). 1, 0 no such user, -1. */
+int store_user_set_pop3_leave(struct store *store, const char *address,
+    bool leave, const char **errstr_out);
 
 /* All users sorted by address. Free with store_user_list_free. 0 or -1. */
 int store_user_list(struct store *store, struct store_user **users_out,

@@ -42,6 +42,10 @@ int store_db_open(const char *path, const char *schema, sqlite3 **db_out,
 /* Closes the INBOX handles store_inbox_get keeps (mbox.c). */
 void store_inbox_cache_free(struct store *store);
 
+/* Brings an accounts.db made by an older version up to the current
+ * users table (account.c). 0 or -1. */
+int store_account_upgrade(struct store *store, const char **errstr_out);
+
 /* Runs one statement with no result rows. 0 or -1. */
 int store_db_exec(sqlite3 *db, const char *sql);
 

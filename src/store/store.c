@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "lib/durable.h"
+#include "lib/log.h"
 #include "lib/util.h"
 
 static const char accounts_schema[] =
@@ -20,7 +21,8 @@ static const char accounts_schema[] =
     " hash TEXT NOT NULL,"		/* crypt(3) yescrypt "$y$..." */
     " enabled INTEGER NOT NULL DEFAULT 1,"
     " quota INTEGER NOT NULL DEFAULT 0,"	/* bytes; 0: none */
-    " created INTEGER NOT NULL);"
+    " created INTEGER NOT NULL,"
+    " pop3_leave_on_server INTEGER NOT NULL DEFAULT 0);"	/* account.h */
     "CREATE TABLE IF NOT EXISTS aliases ("
     " name TEXT NOT NULL,"		/* "local@domain" or bare "local" */
     " target TEXT NOT NULL,"
@@ -161,6 +163,8 @@ store_open(const struct config *cfg, struct store **store_out,
 	r = store_db_open(path, accounts_schema, &store->db, store->err,
 	    &errstr);
 	free(path);
+	if (r == 0 && (r = store_account_upgrade(store, &errstr)) == -1)
+		sqlite3_close(store->db);
 	if (r == -1) {
 		snprintf(err, errlen, "%s", errstr);
 		free(store);
@@ -184,6 +188,25 @@ store_close(struct store **storep)
 	free(store->dummy_hash);
 	free(store);
 	*storep = NULL;
+}
+
+void *
+store_thread_open(void *cfg)
+{
+	struct store *store = NULL;
+	char err[512];
+
+	if (store_open(cfg, &store, err, sizeof(err)) == -1)
+		log_warnx("worker thread: store: %s", err);
+	return store;
+}
+
+void
+store_thread_close(void *ctx)
+{
+	struct store *store = ctx;
+
+	store_close(&store);
 }
 
 const struct config *

@@ -45,6 +45,14 @@ void store_close(struct store **storep);
 const struct config *store_config(const struct store *store);
 
 /*
+ * A worker thread's own store (lib/workq.h workq_settings thread_init and
+ * thread_fini): opens one for cfg (a const struct config *), logging
+ * why not and returning NULL when it cannot; closes it.
+ */
+void *store_thread_open(void *cfg);
+void store_thread_close(void *store);
+
+/*
  * Makes everything written under data_dir durable with one syncfs(2):
  * step 2 and 4 of a batched append (mbox.h). 0, or -1 with *errstr_out.
  */

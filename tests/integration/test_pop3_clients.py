@@ -24,16 +24,10 @@ def messages(tag, n):
                 + "\r\n") for i in range(n)]
 
 
-class Pop3Clients(Pop3Base):
-    def setUp(self):
-        self.empty()
-        self.tmp = Path(tempfile.mkdtemp(prefix="pop3-client-"))
+class FetchmailMixin:
+    """fetchmail runs for a Pop3Base test; self.tmp is a scratch folder."""
 
-    def tearDown(self):
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-    # -- fetchmail -----------------------------------------------------
-    def fetchmail(self, *opts, port=None, ssl=False):
+    def fetchmail(self, *opts, port=None, ssl=False, user=BOB, pw=BOB_PW):
         """Runs one fetchmail poll; returns the messages its MDA got."""
         out = self.tmp / "out"
         out.mkdir(exist_ok=True)
@@ -42,8 +36,8 @@ class Pop3Clients(Pop3Base):
         mda.chmod(0o755)
         rc = self.tmp / "fetchmailrc"
         rc.write_text(f'poll 127.0.0.1 protocol pop3 port '
-                      f'{port or self.srv.port("pop3")} user "{BOB}" '
-                      f'password "{BOB_PW}"{" ssl" if ssl else ""}\n')
+                      f'{port or self.srv.port("pop3")} user "{user}" '
+                      f'password "{pw}"{" ssl" if ssl else ""}\n')
         rc.chmod(0o600)
         env = dict(os.environ, HOME=str(self.tmp), FETCHMAILHOME=str(self.tmp))
         before = set(out.iterdir())
@@ -57,6 +51,15 @@ class Pop3Clients(Pop3Base):
     @staticmethod
     def as_mda_gets(m):
         return m.replace(b"\r\n", b"\n")    # fetchmail hands LF lines on
+
+
+class Pop3Clients(FetchmailMixin, Pop3Base):
+    def setUp(self):
+        self.empty()
+        self.tmp = Path(tempfile.mkdtemp(prefix="pop3-client-"))
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
     @unittest.skipUnless(FETCHMAIL, "fetchmail not installed (deps.sh test_pkgs)")
     def test_fetchmail_keep_then_delete(self):

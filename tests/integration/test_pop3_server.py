@@ -23,7 +23,8 @@ FILL = ROOT / "build" / "tools" / "pop3-fill"
 STORE_TOOL = ROOT / "build" / "tools" / "store_tool"
 BOB, BOB_PW = "bob@example.org", "s3cret word"
 CAPS = {"TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "EXPIRE",
-        "LOGIN-DELAY", "IMPLEMENTATION", "USER", "SASL", "STLS"}
+        "LOGIN-DELAY", "IMPLEMENTATION", "USER", "SASL", "STLS", "UTF8",
+        "LANG"}
 
 
 def msg(subject, body="hello\r\n"):
@@ -49,11 +50,12 @@ def crlf(data):
 class Pop3Base(unittest.TestCase):
     extra = {}
     users = (BOB,)
+    services = ("pop3", "pop3s")
 
     @classmethod
     def setUpClass(cls):
         cls.srv = Postern(extra=dict({"domains": "example.org"}, **cls.extra),
-                          services=["pop3", "pop3s"]).start()
+                          services=list(cls.services)).start()
         for u in cls.users:
             cls.srv.ctl("user", "add", u, input=BOB_PW + "\n")
 
@@ -127,6 +129,26 @@ class Pop3Commands(Pop3Base):
         self.assertEqual(set(caps), CAPS)
         self.assertEqual(caps["SASL"], ["PLAIN", "LOGIN"])
         self.assertEqual(caps["IMPLEMENTATION"], ["Postern"])
+        p.quit()
+
+    def test_utf8_and_lang(self):
+        """RFC 6856: UTF8 before login, then an 8-bit message (raw UTF-8
+        header fields) comes back byte for byte; LANG lists English."""
+        m = ("From: a@example.org\r\nTo: jürgen@example.org\r\n"
+             "Subject: grüße ✓\r\n\r\nnaïve body\r\n").encode()
+        self.fill(m)
+        p = self.connect()
+        self.assertTrue(p.utf8().startswith(b"+OK"))
+        resp, langs, _ = p._longcmd("LANG")
+        self.assertEqual(langs, [b"en English"])
+        with self.assertRaises(poplib.error_proto):
+            p._shortcmd("LANG de")
+        p.user(BOB)
+        p.pass_(BOB_PW)
+        self.assertEqual(b"\r\n".join(p.retr(1)[1]) + b"\r\n", m)
+        with self.assertRaises(poplib.error_proto):
+            p.utf8()                    # AUTHORIZATION state only
+        self.assertTrue(p._shortcmd("LANG *").startswith(b"+OK"))
         p.quit()
 
     def test_stat_list_retr_top_uidl(self):

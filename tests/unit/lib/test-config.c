@@ -55,6 +55,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg.plaintext_auth, CONFIG_PLAINTEXT_LOOPBACK);
 	assert_string_equal(cfg.recipient_delimiter, "+");
 	assert_int_equal(cfg.pop3_expire, -1);
+	assert_int_equal(cfg.pop3_login_delay, 0);
 	config_free(&cfg);
 }
 
@@ -90,7 +91,8 @@ test_every_key(void **state)
 	    "remote_smtp_port = 2526\n"
 	    "plaintext_auth = never\r\n"
 	    "recipient_delimiter = -\n"
-	    "pop3_expire = 30\n";
+	    "pop3_expire = 30\n"
+	    "pop3_login_delay = 15m\n";
 
 	(void)state;
 	assert_int_equal(parse(text, &cfg, err), 0);
@@ -124,6 +126,7 @@ test_every_key(void **state)
 	assert_int_equal(cfg.plaintext_auth, CONFIG_PLAINTEXT_NEVER);
 	assert_string_equal(cfg.recipient_delimiter, "-");
 	assert_int_equal(cfg.pop3_expire, 30);
+	assert_int_equal(cfg.pop3_login_delay, 15 * 60);
 	config_free(&cfg);
 
 	assert_int_equal(parse("plaintext_auth = always\n", &cfg, err), 0);
@@ -163,6 +166,9 @@ static const struct bad {
 	{ "recipient_delimiter = +-\n", "test.conf:1: recipient_delimiter: '+-': expected one character" },
 	{ "pop3_expire = 30d\n", "test.conf:1: pop3_expire: '30d': expected a number of days or never" },
 	{ "pop3_expire = soon\n", "test.conf:1: pop3_expire: 'soon': expected a number of days or never" },
+	{ "pop3_login_delay = soon\n", "test.conf:1: pop3_login_delay: bad duration 'soon'" },
+	{ "pop3_login_delay = -5s\n", "test.conf:1: pop3_login_delay: bad duration '-5s'" },
+	{ "pop3_login_delay = 2d\n", "test.conf:1: pop3_login_delay: '2d': at most 86400s" },
 	{ "recipient_delimiter = @\n", "test.conf:1: recipient_delimiter: '@': expected one character" },
 };
 

@@ -1,10 +1,12 @@
 /*
  * test-maildrop.c: the POP3 maildrop against a real store in a temporary
  * data_dir: locking, listing with CRLF-form sizes, UPDATE (expunge and
- * \Seen), and the pop3_expire record and policy (expire.h).
+ * \Seen), the pop3_expire record and policy (expire.h), leave on server
+ * and the login delay.
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -78,14 +80,127 @@ teardown(void **state)
 }
 
 static int
-open_md(struct env *e, int expire_days, struct pop3d_maildrop **md,
-    struct pop3d_msginfo **m, size_t *n)
+open_opts(struct env *e, const struct pop3d_maildrop_opts *o,
+    struct pop3d_maildrop **md, struct pop3d_msginfo **m, size_t *n)
 {
 	const char *errstr;
 	uint32_t uv;
 
-	return pop3d_maildrop_open(e->store, NULL, USER, expire_days, md, m,
-	    n, &uv, &errstr);
+	switch (pop3d_maildrop_open(e->store, NULL, USER, o, md, m, n, &uv,
+	    &errstr)) {
+	case POP3D_AUTH_OK:
+		return 1;
+	case POP3D_AUTH_INUSE:
+		return 0;
+	case POP3D_AUTH_DELAY:
+		return 2;
+	default:
+		return -1;
+	}
+}
+
+static int
+open_md(struct env *e, int expire_days, struct pop3d_maildrop **md,
+    struct pop3d_msginfo **m, size_t *n)
+{
+	struct pop3d_maildrop_opts o = { .expire_days = expire_days };
+
+	return open_opts(e, &o, md, m, n);
+}
+
+/* The INBOX's UIDs and whether each is \Seen, as IMAP sees them. */
+static size_t
+inbox(struct env *e, uint32_t *uids, bool *seen)
+{
+	struct store_msg_iter *it;
+	const struct store_msg *sm;
+	const char *errstr;
+	size_t n = 0;
+
+	assert_int_equal(store_msg_iter_new(e->inbox, 1, 0, 0, &it, &errstr),
+	    0);
+	while (store_msg_iter_next(it, &sm, &errstr) == 1) {
+		uids[n] = sm->uid;
+		seen[n++] = (sm->flags & STORE_FLAG_SEEN) != 0;
+	}
+	store_msg_iter_free(&it);
+	return n;
+}
+
+static void
+test_leave_on_server(void **state)
+{
+	struct env *e = *state;
+	struct pop3d_maildrop_opts o = { .expire_days = -1,
+	    .leave_on_server = true };
+	struct pop3d_maildrop *md;
+	struct pop3d_msginfo *m;
+	const char *errstr;
+	uint32_t uids[3];
+	bool seen[3];
+	size_t n;
+
+	/* Message 1 retrieved and deleted, 2 deleted unread, 3 retrieved. */
+	assert_int_equal(open_opts(e, &o, &md, &m, &n), 1);
+	assert_int_equal(n, 3);
+	uint32_t dele[2] = { e->uid[0], e->uid[1] }, ret[1] = { e->uid[2] };
+	assert_int_equal(pop3d_maildrop_update(md, dele, 2, ret, 1, &errstr),
+	    0);
+	pop3d_maildrop_close(&md);
+	free(m);
+	/* IMAP still has all three, read. */
+	assert_int_equal(inbox(e, uids, seen), 3);
+	for (int i = 0; i < 3; i++)
+		assert_true(seen[i]);
+	/* POP3 lists only the one not deleted, in either mode now. */
+	assert_int_equal(open_opts(e, &o, &md, &m, &n), 1);
+	assert_int_equal(n, 1);
+	assert_int_equal(m[0].uid, e->uid[2]);
+	pop3d_maildrop_close(&md);
+	free(m);
+	assert_int_equal(open_md(e, -1, &md, &m, &n), 1);
+	assert_int_equal(n, 1);
+	/* Delete mode: a DELE expunges. */
+	uint32_t last[1] = { e->uid[2] };
+	assert_int_equal(pop3d_maildrop_update(md, last, 1, NULL, 0,
+	    &errstr), 0);
+	pop3d_maildrop_close(&md);
+	free(m);
+	assert_int_equal(inbox(e, uids, seen), 2);
+	/* pop3_expire still applies to hidden mail: EXPIRE 0 removes it. */
+	assert_int_equal(open_md(e, 0, &md, &m, &n), 1);
+	assert_int_equal(n, 0);
+	pop3d_maildrop_close(&md);
+	free(m);
+	assert_int_equal(inbox(e, uids, seen), 0);
+}
+
+static void
+test_login_delay(void **state)
+{
+	struct env *e = *state;
+	struct pop3d_maildrop_opts o = { .expire_days = -1,
+	    .login_delay_s = 60 };
+	struct pop3d_maildrop *md;
+	struct pop3d_msginfo *m;
+	size_t n;
+
+	assert_int_equal(open_opts(e, &o, &md, &m, &n), 1);
+	pop3d_maildrop_close(&md);
+	free(m);
+	/* Too soon; and a refused try does not restart the wait. */
+	assert_int_equal(open_opts(e, &o, &md, &m, &n), 2);
+	assert_null(md);
+	assert_int_equal(open_opts(e, &o, &md, &m, &n), 2);
+	/* Without a delay the same user gets in at once. */
+	assert_int_equal(open_md(e, -1, &md, &m, &n), 1);
+	pop3d_maildrop_close(&md);
+	free(m);
+	o.login_delay_s = 1;
+	sleep(2);
+	assert_int_equal(open_opts(e, &o, &md, &m, &n), 1);
+	pop3d_maildrop_close(&md);
+	free(m);
 }
 
 static void
@@ -180,8 +295,8 @@ test_expire(void **state)
 	 * retrieved a day ago and stays; 3 was never retrieved. */
 	assert_int_equal(store_mbox_status(e->inbox, &st, &errstr), 0);
 	struct pop3d_retrieved old[2] = {
-		{ e->uid[0], time(NULL) - 6 * 86400 },
-		{ e->uid[1], time(NULL) - 1 * 86400 },
+		{ e->uid[0], time(NULL) - 6 * 86400, false },
+		{ e->uid[1], time(NULL) - 1 * 86400, false },
 	};
 	assert_int_equal(pop3d_retrieved_save(store_mbox_dir(e->inbox),
 	    st.uidvalidity, old, 2), 0);
@@ -209,7 +324,11 @@ test_record_text(void **state)
 		{ "postern-pop3-retrieved 1 7\n", 0 },
 		{ "postern-pop3-retrieved 1 7\n5 100\n3 200\n", 2 },
 		{ "postern-pop3-retrieved 1 8\n5 100\n", 0 },	/* other UV */
-		{ "postern-pop3-retrieved 2 7\n5 100\n", 0 },	/* version */
+		{ "postern-pop3-retrieved 3 7\n5 100\n", 0 },	/* version */
+		{ "postern-pop3-retrieved 2 7\n5 100\n3 1 hidden\n", 2 },
+		{ "postern-pop3-retrieved 1 7\n3 1 hidden\n", 0 },
+		{ "postern-pop3-retrieved 2 7\n3 1 hiddenx\n", 0 },
+		{ "postern-pop3-retrieved 2 7\n3 1 \n", 0 },
 		{ "postern-pop3-retrieved 1 7\n5 100", 0 },	/* no LF */
 		{ "postern-pop3-retrieved 1 7\n5  100\n", 0 },
 		{ "postern-pop3-retrieved 1 7\n0 100\n", 0 },	/* UID 0 */
@@ -220,7 +339,8 @@ test_record_text(void **state)
 		{ "", 0 },
 		{ "junk", 0 },
 	};
-	struct pop3d_retrieved *v, back[2] = { { 3, 200 }, { 5, 100 } };
+	struct pop3d_retrieved *v, back[2] = {
+	    { 3, 200, false }, { 5, 100, false } };
 	size_t n, len;
 	char *text;
 
@@ -236,11 +356,21 @@ test_record_text(void **state)
 	assert_non_null(pop3d_retrieved_find(v, n, 5));
 	assert_null(pop3d_retrieved_find(v, n, 4));
 	free(v);
-	pop3d_retrieved_parse(rows[10].text, strlen(rows[10].text), 7, &v, &n);
+	pop3d_retrieved_parse(rows[14].text, strlen(rows[14].text), 7, &v, &n);
 	assert_int_equal(v[1].uid, 5);
 	assert_int_equal(v[1].when, 50);	/* the first retrieval */
+	free(v);
+	pop3d_retrieved_parse(rows[4].text, strlen(rows[4].text), 7, &v, &n);
+	assert_true(v[0].hidden);
+	assert_false(v[1].hidden);
+	free(v);
+	back[1].hidden = true;
 	pop3d_retrieved_format(7, back, 2, &text, &len);
-	assert_string_equal(text, "postern-pop3-retrieved 1 7\n3 200\n5 100\n");
+	assert_string_equal(text,
+	    "postern-pop3-retrieved 2 7\n3 200\n5 100 hidden\n");
+	pop3d_retrieved_parse(text, len, 7, &v, &n);
+	assert_int_equal(n, 2);
+	assert_true(v[1].hidden);
 	free(text);
 	free(v);
 }
@@ -253,6 +383,10 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_update, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expire, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_leave_on_server, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_login_delay, setup,
+		    teardown),
 		cmocka_unit_test(test_record_text),
 	};
 

@@ -11,13 +11,14 @@
  *                  RETR uid, STARTTLS, UPDATE dele=.. seen=.., DELAY ms,
  *                  CLOSE)
  *   !set k=v ...   settings before the session: plaintext tls stls
- *                  expire (days; default -1, never)
+ *                  expire (days; default -1, never) logindelay (s)
  *   # text         comment
  * Client lines are fed in runs; a run ends at the next S:/A: line. The
  * engine's S:/A: output over the whole session must equal the file's.
  *
  * The fake store: bob@example.org / "secret word" has four messages
- * (UIDVALIDITY 0x5eed); "locked" is IN-USE, "broken" a store failure;
+ * (UIDVALIDITY 0x5eed); "locked" is IN-USE, "broken" a store failure,
+ * "recent" logged in too recently (LOGIN-DELAY);
  * UID 13 vanishes before it can be read (expunged by IMAP).
  */
 #include <dirent.h>
@@ -96,6 +97,10 @@ fake_auth(struct run *r, const struct pop3d_action *a)
 	}
 	if (strcmp(a->user, "broken") == 0) {
 		pop3d_session_auth_done(r->s, POP3D_AUTH_TEMP, 0, NULL, 0);
+		return;
+	}
+	if (strcmp(a->user, "recent") == 0) {
+		pop3d_session_auth_done(r->s, POP3D_AUTH_DELAY, 0, NULL, 0);
 		return;
 	}
 	if (strcmp(a->user, "bob@example.org") != 0 ||
@@ -255,6 +260,9 @@ play(const char *path, const char *text, size_t chunk)
 			if (strstr(line, "expire=") != NULL)
 				set.expire_days = atoi(strstr(line,
 				    "expire=") + 7);
+			if (strstr(line, "logindelay=") != NULL)
+				set.login_delay_s = (unsigned)atoi(strstr(line,
+				    "logindelay=") + 11);
 			continue;
 		}
 		if (line[0] == '#' || line[0] == '\0')
