@@ -14,12 +14,18 @@
 
 #define UA_IMAP_LINE_MAX	(1024 * 1024)
 /* RFC 2177 §3: re-issue IDLE at least every 29 minutes. */
+#define UA_IMAP_PROGRESS_STEP	(64 * 1024)
 #define UA_IMAP_IDLE_MAX_S	(25 * 60)
 
 struct ua_imap;
 
 /* Connects and logs in. NULL with a message in err. */
 struct ua_imap *ua_imap_open(struct ua_account *a, char *err, size_t errlen);
+/*
+ * Reports the progress of literals of UA_IMAP_PROGRESS_STEP bytes or more
+ * as "progress DONE TOTAL" lines on fd (-1: off, the default).
+ */
+void ua_imap_set_progress(struct ua_imap *s, int fd);
 /* LOGOUT and close. */
 void ua_imap_close(struct ua_imap **sp);
 

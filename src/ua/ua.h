@@ -33,6 +33,7 @@ struct ua_opts {
 	long		 interval;	/* watch, seconds */
 	long		 count;		/* watch --count: stop after N rounds */
 	size_t		 max_bytes;
+	long		 progress_fd;	/* > 0: "progress D T" lines there */
 	int		 pop3, headers, raw, inline_fwd, all;
 	char		**args;		/* positional words after the command */
 	size_t		 nargs;
