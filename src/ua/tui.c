@@ -267,7 +267,10 @@ next_key(struct tui *t, int ms)
 	}
 }
 
-/* A one-line prompt on the last row; NULL when cancelled (Esc, ^G). */
+/*
+ * A one-line prompt on the last row, starting with initial (may be NULL);
+ * Backspace, ^U clears. NULL when cancelled (Esc, ^G).
+ */
 static char *
 prompt(struct tui *t, const char *q, const char *initial)
 {
@@ -303,6 +306,10 @@ prompt(struct tui *t, const char *q, const char *initial)
 			curs_set(0);
 			return NULL;
 		}
+		if (r == OK && wk == KEY_CTRL('u')) {
+			buf_reset(&in);		/* kill the line */
+			continue;
+		}
 		if ((r == KEY_CODE_YES && wk == KEY_BACKSPACE) ||
 		    (r == OK && (wk == 127 || wk == 8))) {
 			/* drop one UTF-8 sequence */
@@ -334,15 +341,18 @@ prompt(struct tui *t, const char *q, const char *initial)
 
 /*
  * Runs a capturing child and keeps the status line current: "label: 42%
- * 1.1 of 2.6 MB" while it reports progress. Returns its exit status; the
- * caller reads j's output and frees j.
+ * 1.1 of 2.6 MB" while it reports progress; the status from before comes
+ * back when it ends. Returns its exit status; the caller reads j's output
+ * and frees j.
  */
 static int
 run_job(struct tui *t, char **argv, size_t out_max, const char *label,
     struct ua_job *j)
 {
 	enum ua_job_event ev;
+	char saved[sizeof(t->status)];
 
+	memcpy(saved, t->status, sizeof(saved));
 	snprintf(t->status, sizeof(t->status), "%s...", label);
 	draw_status(t);
 	refresh();
@@ -362,7 +372,7 @@ run_job(struct tui *t, char **argv, size_t out_max, const char *label,
 			draw_status(t);
 			refresh();
 		}
-	t->status[0] = '\0';
+	memcpy(t->status, saved, sizeof(saved));	/* what was said before */
 	return j->status;
 }
 
@@ -793,9 +803,7 @@ static void
 arrived(struct tui *t)
 {
 	size_t before = t->nmsgs;
-	char saved[sizeof(t->status)];
 
-	memcpy(saved, t->status, sizeof(saved));
 	t->arrived = 0;
 	if (load(t) >= 0 && t->nmsgs > before) {
 		snprintf(t->status, sizeof(t->status), "%zu new message%s",
@@ -803,8 +811,7 @@ arrived(struct tui *t)
 		if (t->cur + 1 == before)
 			t->cur = t->nmsgs - 1;	/* follow the newest */
 		beep();
-	} else if (t->status[0] == '\0')
-		memcpy(t->status, saved, sizeof(saved));
+	}
 }
 
 /*

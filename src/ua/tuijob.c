@@ -168,8 +168,24 @@ ua_job_free(struct ua_job *j)
 
 	for (k = 0; k < 3; k++)
 		close_fd(&j->fd[k]);
-	if (j->pid > 0)
+	if (j->pid > 0) {
+		/* SIGTERM first; a child blocked in IMAP IDLE may only
+		 * notice at its next timeout, so SIGKILL after a second. */
+		int i, st;
+
 		kill(j->pid, SIGTERM);
+		for (i = 0; i < 20; i++) {
+			if (waitpid(j->pid, &st, WNOHANG) == j->pid) {
+				j->status = WIFEXITED(st) ? WEXITSTATUS(st) :
+				    -1;
+				j->pid = -1;
+				break;
+			}
+			usleep(50 * 1000);
+		}
+		if (j->pid > 0)
+			kill(j->pid, SIGKILL);
+	}
 	reap(j);
 	buf_free(&j->out);
 	buf_free(&j->err);

@@ -45,7 +45,8 @@ int ua_job_start(struct ua_job *j, char *const argv[], size_t out_max);
  */
 enum ua_job_event ua_job_wait(struct ua_job *j, int ms, int also_fd);
 
-/* Kills a running child (SIGTERM), reaps it and frees the buffers. */
+/* Stops a running child (SIGTERM, then SIGKILL after a second), reaps
+ * it and frees the buffers. */
 void ua_job_free(struct ua_job *j);
 
 #endif
