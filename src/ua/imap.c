@@ -152,10 +152,11 @@ scan_caps(struct ua_imap *s, const struct ua_imap_resp *r)
 	}
 }
 
+static int wait_tagged(struct ua_imap *, const char *);
+
 int
 ua_imap_cmd(struct ua_imap *s, const char *fmt, ...)
 {
-	struct ua_imap_resp r;
 	struct buf cmd;
 	va_list ap;
 	char tag[16];
@@ -177,6 +178,54 @@ ua_imap_cmd(struct ua_imap *s, const char *fmt, ...)
 	buf_free(&cmd);
 	if (rc == -1)
 		return -1;
+	return wait_tagged(s, tag);
+}
+
+int
+ua_imap_append(struct ua_imap *s, const char *mailbox_arg, const char *flags,
+    const char *msg, size_t len)
+{
+	struct ua_imap_resp r;
+	char tag[16];
+
+	clear_resps(s);
+	snprintf(tag, sizeof(tag), "A%u", ++s->tagn);
+	/* RFC 3501 §6.3.11, a synchronizing literal (§7.5): the message
+	 * goes only after the server's "+" */
+	if (ua_conn_printf(s->conn, "%s APPEND %s (%s) {%zu}\r\n", tag,
+	    mailbox_arg, flags, len) == -1) {
+		seterr(s, "imap: %s", ua_conn_error(s->conn));
+		return -1;
+	}
+	for (;;) {
+		if (read_resp(s, &r) == -1)
+			return -1;
+		if (r.kind == UA_IMAP_CONT)
+			break;
+		if (r.kind == UA_IMAP_TAGGED) {
+			seterr(s, "imap: %s %s", r.status ? r.status : "?",
+			    r.text ? r.text : "");
+			ua_imap_resp_free(&r);
+			return -1;
+		}
+		ua_imap_resp_free(&r);
+	}
+	ua_imap_resp_free(&r);
+	if (ua_conn_write(s->conn, msg, len) == -1 ||
+	    ua_conn_write(s->conn, "\r\n", 2) == -1) {
+		seterr(s, "imap: %s", ua_conn_error(s->conn));
+		return -1;
+	}
+	return wait_tagged(s, tag);
+}
+
+/* Reads responses up to the tagged reply to tag: 0 for OK, else -1. */
+static int
+wait_tagged(struct ua_imap *s, const char *tag)
+{
+	struct ua_imap_resp r;
+	int rc;
+
 	for (;;) {
 		if (read_resp(s, &r) == -1)
 			return -1;

@@ -36,6 +36,13 @@ void ua_imap_close(struct ua_imap **sp);
  */
 int ua_imap_cmd(struct ua_imap *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/*
+ * APPEND (RFC 3501 §6.3.11) of msg[0..len) (CRLF lines) to mailbox_arg,
+ * an IMAP mailbox argument (ua_imap_mailbox_arg), with flags such as
+ * "\\Seen". 0, or -1 (ua_imap_error says why).
+ */
+int ua_imap_append(struct ua_imap *s, const char *mailbox_arg,
+    const char *flags, const char *msg, size_t len);
 size_t ua_imap_nresp(const struct ua_imap *s);
 const struct ua_imap_resp *ua_imap_resp_at(const struct ua_imap *s,
     size_t i);

@@ -164,6 +164,7 @@ ua_outbox_flush(struct ua_account *a, size_t *sent_out, size_t *left_out,
 			durable_fsync_dir(a->outbox);
 			if (!quiet)
 				printf("sent %s\n", list[i]->d_name);
+			ua_send_copy_sent(a, b.data + off, b.len - off, quiet);
 			(*sent_out)++;
 		} else {
 			/* A permanent failure stays too: the user decides. */
