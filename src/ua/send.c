@@ -315,6 +315,10 @@ ua_send_compose(struct ua_ctx *c, const struct ua_compose_extra *x)
 		printf("queued %s in the outbox (%s); run postern flush\n",
 		    name, err);
 		rc = UA_EXIT_OK;
+	} else if (r == UA_SMTP_PARTIAL) {
+		/* Out to some: sending again would duplicate it. */
+		ua_warnx("sent only in part: %s", err);
+		ua_send_copy_sent(&c->acct, msg.data, msg.len, 0);
 	} else
 		ua_warnx("not sent: %s", err);
 out:
