@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -50,6 +51,9 @@ ua_job_start(struct ua_job *j, char *const argv[], size_t out_max)
 		/* The pipes are all above 2 (stdio is open), so these
 		 * dup2 calls cannot clobber one another except at 3,
 		 * which is set last. */
+		/* A child outliving the interface (a watch in IDLE) is
+		 * told to stop when it goes. */
+		(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if ((devnull = open("/dev/null", O_RDONLY)) != -1)
 			dup2(devnull, STDIN_FILENO);
 		dup2(p[0][1], STDOUT_FILENO);
