@@ -87,7 +87,8 @@ load(struct tui *t, int announce)
 {
 	char *argv[UA_TUI_ARGS_MAX], *line, *sv;
 	struct ua_job j;
-	size_t n, before = t->nmsgs, was_last = t->cur + 1 == t->nmsgs;
+	size_t n, cap = 0, before = t->nmsgs;
+	size_t was_last = t->cur + 1 == t->nmsgs;
 	int st;
 
 	ua_tui_args(t, argv, &n);
@@ -114,8 +115,11 @@ load(struct tui *t, int announce)
 				free(copy);
 				continue;
 			}
-			t->msgs = xreallocarray(t->msgs, t->nmsgs + 1,
-			    sizeof(*t->msgs));
+			if (t->nmsgs == cap) {	/* doubling */
+				cap = cap ? cap * 2 : 256;
+				t->msgs = xreallocarray(t->msgs, cap,
+				    sizeof(*t->msgs));
+			}
 			t->msgs[t->nmsgs++] = (struct row){ f[0], f[1], f[2],
 			    f[3], f[4], f[5] };
 		}

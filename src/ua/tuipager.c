@@ -137,7 +137,7 @@ ua_tui_pager(struct tui *t, const char *num)
 	char *argv[UA_TUI_ARGS_MAX], *p, *sv, label[64], pfd[16];
 	struct page pg = { .num = num };
 	struct ua_job j;
-	size_t n, body;
+	size_t n, body, cap = 0;
 	int k, action = 0;
 
 	ua_tui_args(t, argv, &n);
@@ -161,7 +161,10 @@ ua_tui_pager(struct tui *t, const char *num)
 			*sv++ = '\0';
 		if (sv == NULL && *p == '\0')
 			break;
-		pg.lines = xreallocarray(pg.lines, pg.nl + 1, sizeof(char *));
+		if (pg.nl == cap) {	/* doubling: a message has many lines */
+			cap = cap ? cap * 2 : 256;
+			pg.lines = xreallocarray(pg.lines, cap, sizeof(char *));
+		}
 		pg.lines[pg.nl++] = p;
 	}
 	for (pg.parts = pg.nl; pg.parts > 0; pg.parts--)

@@ -309,7 +309,6 @@ class TuiPosternTest(TmuxMixin, unittest.TestCase):
         self.keys("End", "k", "r")
         self.wait_for("-- press a key --", timeout=60)
         self.keys("Enter")
-        self.wait_for("sent")
         self.wait_for("Re: note to self", timeout=60)
         self.wait_for("postern: INBOX  [5]")
         im = imaplib.IMAP4("127.0.0.1", self.srv.port("imap"))
