@@ -11,6 +11,8 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+# The user agent's terminal interface only (wide-character ncurses).
+UA_LIBS    := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw)
 ALL_CFLAGS  = $(CSTD) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Isrc -MMD -MP
 
 # Modules below the programs, in dependency order. Every .c in them goes into
@@ -45,7 +47,7 @@ $(1)/posternctl: $$(patsubst src/%.c,$(1)/obj/%.o,$$(wildcard src/ctl/*.c)) $(1)
 $(1)/sendmail: $$(patsubst src/%.c,$(1)/obj/%.o,$$(wildcard src/sendmail/*.c)) $(1)/libpostern.a
 	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS)
 $(1)/postern: $$(patsubst src/%.c,$(1)/obj/%.o,$$(wildcard src/ua/*.c)) $(1)/libpostern.a
-	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS)
+	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) $$(UA_LIBS)
 endef
 $(eval $(call program_rules,$(B),))
 $(eval $(call program_rules,$(BA),$(SAN)))

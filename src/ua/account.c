@@ -61,6 +61,7 @@ ua_account_set(struct ua_account *a, const char *key, const char *v,
 		{ "maildir", offsetof(struct ua_account, maildir) },
 		{ "outbox", offsetof(struct ua_account, outbox) },
 		{ "hostname", offsetof(struct ua_account, hostname) },
+		{ "save_sent", offsetof(struct ua_account, save_sent) },
 	};
 	size_t i;
 
@@ -293,6 +294,7 @@ ua_account_free(struct ua_account *a)
 	free(a->maildir);
 	free(a->outbox);
 	free(a->hostname);
+	free(a->save_sent);
 	if (a->password != NULL) {
 		explicit_bzero(a->password, strlen(a->password));
 		free(a->password);

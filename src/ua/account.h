@@ -6,7 +6,8 @@
  *
  * Keys: imap, pop3, smtp (HOST:PORT), user, password_file,
  * password_command, tls (auto | none | starttls | tls), insecure (yes/no),
- * ca_file, from, name, maildir, outbox, hostname. Keys before the first
+ * ca_file, from, name, maildir, outbox, hostname, save_sent (yes | no |
+ * FOLDER: where sent mail is copied over IMAP). Keys before the first
  * section apply to every account; `default_account` names the account
  * used when --account is not given.
  */
@@ -41,6 +42,7 @@ struct ua_account {
 	char		*maildir;	/* local Maildir (fetch, --maildir) */
 	char		*outbox;	/* folder of unsent messages */
 	char		*hostname;	/* Message-ID domain, EHLO name */
+	char		*save_sent;	/* yes (NULL) | no | a folder */
 	char		*password;	/* filled by ua_account_password */
 };
 

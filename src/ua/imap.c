@@ -28,6 +28,7 @@ struct ua_imap {
 	struct ua_imap_resp	*resps;
 	size_t			 nresps, cap;
 	struct buf		 line, text;
+	int			 progress_fd;	/* -1: no reports */
 	char			 err[1024];
 };
 
@@ -49,6 +50,35 @@ clear_resps(struct ua_imap *s)
 	for (i = 0; i < s->nresps; i++)
 		ua_imap_resp_free(&s->resps[i]);
 	s->nresps = 0;
+}
+
+/*
+ * Reads a literal of n bytes into s->text; a large one in steps, with a
+ * "progress DONE TOTAL" line after each on the progress descriptor (the
+ * terminal interface's status line). A failed report is ignored.
+ */
+static int
+read_literal(struct ua_imap *s, size_t n)
+{
+	size_t done = 0, step;
+
+	if (s->progress_fd < 0 || n < UA_IMAP_PROGRESS_STEP)
+		return ua_conn_read(s->conn, n, &s->text);
+	while (done < n) {
+		step = n - done < UA_IMAP_PROGRESS_STEP ? n - done :
+		    UA_IMAP_PROGRESS_STEP;
+		if (ua_conn_read(s->conn, step, &s->text) == -1)
+			return -1;
+		done += step;
+		(void)dprintf(s->progress_fd, "progress %zu %zu\n", done, n);
+	}
+	return 0;
+}
+
+void
+ua_imap_set_progress(struct ua_imap *s, int fd)
+{
+	s->progress_fd = fd;
 }
 
 /* Reads one whole response (line + literals). 0, or -1. */
@@ -73,7 +103,7 @@ read_resp(struct ua_imap *s, struct ua_imap_resp *r)
 		if (buf_puts(&s->text, "\r\n") == -1 ||
 		    n > s->text.max - s->text.len)
 			goto big;
-		if (ua_conn_read(s->conn, n, &s->text) == -1) {
+		if (read_literal(s, n) == -1) {
 			seterr(s, "imap: %s", ua_conn_error(s->conn));
 			return -1;
 		}
@@ -122,10 +152,11 @@ scan_caps(struct ua_imap *s, const struct ua_imap_resp *r)
 	}
 }
 
+static int wait_tagged(struct ua_imap *, const char *);
+
 int
 ua_imap_cmd(struct ua_imap *s, const char *fmt, ...)
 {
-	struct ua_imap_resp r;
 	struct buf cmd;
 	va_list ap;
 	char tag[16];
@@ -147,6 +178,54 @@ ua_imap_cmd(struct ua_imap *s, const char *fmt, ...)
 	buf_free(&cmd);
 	if (rc == -1)
 		return -1;
+	return wait_tagged(s, tag);
+}
+
+int
+ua_imap_append(struct ua_imap *s, const char *mailbox_arg, const char *flags,
+    const char *msg, size_t len)
+{
+	struct ua_imap_resp r;
+	char tag[16];
+
+	clear_resps(s);
+	snprintf(tag, sizeof(tag), "A%u", ++s->tagn);
+	/* RFC 3501 §6.3.11, a synchronizing literal (§7.5): the message
+	 * goes only after the server's "+" */
+	if (ua_conn_printf(s->conn, "%s APPEND %s (%s) {%zu}\r\n", tag,
+	    mailbox_arg, flags, len) == -1) {
+		seterr(s, "imap: %s", ua_conn_error(s->conn));
+		return -1;
+	}
+	for (;;) {
+		if (read_resp(s, &r) == -1)
+			return -1;
+		if (r.kind == UA_IMAP_CONT)
+			break;
+		if (r.kind == UA_IMAP_TAGGED) {
+			seterr(s, "imap: %s %s", r.status ? r.status : "?",
+			    r.text ? r.text : "");
+			ua_imap_resp_free(&r);
+			return -1;
+		}
+		ua_imap_resp_free(&r);
+	}
+	ua_imap_resp_free(&r);
+	if (ua_conn_write(s->conn, msg, len) == -1 ||
+	    ua_conn_write(s->conn, "\r\n", 2) == -1) {
+		seterr(s, "imap: %s", ua_conn_error(s->conn));
+		return -1;
+	}
+	return wait_tagged(s, tag);
+}
+
+/* Reads responses up to the tagged reply to tag: 0 for OK, else -1. */
+static int
+wait_tagged(struct ua_imap *s, const char *tag)
+{
+	struct ua_imap_resp r;
+	int rc;
+
 	for (;;) {
 		if (read_resp(s, &r) == -1)
 			return -1;
@@ -564,6 +643,7 @@ ua_imap_open(struct ua_account *a, char *err, size_t errlen)
 	    sizeof(port), &tls, err, errlen) == -1)
 		return NULL;
 	s = xcalloc(1, sizeof(*s));
+	s->progress_fd = -1;
 	buf_init(&s->line, UA_IMAP_LINE_MAX);
 	buf_init(&s->text, UA_MSG_MAX + UA_IMAP_LINE_MAX);
 	if ((s->conn = ua_conn_open(host, port, err, errlen)) == NULL) {

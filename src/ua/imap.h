@@ -14,12 +14,18 @@
 
 #define UA_IMAP_LINE_MAX	(1024 * 1024)
 /* RFC 2177 §3: re-issue IDLE at least every 29 minutes. */
+#define UA_IMAP_PROGRESS_STEP	(64 * 1024)
 #define UA_IMAP_IDLE_MAX_S	(25 * 60)
 
 struct ua_imap;
 
 /* Connects and logs in. NULL with a message in err. */
 struct ua_imap *ua_imap_open(struct ua_account *a, char *err, size_t errlen);
+/*
+ * Reports the progress of literals of UA_IMAP_PROGRESS_STEP bytes or more
+ * as "progress DONE TOTAL" lines on fd (-1: off, the default).
+ */
+void ua_imap_set_progress(struct ua_imap *s, int fd);
 /* LOGOUT and close. */
 void ua_imap_close(struct ua_imap **sp);
 
@@ -30,6 +36,13 @@ void ua_imap_close(struct ua_imap **sp);
  */
 int ua_imap_cmd(struct ua_imap *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/*
+ * APPEND (RFC 3501 §6.3.11) of msg[0..len) (CRLF lines) to mailbox_arg,
+ * an IMAP mailbox argument (ua_imap_mailbox_arg), with flags such as
+ * "\\Seen". 0, or -1 (ua_imap_error says why).
+ */
+int ua_imap_append(struct ua_imap *s, const char *mailbox_arg,
+    const char *flags, const char *msg, size_t len);
 size_t ua_imap_nresp(const struct ua_imap *s);
 const struct ua_imap_resp *ua_imap_resp_at(const struct ua_imap *s,
     size_t i);

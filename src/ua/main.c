@@ -20,7 +20,7 @@ enum {
 	O_COMPOSE = 0x002,	/* --to --cc --bcc --subject --attach --from */
 	O_FOLDER = 0x004,	/* --folder */
 	O_SOURCE = 0x008,	/* --pop3 --maildir */
-	O_READ = 0x010,		/* --headers --raw --max-bytes */
+	O_READ = 0x010,		/* --headers --raw --max-bytes --progress-fd */
 	O_SEARCH = 0x020,	/* --from --subject --since (as criteria) */
 	O_FETCH = 0x040,	/* --mode --maildir */
 	O_WATCH = 0x080,	/* --interval --exec --count */
@@ -104,6 +104,7 @@ static const struct opt opts[] = {
 	{ "interval", K_DUR, O_WATCH, OO(interval), NULL },
 	{ "count", K_NUM, O_WATCH, OO(count), NULL },
 	{ "max-bytes", K_NUM, O_READ, OO(max_bytes), NULL },
+	{ "progress-fd", K_NUM, O_READ, OO(progress_fd), NULL },
 	{ "headers", K_FLAG, O_READ, OO(headers), NULL },
 	{ "raw", K_FLAG, O_READ, OO(raw), NULL },
 	{ "all", K_FLAG, O_REPLY, OO(all), NULL },
@@ -267,6 +268,8 @@ parse_args(int argc, char **argv, struct ua_ctx *c, unsigned *used_out,
 			}
 			if (!strcmp(name, "count"))
 				o->count = v;
+			else if (!strcmp(name, "progress-fd"))
+				o->progress_fd = v;
 			else
 				o->max_bytes = (size_t)v;
 		}

@@ -159,11 +159,17 @@ ua_outbox_flush(struct ua_account *a, size_t *sent_out, size_t *left_out,
 		}
 		r = ua_smtp_submit(a, from, rcpts, nrcpt, b.data + off,
 		    b.len - off, err, sizeof(err));
-		if (r == UA_SMTP_OK) {
+		if (r == UA_SMTP_OK || r == UA_SMTP_PARTIAL) {
+			/* Partly accepted: out of the outbox too, or the
+			 * recipients who took it would get it again. */
 			unlink(path);
 			durable_fsync_dir(a->outbox);
-			if (!quiet)
+			if (r == UA_SMTP_PARTIAL)
+				printf("partly sent %s: %s\n",
+				    list[i]->d_name, err);
+			else if (!quiet)
 				printf("sent %s\n", list[i]->d_name);
+			ua_send_copy_sent(a, b.data + off, b.len - off, quiet);
 			(*sent_out)++;
 		} else {
 			/* A permanent failure stays too: the user decides. */

@@ -1,7 +1,8 @@
 /*
  * send.c: `postern send`, `flush` and `outbox`: composes a message with
- * the message library (mime/build.h), submits it (smtp.c), and keeps it
- * in the outbox (outbox.c) when the server cannot be reached.
+ * the message library (mime/build.h), submits it (smtp.c), keeps it in
+ * the outbox (outbox.c) when the server cannot be reached, and copies
+ * what went out to the Sent folder (sent.c).
  */
 #include <errno.h>
 #include <libgen.h>
@@ -16,6 +17,7 @@
 #include "mime/addr.h"
 #include "mime/build.h"
 #include "ua/outbox.h"
+#include "ua/sent.h"
 #include "ua/smtp.h"
 #include "ua/ua.h"
 
@@ -255,6 +257,25 @@ out:
 	return rc;
 }
 
+void
+ua_send_copy_sent(struct ua_account *a, const char *msg, size_t len,
+    int quiet)
+{
+	char where[512], err[1024];
+
+	switch (ua_sent_save(a, msg, len, where, sizeof(where), err,
+	    sizeof(err))) {
+	case 1:
+		if (!quiet)
+			printf("copied to %s\n", where);
+		break;
+	case -1:
+		/* The mail went out: a missing copy is only a warning. */
+		ua_warnx("sent, but no copy in the Sent folder: %s", err);
+		break;
+	}
+}
+
 int
 ua_cmd_send(struct ua_ctx *c)
 {
@@ -282,6 +303,7 @@ ua_send_compose(struct ua_ctx *c, const struct ua_compose_extra *x)
 	if (r == UA_SMTP_OK) {
 		printf("sent to %zu recipient%s: %s\n", env.n,
 		    env.n == 1 ? "" : "s", err);
+		ua_send_copy_sent(&c->acct, msg.data, msg.len, 0);
 		rc = UA_EXIT_OK;
 	} else if (r == UA_SMTP_TEMPFAIL) {
 		if (ua_outbox_put(c->acct.outbox, from, env.v, env.n,
@@ -293,6 +315,10 @@ ua_send_compose(struct ua_ctx *c, const struct ua_compose_extra *x)
 		printf("queued %s in the outbox (%s); run postern flush\n",
 		    name, err);
 		rc = UA_EXIT_OK;
+	} else if (r == UA_SMTP_PARTIAL) {
+		/* Out to some: sending again would duplicate it. */
+		ua_warnx("sent only in part: %s", err);
+		ua_send_copy_sent(&c->acct, msg.data, msg.len, 0);
 	} else
 		ua_warnx("not sent: %s", err);
 out:

@@ -44,6 +44,9 @@ ua_src_open(struct ua_ctx *c, int readonly, struct ua_src *s)
 		ua_warnx("%s", err);
 		return -1;
 	}
+	/* --progress-fd: the terminal interface shows long downloads */
+	if (c->opt.progress_fd > 0)
+		ua_imap_set_progress(s->imap, (int)c->opt.progress_fd);
 	if (ua_imap_select(s->imap, c->opt.folder, readonly, &s->count)
 	    == -1) {
 		ua_warnx("%s: %s", c->opt.folder ? c->opt.folder : "INBOX",

@@ -33,6 +33,7 @@ struct ua_opts {
 	long		 interval;	/* watch, seconds */
 	long		 count;		/* watch --count: stop after N rounds */
 	size_t		 max_bytes;
+	long		 progress_fd;	/* > 0: "progress D T" lines there */
 	int		 pop3, headers, raw, inline_fwd, all;
 	char		**args;		/* positional words after the command */
 	size_t		 nargs;
@@ -57,6 +58,11 @@ struct ua_compose_extra {
 
 /* Composes from the options plus x, then submits or queues (send.c). */
 int ua_send_compose(struct ua_ctx *c, const struct ua_compose_extra *x);
+
+/* After a submission: the copy in the Sent folder (save_sent), with a
+ * "copied to FOLDER" line unless quiet, a warning when it fails. */
+void ua_send_copy_sent(struct ua_account *a, const char *msg, size_t len,
+    int quiet);
 
 /* "postern: ..." on stderr. */
 void ua_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -105,6 +105,37 @@ class SendTest(unittest.TestCase):
         self.assertIn("not sent", p.err)
         self.assertEqual(self.ua.outbox(), [])
 
+    def test_refused_recipient(self):
+        # every recipient refused: an error, nothing queued
+        p = self.ua.run("send", "--to", "nobody@example.org", "--subject",
+                        "x", input="x\n", check=2)
+        self.assertIn("not sent", p.err)
+        self.assertIn("<nobody@example.org>: 5", p.err)
+        self.assertEqual(self.ua.outbox(), [])
+        # one of two refused: the other gets it once, the command says who
+        # did not, exit 2, and nothing is queued to be sent again
+        p = self.ua.run("send", "--to", "bob@example.org", "--to",
+                        "nobody@example.org", "--subject", "half", input="x\n",
+                        check=2)
+        self.assertIn("sent only in part", p.err)
+        self.assertIn("1 of 2 recipients", p.err)
+        self.assertIn("<nobody@example.org>: 5", p.err)
+        self.assertNotIn("bob@example.org>", p.err)
+        self.assertEqual(self.ua.outbox(), [])
+        got = wait_messages(self.srv, "bob@example.org", 1)
+        self.assertEqual(len(got), 1)
+        self.assertIn(b"Subject: half", got[0])
+
+    def test_implicit_tls_submission(self):
+        ca = self.srv.dir / "data" / "tls" / "cert.pem"
+        p = self.ua.run("--smtp", f"127.0.0.1:{self.srv.port('submissions')}",
+                        "--tls", "--ca-file", ca, "send", "--to",
+                        "bob@example.org", "--subject", "over tls",
+                        input="x\n", check=0)
+        self.assertIn("sent to 1 recipient: 250", p.out)
+        got = wait_messages(self.srv, "bob@example.org", 1)
+        self.assertIn(b"Subject: over tls", got[0])
+
     def test_outbox_then_flush(self):
         dead = free_port()
         p = self.ua.run("--smtp", f"127.0.0.1:{dead}", "send", "--to",
