@@ -50,6 +50,7 @@ struct role_slot {
 struct master {
 	struct config		cfg;
 	SSL_CTX			*tls;
+	struct syncshare	*sync;		/* mapped once, shared by roles */
 	struct daemon_binds	binds;
 	struct role_slot	roles[4];
 	sigset_t		sigs;
@@ -120,6 +121,7 @@ role_child(struct master *m, struct role_slot *r)
 	env.tls = m->tls;
 	env.listeners = ls;
 	env.nlisteners = n;
+	env.sync = m->sync;
 	status = r->main(&env);
 	free(ls);
 	exit(status);
@@ -309,6 +311,8 @@ master_run(struct config *cfg, SSL_CTX *tls, struct daemon_binds *binds)
 	memset(&m, 0, sizeof(m));
 	m.cfg = *cfg;
 	m.tls = tls;
+	if ((m.sync = syncshare_new()) == NULL)
+		log_warn("shared sync page; each role syncs on its own");
 	m.binds = *binds;
 	m.pid = getpid();
 	for (size_t i = 0; i < nitems(table); i++) {
@@ -362,6 +366,7 @@ master_run(struct config *cfg, SSL_CTX *tls, struct daemon_binds *binds)
 	stop(&m);
 	daemon_binds_close(&m.binds);
 	SSL_CTX_free(m.tls);
+	syncshare_free(&m.sync);
 	config_free(&m.cfg);
 	log_info("stopped");
 	return 0;

@@ -15,6 +15,7 @@
 
 #include "lib/config.h"
 #include "lib/server.h"
+#include "lib/syncshare.h"
 
 struct role_env {
 	const char		*role;		/* "smtp", "queue", ... */
@@ -22,6 +23,7 @@ struct role_env {
 	SSL_CTX			*tls;		/* server context, never NULL */
 	struct server_listener	*listeners;	/* this role's sockets */
 	size_t			 nlisteners;
+	struct syncshare	*sync;		/* file-system syncs, shared */
 };
 
 typedef int (*role_main_fn)(const struct role_env *env);

@@ -87,6 +87,12 @@ queue_local_batch(struct queue_local *l)
 	return deliver_batch_new(l->store);
 }
 
+void
+queue_local_set_sync(struct queue_local *l, struct syncshare *ss)
+{
+	store_set_sync(l->store, ss);
+}
+
 int
 queue_local_sync(struct queue_local *l, const char **errstr_out)
 {

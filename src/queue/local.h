@@ -28,7 +28,10 @@ enum queue_local_result {
 };
 
 struct queue_local;
+struct syncshare;
 
+/* Shares the delivery syncs with the smtp role's (lib/syncshare.h). */
+void queue_local_set_sync(struct queue_local *l, struct syncshare *ss);
 struct queue_local *queue_local_new(const struct config *cfg, char *err,
     size_t errlen);
 void queue_local_free(struct queue_local **lp);

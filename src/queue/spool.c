@@ -25,6 +25,8 @@
 
 #include "lib/buf.h"
 #include "lib/durable.h"
+#include "lib/syncshare.h"
+#include "lib/log.h"
 #include "lib/util.h"
 
 #define SPOOL_WBUF	(64 * 1024)	/* message write buffer */
@@ -45,6 +47,7 @@
 struct spool {
 	char	*dir;		/* data_dir/queue */
 	int	 dirfd;		/* for syncfs and *at() calls */
+	struct syncshare *sync;	/* shared syncs, or NULL */
 	char	 names[SPOOL_POOL_READ][QUEUE_ID_LEN + 1]; /* pool/ seen */
 	size_t	 nnames, inames;
 	unsigned skip;		/* pool looked empty: skip it this often */
@@ -423,42 +426,54 @@ out:
 }
 
 /*
- * Group commit. The loop thread appends to `pending` and pokes the worker;
- * the worker takes the whole list, publishes each message, runs one syncfs
- * for all of them, and moves them to `done`, then signals the loop through
- * an eventfd. Neither side holds the lock while doing I/O.
+ * Group commit, in two stages. The loop thread appends finished messages
+ * to `pending`. The writer thread takes them as they come, writes each
+ * file and renames it into msg/ (nothing durable yet) and hands it to
+ * `written`. The syncer thread takes everything written so far, runs one
+ * syncfs for all of it, and moves it to `done`, signalling the loop
+ * through an eventfd. So files are written while the previous sync is
+ * still in flight, and each sync is only the sync. No thread holds the
+ * lock while doing I/O.
  */
 struct spool_committer {
 	struct spool	*sp;
-	pthread_t	 thread;
+	pthread_t	 writer, syncer;
 	pthread_mutex_t	 lock;
-	pthread_cond_t	 wake;
-	struct msgq	 pending;
-	struct msgq	 done;
-	bool		 stopping;
+	pthread_cond_t	 wake_writer, wake_syncer;
+	struct msgq	 pending;	/* loop -> writer */
+	struct msgq	 written;	/* writer -> syncer */
+	struct msgq	 done;		/* syncer -> loop */
+	bool		 stopping;	/* no more pending after this */
+	bool		 writer_gone;	/* no more written after this */
 	int		 efd;
 	struct event	*ev;
 	unsigned	 inflight;	/* committed but not yet reported */
+	uint64_t	 nsyncs, nmsgs, sync_us; /* for the log at the end */
 };
 
-static void *
-committer_main(void *arg)
+static void
+block_signals(void)
 {
-	struct spool_committer *c = arg;
-	struct msgq batch;
 	sigset_t all;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct spool_committer *c = arg;
+	struct msgq batch;
+
+	block_signals();
 	pthread_mutex_lock(&c->lock);
 	for (;;) {
 		struct spool_msg *m;
-		bool any = false;
-		uint64_t one = 1;
 
 		while (TAILQ_EMPTY(&c->pending) && !c->stopping)
-			pthread_cond_wait(&c->wake, &c->lock);
-		if (TAILQ_EMPTY(&c->pending) && c->stopping)
+			pthread_cond_wait(&c->wake_writer, &c->lock);
+		if (TAILQ_EMPTY(&c->pending))
 			break;
 		TAILQ_INIT(&batch);
 		TAILQ_CONCAT(&batch, &c->pending, entry);
@@ -468,12 +483,56 @@ committer_main(void *arg)
 			m->result = publish(m);
 			if (m->result == -1)
 				unlink(m->tmp);
-			else
-				any = true;
 		}
-		if (any && syncfs(c->sp->dirfd) == -1)
-			TAILQ_FOREACH(m, &batch, entry)
-				m->result = -1;
+
+		pthread_mutex_lock(&c->lock);
+		TAILQ_CONCAT(&c->written, &batch, entry);
+		pthread_cond_signal(&c->wake_syncer);
+	}
+	c->writer_gone = true;
+	pthread_cond_signal(&c->wake_syncer);
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
+}
+
+static void *
+syncer_main(void *arg)
+{
+	struct spool_committer *c = arg;
+	struct msgq batch;
+
+	block_signals();
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		struct spool_msg *m;
+		bool any = false;
+		uint64_t one = 1;
+
+		while (TAILQ_EMPTY(&c->written) && !c->writer_gone)
+			pthread_cond_wait(&c->wake_syncer, &c->lock);
+		if (TAILQ_EMPTY(&c->written))
+			break;
+		TAILQ_INIT(&batch);
+		TAILQ_CONCAT(&batch, &c->written, entry);
+		pthread_mutex_unlock(&c->lock);
+
+		TAILQ_FOREACH(m, &batch, entry) {
+			any |= m->result == 0;
+			c->nmsgs++;
+		}
+		if (any) {
+			struct timespec t0, t1;
+
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			if (syncshare_sync(c->sp->sync, c->sp->dirfd, false)
+			    == -1)
+				TAILQ_FOREACH(m, &batch, entry)
+					m->result = -1;
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			c->nsyncs++;
+			c->sync_us += (uint64_t)((t1.tv_sec - t0.tv_sec) *
+			    1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
+		}
 
 		pthread_mutex_lock(&c->lock);
 		TAILQ_CONCAT(&c->done, &batch, entry);
@@ -505,6 +564,12 @@ on_done(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+void
+spool_set_sync(struct spool *sp, struct syncshare *ss)
+{
+	sp->sync = ss;
+}
+
 struct spool_committer *
 spool_committer_new(struct spool *sp, struct event_base *base)
 {
@@ -512,16 +577,19 @@ spool_committer_new(struct spool *sp, struct event_base *base)
 
 	c->sp = sp;
 	TAILQ_INIT(&c->pending);
+	TAILQ_INIT(&c->written);
 	TAILQ_INIT(&c->done);
 	pthread_mutex_init(&c->lock, NULL);
-	pthread_cond_init(&c->wake, NULL);
+	pthread_cond_init(&c->wake_writer, NULL);
+	pthread_cond_init(&c->wake_syncer, NULL);
 	c->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (c->efd == -1)
 		abort();
 	c->ev = event_new(base, c->efd, EV_READ | EV_PERSIST, on_done, c);
 	if (c->ev == NULL || event_add(c->ev, NULL) == -1)
 		abort();
-	if (pthread_create(&c->thread, NULL, committer_main, c) != 0)
+	if (pthread_create(&c->writer, NULL, writer_main, c) != 0 ||
+	    pthread_create(&c->syncer, NULL, syncer_main, c) != 0)
 		abort();
 	return c;
 }
@@ -540,7 +608,7 @@ spool_commit(struct spool_committer *c, struct spool_msg **mp,
 	c->inflight++;
 	pthread_mutex_lock(&c->lock);
 	TAILQ_INSERT_TAIL(&c->pending, m, entry);
-	pthread_cond_signal(&c->wake);
+	pthread_cond_signal(&c->wake_writer);
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -553,14 +621,21 @@ spool_committer_free(struct spool_committer **cp)
 		return;
 	pthread_mutex_lock(&c->lock);
 	c->stopping = true;
-	pthread_cond_signal(&c->wake);
+	pthread_cond_signal(&c->wake_writer);
 	pthread_mutex_unlock(&c->lock);
-	pthread_join(c->thread, NULL);
+	pthread_join(c->writer, NULL);
+	pthread_join(c->syncer, NULL);
+	if (c->nsyncs > 0)
+		log_info("group commit: %llu messages in %llu syncs, "
+		    "%.1f ms per sync", (unsigned long long)c->nmsgs,
+		    (unsigned long long)c->nsyncs,
+		    (double)c->sync_us / 1000.0 / (double)c->nsyncs);
 	on_done(c->efd, EV_READ, c);	/* report what finished last */
 	event_free(c->ev);
 	close(c->efd);
 	pthread_mutex_destroy(&c->lock);
-	pthread_cond_destroy(&c->wake);
+	pthread_cond_destroy(&c->wake_writer);
+	pthread_cond_destroy(&c->wake_syncer);
 	free(c);
 	*cp = NULL;
 }

@@ -25,6 +25,8 @@
 
 #include "queue/envelope.h"
 
+struct syncshare;
+
 struct event_base;
 struct spool;
 struct spool_msg;
@@ -55,6 +57,8 @@ int spool_commit_sync(struct spool_msg **mp);
 /* Group commit from an event loop. done runs later in the loop's thread
  * with ok = 0 (durable) or -1 (not stored: reply 451). Takes *mp. */
 typedef void (*spool_done_fn)(void *arg, int ok, const char *id);
+/* Lets the group commit share syncs with other processes. */
+void spool_set_sync(struct spool *sp, struct syncshare *ss);
 struct spool_committer *spool_committer_new(struct spool *sp,
     struct event_base *base);
 void spool_commit(struct spool_committer *c, struct spool_msg **mp,

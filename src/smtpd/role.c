@@ -585,6 +585,7 @@ smtpd_role_main(const struct role_env *env)
 	if (spool_open(s.cfg->data_dir, &s.spool, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	spool_clean_tmp(s.spool);
+	spool_set_sync(s.spool, env->sync);
 	if ((s.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	s.committer = spool_committer_new(s.spool, s.base);

@@ -18,6 +18,7 @@ struct store_mbox;
 
 struct store {
 	const struct config *cfg;
+	struct syncshare *sync;		/* store_sync's, or NULL */
 	sqlite3		*db;		/* accounts.db: users, aliases */
 	sqlite3_stmt	*q_alias;	/* alias targets of a name (alias.c) */
 	sqlite3_stmt	*q_user;	/* is an address a user (alias.c) */

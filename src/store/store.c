@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "lib/durable.h"
+#include "lib/syncshare.h"
 #include "lib/log.h"
 #include "lib/util.h"
 
@@ -215,6 +216,12 @@ store_config(const struct store *store)
 	return store->cfg;
 }
 
+void
+store_set_sync(struct store *store, struct syncshare *ss)
+{
+	store->sync = ss;
+}
+
 int
 store_sync(struct store *store, const char **errstr_out)
 {
@@ -224,7 +231,7 @@ store_sync(struct store *store, const char **errstr_out)
 	if (fd == -1)
 		return store_err(store->err, errstr_out, "%s: %s",
 		    store->cfg->data_dir, strerror(errno));
-	r = syncfs(fd);
+	r = syncshare_sync(store->sync, fd, true);
 	saved = errno;
 	close(fd);
 	if (r == -1)

@@ -21,6 +21,8 @@
 
 #include "lib/config.h"
 
+struct syncshare;
+
 struct store;
 
 /*
@@ -57,5 +59,8 @@ void store_thread_close(void *store);
  * step 2 and 4 of a batched append (mbox.h). 0, or -1 with *errstr_out.
  */
 int store_sync(struct store *store, const char **errstr_out);
+/* Lets store_sync share syncs with other processes (lib/syncshare.h),
+ * patiently: for background commits such as the queue's deliveries. */
+void store_set_sync(struct store *store, struct syncshare *ss);
 
 #endif
