@@ -6,11 +6,16 @@
 # per second from the first injection until the queue is empty. Then the
 # same through a bench-configured Postfix (relayhost = the sink), and the
 # ratio. Needs smtp-source and smtp-sink (Debian: postfix); Postfix's
-# side needs root.
+# side needs root. As root each server's data lives on a fresh ext4 of its
+# own (a loop device, as bench/smtp_bench.py does): posternd's group
+# commit is a syncfs, which on a shared file system also waits for every
+# other process's dirty data, and both servers start from the same clean
+# state (no recently freed inodes for ext4 to scan past).
 set -u
 cd "$(dirname "$0")/.."
 N=${RELAY_BENCH_N:-20000}
 P=${RELAY_BENCH_P:-20}
+POSTERND=${RELAY_BENCH_POSTERND:-build/posternd}	# e.g. an older build, A/B
 for t in smtp-source smtp-sink; do
 	command -v $t >/dev/null 2>&1 || [ -x /usr/sbin/$t ] || {
 		echo "relay bench: $t not found (apt-get install postfix)"; exit 0; }
@@ -19,9 +24,27 @@ PATH=$PATH:/usr/sbin
 port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 tmp=$(mktemp -d /tmp/postern-relay-bench.XXXXXX)
 chmod 755 "$tmp"
+mounts=""
+# freshfs DIR: DIR becomes a new journaled ext4 (root only; else a folder).
+freshfs() {
+	mkdir -p "$1"
+	if [ "$(id -u)" = 0 ] && command -v mkfs.ext4 >/dev/null 2>&1 &&
+	    truncate -s 3G "$1.img" && mkfs.ext4 -q -F "$1.img" &&
+	    mount -o loop "$1.img" "$1"; then
+		mounts="$mounts $1"
+	fi
+	chmod 755 "$1"
+}
+cleanup() {
+	for m in $mounts; do umount "$m"; rm -f "$m.img"; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+freshfs "$tmp/p"
 sinkport=$(port)
 smtpport=$(port)
-cat > "$tmp/postern.conf" <<CONF
+cat > "$tmp/p/postern.conf" <<CONF
 hostname = bench.test
 domains = bench.test
 data_dir = data
@@ -38,7 +61,7 @@ CONF
 u=""; [ "$(id -u)" = 0 ] && u="-u nobody"
 smtp-sink $u -c 127.0.0.1:$sinkport 1000 > "$tmp/sink.out" 2>&1 &
 sinkpid=$!
-build/posternd -c "$tmp/postern.conf" 2> "$tmp/posternd.log" &
+$POSTERND -c "$tmp/p/postern.conf" 2> "$tmp/posternd.log" &
 pid=$!
 for i in $(seq 50); do
 	python3 -c "import socket;socket.create_connection(('127.0.0.1',$smtpport),1)" 2>/dev/null && break
@@ -48,7 +71,7 @@ start=$(date +%s.%N)
 smtp-source -s $P -l 5120 -m $N -f bench@bench.test -t sink@remote.test \
     127.0.0.1:$smtpport
 inj=$(date +%s.%N)
-while [ -n "$(ls "$tmp/data/queue/msg" 2>/dev/null)" ]; do sleep 0.05; done
+while [ -n "$(ls "$tmp/p/data/queue/msg" 2>/dev/null)" ]; do sleep 0.05; done
 end=$(date +%s.%N)
 kill $pid $sinkpid 2>/dev/null
 wait $pid $sinkpid 2>/dev/null
@@ -59,8 +82,9 @@ grep -c "status=sent" "$tmp/posternd.log" | sed 's/^/  sent log lines: /'
 # The same load through a bench-configured Postfix (root only: its master
 # needs it), relayhost = the same smtp-sink.
 ft=""
-if [ "$(id -u)" = 0 ] && command -v postfix >/dev/null 2>&1 && id postfix >/dev/null 2>&1; then
+if [ "${RELAY_BENCH_POSTFIX:-1}" != 0 ] && [ "$(id -u)" = 0 ] && command -v postfix >/dev/null 2>&1 && id postfix >/dev/null 2>&1; then
 	pf=$tmp/pf
+	freshfs $pf
 	mkdir -p $pf/conf $pf/queue $pf/data
 	chown postfix:postfix $pf/data
 	chmod 755 "$tmp" $pf
@@ -108,4 +132,3 @@ CONF
 else
 	echo "postfix relay: not measured (needs root and postfix)"
 fi
-rm -rf "$tmp"
