@@ -2,6 +2,8 @@
 
     sink = SmtpSink(ext=["PIPELINING", "8BITMIME"])
     sink.fail["RCPT"] = "451 4.3.0 try later"      # reply to every RCPT
+                                                   # (also MAIL, DATA,
+                                                   # DOT, STARTTLS)
     sink.drop_before_final = True                  # close instead of 250
     sink.final_delay = 3.0                         # slow reply after "."
     sink.port, sink.messages (list of dicts: mail, rcpts, data, raw_lines)
@@ -146,6 +148,8 @@ class _Handler(socketserver.StreamRequestHandler):
                                           "data": data, "bdat": True})
                     mail, rcpts = None, []
                 self.reply("250 2.0.0 ok")
+            elif verb == "STARTTLS" and "STARTTLS" in sink.fail:
+                self.reply(sink.fail["STARTTLS"])
             elif verb == "STARTTLS" and sink.tls is not None:
                 self.reply("220 go ahead")
                 conn = sink.tls.wrap_socket(self.request, server_side=True)

@@ -5,7 +5,8 @@ connection dropped before the final reply is retried (a duplicate is
 possible, a loss is not), a slow final reply is waited for, 8-bit content
 is converted for a server without 8BITMIME, SMTPUTF8 mail is returned when
 the next hop lacks it, dots are stuffed and no bare LF goes out; a
-smarthost that offers only AUTH LOGIN gets LOGIN, over TLS."""
+smarthost that offers only AUTH LOGIN gets LOGIN, over TLS, and one
+without working STARTTLS gets no password."""
 import smtplib
 import ssl
 import subprocess
@@ -241,14 +242,19 @@ def sink_tls_context(folder):
 
 class SmarthostLoginTest(unittest.TestCase):
     """A smarthost that offers AUTH LOGIN and not PLAIN (after a real
-    STARTTLS), with credentials from data_dir/relay-auth."""
+    STARTTLS), with credentials from data_dir/relay-auth; and one that
+    refuses STARTTLS or does not offer it, which must get neither the
+    password nor the mail."""
 
-    def start(self, password):
+    def start(self, password, ext=("PIPELINING", "8BITMIME", "STARTTLS"),
+              starttls_reply=None):
         tmp = tempfile.TemporaryDirectory(prefix="postern-sinktls-")
         self.addCleanup(tmp.cleanup)
-        self.sink = SmtpSink(ext=["PIPELINING", "8BITMIME", "STARTTLS"])
+        self.sink = SmtpSink(ext=ext)
         self.addCleanup(self.sink.close)
         self.sink.tls = sink_tls_context(tmp.name)
+        if starttls_reply:
+            self.sink.fail["STARTTLS"] = starttls_reply
         self.sink.auth_login = ("relay@sink.test", "s3cret-pw")
         hop = f"127.0.0.1:{self.sink.port}"
         self.a = Postern(extra={
@@ -292,6 +298,30 @@ class SmarthostLoginTest(unittest.TestCase):
         out = self.a.ctl("queue", "list").stdout
         self.assertIn("535", out)
         self.assertEqual(len(queue_ids(self.a)), 1)
+
+    def assert_nothing_in_clear(self, why):
+        """Deferred with why; no credentials and no mail went out."""
+        self.assertTrue(wait_for(lambda: "status=deferred" in self.a.log()),
+                        self.a.log()[-3000:])
+        verbs = [c.split(b" ")[0].strip().upper() for c in self.sink.commands]
+        self.assertNotIn(b"AUTH", verbs)
+        self.assertNotIn(b"MAIL", verbs)
+        self.assertEqual(self.sink.auths, [])
+        self.assertEqual(self.sink.messages, [])
+        self.assertIn(why, self.a.ctl("queue", "list").stdout)
+        self.assertEqual(len(queue_ids(self.a)), 1)
+
+    def test_refused_starttls_sends_no_password(self):
+        # RFC 3207 §4.1: a 454 to STARTTLS; with credentials TLS is
+        # required, so the client gives up rather than go on in clear
+        self.start("s3cret-pw", starttls_reply="454 4.7.0 TLS not available")
+        self.send()
+        self.assert_nothing_in_clear("454 4.7.0 TLS not available")
+
+    def test_no_starttls_offered_sends_no_password(self):
+        self.start("s3cret-pw", ext=("PIPELINING", "8BITMIME"))
+        self.send()
+        self.assert_nothing_in_clear("TLS is required")
 
 
 if __name__ == "__main__":
