@@ -61,7 +61,17 @@ class _Handler(socketserver.StreamRequestHandler):
 
     def handle(self):
         sink = self.server.sink
-        sink.connections += 1
+        with sink.lock:
+            sink.connections += 1
+            sink.active += 1
+            sink.max_active = max(sink.max_active, sink.active)
+        try:
+            self.session(sink)
+        finally:
+            with sink.lock:
+                sink.active -= 1
+
+    def session(self, sink):
         self.tls = False
         authed = False
         self.reply("220 sink.test ESMTP")
@@ -192,6 +202,9 @@ class SmtpSink:
         self.messages = []
         self.commands = []
         self.connections = 0
+        self.active = 0             # connections open now
+        self.max_active = 0         # the most open at once
+        self.lock = threading.Lock()
         self.dropped = 0
         self.tls_broken = 0
         self.chunks = []

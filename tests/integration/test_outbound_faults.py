@@ -115,6 +115,19 @@ class FaultTest(unittest.TestCase):
         self.assertTrue(wait_for(lambda: queue_ids(self.a) == []))
         self.assertNotIn("status=deferred", self.a.log())
 
+    def test_destination_concurrency_limit(self):
+        # a slow server and 30 messages: several connections at once,
+        # never more than the per-destination limit (REMOTE_DEST_CONC)
+        self.sink.final_delay = 1
+        with smtplib.SMTP("127.0.0.1", self.a.port("smtp"), timeout=30) as s:
+            for i in range(30):
+                s.sendmail("alice@a.test", ["bob@sink.test"], MSG)
+        self.assertTrue(wait_for(lambda: len(self.sink.messages) == 30, 60),
+                        self.a.log()[-3000:])
+        self.assertGreater(self.sink.max_active, 1)
+        self.assertLessEqual(self.sink.max_active, 20)
+        self.assertTrue(wait_for(lambda: queue_ids(self.a) == []))
+
     def test_wire_format_dot_stuffing_pipelining(self):
         self.send(rcpts=["bob@sink.test", "carl@sink.test"])
         self.assertTrue(wait_for(lambda: len(self.sink.messages) == 1))
