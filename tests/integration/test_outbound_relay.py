@@ -468,6 +468,19 @@ class MxTest(Cluster):
         self.assertTrue(wait_for(lambda: queue_ids(a) == []))
         self.assertIn(("null.test", "MX"), dns.queries())
 
+    def test_route_to_an_address_asks_no_dns(self):
+        # route.* names an address: no lookup (each connection would pay
+        # a round trip to the resolver, and a timeout when it is slow)
+        b = self.add(make("b.test", ["bob@b.test"])).start()
+        dns = self.dns()
+        a = self.add(make("a.test", dns_server=f"127.0.0.1:{dns.port}", **{
+            "route.*": f"127.0.0.1:{b.port('smtp')}"})).start()
+        send(a, "alice@a.test", ["bob@b.test"])
+        self.assertEqual(len(wait_messages(b, "bob@b.test", 1)), 1,
+                         a.log()[-3000:])
+        self.assertEqual([q for q in dns.queries()
+                          if q[0] != "ready-probe.test"], [])
+
     def test_dns_failure_defers(self):
         # dnsmasq refuses names outside its zones (no upstream): a DNS
         # failure, so the mail waits instead of bouncing
