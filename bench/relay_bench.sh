@@ -81,6 +81,7 @@ kill $pid $sinkpid 2>/dev/null
 wait $pid $sinkpid 2>/dev/null
 pt=$(python3 -c "print($end - $start)")
 echo "posternd relay: $N msgs of 5 KB, $P sessions: $(python3 -c "print(f'{$N / $pt:.0f}')") msg/s ($(printf %.1f $pt)s)"
+echo "  injection took $(python3 -c "print(f'{$inj - $start:.1f}')")s, the queue was empty $(python3 -c "print(f'{$end - $inj:.1f}')")s later"
 grep -c "status=sent" "$tmp/posternd.log" | sed 's/^/  sent log lines: /'
 
 # The same load through a bench-configured Postfix (root only: its master
