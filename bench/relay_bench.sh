@@ -36,8 +36,16 @@ freshfs() {
 	chmod 755 "$1"
 }
 cleanup() {
-	for m in $mounts; do umount "$m"; rm -f "$m.img"; done
-	rm -rf "$tmp"
+	# (a server's processes may take a moment to let go of the mount)
+	for m in $mounts; do
+		for i in $(seq 20); do
+			umount "$m" 2>/dev/null && break
+			sleep 0.5
+		done
+		mountpoint -q "$m" && { echo "relay bench: cannot unmount $m"; continue; }
+		rm -f "$m.img"
+	done
+	rm -rf "$tmp" 2>/dev/null
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
