@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -315,6 +316,7 @@ conn_connect(struct conn *c)
 	struct timeval wr = { REMOTE_CONNECT_TIMEOUT, 0 };
 	char addr[INET6_ADDRSTRLEN];
 	struct smtpc_dns_addr *a;
+	int one = 1;
 
 	if (c->ai >= c->naddrs) {
 		remote_dest_failed(rm, c->d, false, "4.4.1", c->lasterr[0] ?
@@ -348,7 +350,13 @@ conn_connect(struct conn *c)
 		c->bev = NULL;
 		c->ai++;
 		conn_connect(c);
+		return;
 	}
+	/* Each command group and each message's end goes out at once:
+	 * with Nagle the last small segment of a body waits for the
+	 * server's delayed ACK, tens of ms per message (PERFORMANCE.md). */
+	(void)setsockopt(bufferevent_getfd(c->bev), IPPROTO_TCP, TCP_NODELAY,
+	    &one, sizeof(one));
 }
 
 static void

@@ -53,7 +53,7 @@ struct dest {
 	TAILQ_ENTRY(dest) entry;
 	char		*key;		/* "mx DOMAIN" or "route HOST:PORT" */
 	char		*name;		/* what to resolve */
-	const struct relay_auth *auth;	/* AUTH PLAIN over TLS, or NULL */
+	const struct relay_auth *auth;	/* AUTH (PLAIN or LOGIN) over TLS, or NULL */
 	uint16_t	 port;
 	bool		 mx;
 	struct jobq	 waiting;

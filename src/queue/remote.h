@@ -15,7 +15,7 @@
  * checking the certificate, and a failed handshake is retried once in
  * plaintext. A smarthost listed in data_dir/relay-auth ("HOST:PORT USER
  * PASSWORD [verify]" lines, HOST:PORT exactly as in route.*) gets AUTH
- * PLAIN and then TLS is required: no password ever goes out in clear;
+ * PLAIN (LOGIN when that is all it offers) and then TLS is required: no password ever goes out in clear;
  * with "verify" the certificate must also verify and name HOST.
  */
 #ifndef QUEUE_REMOTE_H

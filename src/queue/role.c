@@ -390,6 +390,18 @@ batch_finish(struct qrole *q, struct qbatch **bp, bool committed)
 	batch_free(bp);
 }
 
+/* Whether some message of b staged a local delivery (that is what the
+ * turn's sync is for). */
+static bool
+batch_staged(const struct qbatch *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		for (size_t k = 0; k < b->msgs[i].nstaged; k++)
+			if (b->msgs[i].staged[k])
+				return true;
+	return false;
+}
+
 /*
  * The queue's group commit, pipelined. Each turn loads and tries up to
  * QUEUE_BATCH due messages, staging their local deliveries (bytes written,
@@ -398,7 +410,8 @@ batch_finish(struct qrole *q, struct qbatch **bp, bool committed)
  * index entries the previous turn published. So the previous batch is
  * settled now (queue files removed or state saved), and this batch is
  * published, to be settled by the next turn's sync — which the timer runs
- * at once while a published batch waits. A queue file is removed only
+ * at once while a published batch waits (a turn that staged nothing, with
+ * nothing published, skips the sync). A queue file is removed only
  * after the sync that made its delivery durable: a crash anywhere leaves
  * the message queued (at worst delivered twice, never lost).
  */
@@ -419,6 +432,13 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 	while (b->n < QUEUE_BATCH && sched_pop_due(q->sched, now_s(), id))
 		if (process(q, id, b, b->n, &b->msgs[b->n]))
 			b->n++;
+	if (q->published == NULL && !batch_staged(b)) {
+		/* Nothing staged, nothing waiting to be settled (a turn of
+		 * relayed mail): no sync is owed, settle at once. */
+		batch_finish(q, &b, true);
+		arm(q, false);
+		return;
+	}
 	synced = queue_local_sync(q->local, &errstr) == 0;
 	if (!synced)
 		log_warnx("mailbox sync failed: %s; deferring deliveries",

@@ -20,6 +20,7 @@
 #define BODY_CHUNK	(64u * 1024)	/* message bytes per refill */
 #define PARAM_MAX	500		/* ENVID/ORCPT (RFC 3461 §4.2: 100) */
 #define ADDR_MAX	512		/* RFC 5321 §4.5.3.1.3: path 256 */
+#define AUTH_RAW_MAX	2048		/* decoded SASL response */
 
 enum state {
 	S_GREETING,	/* waiting for the 220 */
@@ -27,7 +28,9 @@ enum state {
 	S_HELO,
 	S_STARTTLS,
 	S_TLS,		/* the glue runs the handshake */
-	S_AUTH,
+	S_AUTH,		/* the final reply to AUTH is due */
+	S_AUTH_LOGIN_USER,	/* LOGIN: the 334 asking for the user */
+	S_AUTH_LOGIN_PASS,	/* LOGIN: the 334 asking for the password */
 	S_READY,	/* between messages */
 	S_XACT,		/* replies to MAIL/RCPT/DATA/dot are due */
 	S_BODY,		/* streaming the message */

@@ -1,6 +1,7 @@
 /*
  * client.c: the SMTP client session engine (see client.h). RFC 5321,
- * 2920, 3207, 1870, 6152, 6531, 3461, 4954. No I/O: it runs inside the
+ * 2920, 3207, 1870, 6152, 6531, 3461, 4954, 4616 (and LOGIN,
+ * draft-murchison-sasl-login). No I/O: it runs inside the
  * queue role's relay glue (src/queue/remote.c) and in tests and fuzzers.
  *
  * Written as "enter a state, send its command; on a reply, pick the next
@@ -164,11 +165,40 @@ enter_helo(struct smtpc *c)
 	c->state = S_HELO;
 }
 
+/* Sends "PREFIX" and base64 of parts[0] NUL parts[1] ... on one line;
+ * -1 when the credentials do not fit (the session is closed then). */
+static int
+emit_b64(struct smtpc *c, const char *prefix, const char *const *parts,
+    size_t nparts)
+{
+	struct buf raw, b64;
+	int rv = 0;
+
+	buf_init(&raw, AUTH_RAW_MAX);
+	buf_init(&b64, AUTH_RAW_MAX / 3 * 4 + 8);
+	for (size_t i = 0; i < nparts && rv == 0; i++)
+		if ((i > 0 && buf_putc(&raw, '\0') == -1) ||
+		    buf_puts(&raw, parts[i]) == -1)
+			rv = -1;
+	if (rv == 0 && mime_b64_encode(raw.data, raw.len, 0, &b64) == -1)
+		rv = -1;
+	if (rv == -1) {
+		smtpc_emit(c, "QUIT\r\n");
+		close_with(c, 0, "credentials too long");
+	} else
+		smtpc_emit(c, "%s%s\r\n", prefix, buf_cstr(&b64));
+	if (raw.data != NULL)
+		explicit_bzero(raw.data, raw.len);
+	if (b64.data != NULL)
+		explicit_bzero(b64.data, b64.len);
+	buf_free(&raw);
+	buf_free(&b64);
+	return rv;
+}
+
 static void
 enter_auth(struct smtpc *c)
 {
-	struct buf raw, b64;
-
 	if (c->auth_user == NULL) {
 		smtpc_enter_ready(c);
 		return;
@@ -178,27 +208,23 @@ enter_auth(struct smtpc *c)
 		close_with(c, 0, "refusing to send credentials without TLS");
 		return;
 	}
-	if (!(c->ext & SMTPC_EXT_AUTH_PLAIN)) {
+	if (c->ext & SMTPC_EXT_AUTH_PLAIN) {
+		/* RFC 4616: authzid NUL authcid NUL passwd (an empty
+		 * authzid), as the initial response (RFC 4954 §4). */
+		const char *parts[] = { "", c->auth_user, c->auth_pass };
+
+		if (emit_b64(c, "AUTH PLAIN ", parts, nitems(parts)) == 0)
+			c->state = S_AUTH;
+	} else if (c->ext & SMTPC_EXT_AUTH_LOGIN) {
+		/* LOGIN: the server asks (334) for the user, then the
+		 * password, each sent base64 on a line of its own. No
+		 * initial response: not every LOGIN server takes one. */
+		smtpc_emit(c, "AUTH LOGIN\r\n");
+		c->state = S_AUTH_LOGIN_USER;
+	} else {
 		smtpc_emit(c, "QUIT\r\n");
-		close_with(c, 0, "server offers no AUTH PLAIN");
-		return;
+		close_with(c, 0, "server offers neither AUTH PLAIN nor LOGIN");
 	}
-	/* RFC 4616: authzid NUL authcid NUL passwd. */
-	buf_init(&raw, 2048);
-	buf_init(&b64, 4096);
-	if (buf_putc(&raw, '\0') == -1 || buf_puts(&raw, c->auth_user) == -1 ||
-	    buf_putc(&raw, '\0') == -1 || buf_puts(&raw, c->auth_pass) == -1 ||
-	    mime_b64_encode(raw.data, raw.len, 0, &b64) == -1) {
-		buf_free(&raw);
-		buf_free(&b64);
-		smtpc_emit(c, "QUIT\r\n");
-		close_with(c, 0, "credentials too long");
-		return;
-	}
-	smtpc_emit(c, "AUTH PLAIN %s\r\n", buf_cstr(&b64));
-	buf_free(&raw);
-	buf_free(&b64);
-	c->state = S_AUTH;
 }
 
 static void
@@ -214,6 +240,26 @@ after_ehlo(struct smtpc *c)
 		    "STARTTLS");
 	} else
 		enter_auth(c);
+}
+
+/* RFC 4954 §3: "AUTH" then the mechanisms, space separated (old
+ * servers wrote "AUTH=LOGIN PLAIN": '=' separates as well). */
+static void
+parse_auth(struct smtpc *c, const char *p, size_t n)
+{
+	size_t i = 0, w;
+
+	while (i < n) {
+		while (i < n && (p[i] == ' ' || p[i] == '='))
+			i++;
+		for (w = i; w < n && p[w] != ' ' && p[w] != '='; w++)
+			;
+		if (w - i == 5 && strncasecmp(p + i, "PLAIN", 5) == 0)
+			c->ext |= SMTPC_EXT_AUTH_PLAIN;
+		else if (w - i == 5 && strncasecmp(p + i, "LOGIN", 5) == 0)
+			c->ext |= SMTPC_EXT_AUTH_LOGIN;
+		i = w;
+	}
 }
 
 /* RFC 5321 §4.1.1.1: the EHLO reply's lines after the first name
@@ -253,14 +299,8 @@ parse_ehlo(struct smtpc *c, const struct smtpc_reply *r)
 				tmp[n - kw - 1] = '\0';
 				c->size_max = strtoull(tmp, NULL, 10);
 			}
-		} else if (IS("AUTH")) {
-			/* Mechanisms follow, space separated. */
-			for (size_t i = kw; i + 5 <= n; i++)
-				if (line[i] == ' ' &&
-				    strncasecmp(line + i + 1, "PLAIN", 5) == 0 &&
-				    (i + 6 == n || line[i + 6] == ' '))
-					c->ext |= SMTPC_EXT_AUTH_PLAIN;
-		}
+		} else if (IS("AUTH"))
+			parse_auth(c, line + kw, n - kw);
 #undef IS
 	}
 }
@@ -309,6 +349,20 @@ on_reply(struct smtpc *c, const struct smtpc_reply *r)
 		if (r->code == 235)
 			smtpc_enter_ready(c);
 		else
+			smtpc_close_reply(c, "AUTH", r);
+		break;
+	case S_AUTH_LOGIN_USER:
+	case S_AUTH_LOGIN_PASS:
+		/* The 334's text is the server's prompt: not needed, and
+		 * not trusted (it could ask for anything). */
+		if (r->code == 334) {
+			const char *part = c->state == S_AUTH_LOGIN_USER ?
+			    c->auth_user : c->auth_pass;
+
+			if (emit_b64(c, "", &part, 1) == 0)
+				c->state = c->state == S_AUTH_LOGIN_USER ?
+				    S_AUTH_LOGIN_PASS : S_AUTH;
+		} else
 			smtpc_close_reply(c, "AUTH", r);
 		break;
 	case S_XACT:

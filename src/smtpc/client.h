@@ -2,8 +2,9 @@
  * client.h: the SMTP client session engine (RFC 5321), with EHLO/HELO,
  * STARTTLS (RFC 3207), PIPELINING (RFC 2920), SIZE (RFC 1870), 8BITMIME
  * (RFC 6152), SMTPUTF8 (RFC 6531), DSN (RFC 3461), CHUNKING (RFC 3030)
- * and AUTH PLAIN (RFC 4954, RFC 4616). Used by the queue role to relay and by the user agent
- * to submit.
+ * and AUTH PLAIN (RFC 4954, RFC 4616), or AUTH LOGIN for servers that offer
+ * it and not PLAIN (draft-murchison-sasl-login). Used by the queue role
+ * to relay and by the user agent to submit.
  *
  * The engine does no I/O and keeps no clock: bytes from the server go in
  * through smtpc_push(), commands come out of smtpc_output(), and what
@@ -112,6 +113,7 @@ enum smtpc_event {
 #define SMTPC_EXT_AUTH_PLAIN	0x40
 #define SMTPC_EXT_ESMTP		0x80	/* EHLO worked (not HELO) */
 #define SMTPC_EXT_CHUNKING	0x100	/* RFC 3030 BDAT */
+#define SMTPC_EXT_AUTH_LOGIN	0x200	/* AUTH LOGIN (no PLAIN needed) */
 
 struct smtpc;
 

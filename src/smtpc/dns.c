@@ -344,6 +344,33 @@ on_mx(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 	lookup_hosts(l);
 }
 
+/* A next hop written as an address needs no lookup. c-ares 1.18 asks
+ * the DNS about "127.0.0.1" before it takes it as an address: a round
+ * trip to the system resolver for every connection, and a whole query
+ * timeout whenever that resolver is slow. */
+static bool
+literal(const char *name, uint16_t port, smtpc_dns_fn fn, void *arg)
+{
+	struct smtpc_dns_addr a;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&a.sa;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&a.sa;
+
+	memset(&a, 0, sizeof(a));
+	if (inet_pton(AF_INET, name, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		a.salen = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, name, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		a.salen = sizeof(*sin6);
+	} else
+		return false;
+	strlcpy_(a.host, name, sizeof(a.host));
+	fn(arg, SMTPC_DNS_OK, &a, 1, NULL);
+	return true;
+}
+
 void
 smtpc_dns_resolve(struct smtpc_dns *d, const char *name, uint16_t port,
     bool mx, smtpc_dns_fn fn, void *arg)
@@ -354,6 +381,8 @@ smtpc_dns_resolve(struct smtpc_dns *d, const char *name, uint16_t port,
 		fn(arg, SMTPC_DNS_PERMFAIL, NULL, 0, "bad domain name");
 		return;
 	}
+	if (!mx && literal(name, port, fn, arg))
+		return;
 	l = xcalloc(1, sizeof(*l));
 	l->d = d;
 	l->fn = fn;

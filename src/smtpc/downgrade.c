@@ -10,6 +10,7 @@
  */
 #include "smtpc/downgrade.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -19,7 +20,17 @@
 bool
 smtpc_has_8bit(const char *msg, size_t len)
 {
-	for (size_t i = 0; i < len; i++)
+	const uint64_t high = 0x8080808080808080ULL;
+	uint64_t w;
+	size_t i = 0;
+
+	/* Eight bytes at a time: every message to relay is scanned. */
+	for (; i + sizeof(w) <= len; i += sizeof(w)) {
+		memcpy(&w, msg + i, sizeof(w));
+		if (w & high)
+			return true;
+	}
+	for (; i < len; i++)
 		if ((unsigned char)msg[i] >= 0x80)
 			return true;
 	return false;

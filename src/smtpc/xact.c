@@ -116,28 +116,37 @@ fail_all(struct smtpc *c, int code, const char *status, const char *text)
 static void
 put_body(struct smtpc *c, struct buf *out, bool stuff)
 {
-	const char *data = c->data;
-	size_t len = c->len, end;
+	const char *data = c->data, *nl, *cr;
+	size_t len = c->len, end, i, run;
 
 	end = c->body_off + BODY_CHUNK < len ? c->body_off + BODY_CHUNK : len;
 	if (buf_reserve(out, (end - c->body_off) * 2 + 8) == -1)
 		abort();	/* bounded: cannot happen */
-	for (size_t i = c->body_off; i < end; i++) {
-		char ch = data[i];
-		if (stuff && c->body_bol && ch == '.')
-			out->data[out->len++] = '.';
-		if (ch == '\r' || ch == '\n') {
-			if (ch == '\r' && i + 1 < len && data[i + 1] == '\n')
-				i++;
-			out->data[out->len++] = '\r';
-			out->data[out->len++] = '\n';
-			c->body_bol = true;
-			if (i >= end)
-				end = i + 1;
-		} else {
-			out->data[out->len++] = ch;
+	for (i = c->body_off; i < end;) {
+		/* The bytes up to the next CR or LF go out as they are. */
+		nl = memchr(data + i, '\n', end - i);
+		run = nl != NULL ? (size_t)(nl - (data + i)) : end - i;
+		if ((cr = memchr(data + i, '\r', run)) != NULL)
+			run = (size_t)(cr - (data + i));
+		if (run > 0) {
+			if (stuff && c->body_bol && data[i] == '.')
+				out->data[out->len++] = '.';
+			memcpy(out->data + out->len, data + i, run);
+			out->len += run;
 			c->body_bol = false;
+			i += run;
+			if (i >= end)
+				break;
 		}
+		/* A line end: CRLF, or a bare CR or LF made one. */
+		if (data[i] == '\r' && i + 1 < len && data[i + 1] == '\n')
+			i++;
+		i++;
+		out->data[out->len++] = '\r';
+		out->data[out->len++] = '\n';
+		c->body_bol = true;
+		if (i > end)
+			end = i;
 	}
 	c->body_off = end;
 	if (c->body_off >= len && !c->body_bol && len > 0) {

@@ -4,10 +4,16 @@ after the dot are deferred and retried, 5xx at RCPT gives one DSN, a
 connection dropped before the final reply is retried (a duplicate is
 possible, a loss is not), a slow final reply is waited for, 8-bit content
 is converted for a server without 8BITMIME, SMTPUTF8 mail is returned when
-the next hop lacks it, dots are stuffed and no bare LF goes out."""
+the next hop lacks it, dots are stuffed and no bare LF goes out; a
+smarthost that offers only AUTH LOGIN gets LOGIN, over TLS, and one
+without working STARTTLS gets no password."""
 import smtplib
+import ssl
+import subprocess
+import tempfile
 import time
 import unittest
+from pathlib import Path
 
 from harness import Postern
 from mailutil import queue_ids, wait_messages
@@ -108,6 +114,19 @@ class FaultTest(unittest.TestCase):
         self.assertTrue(wait_for(lambda: len(self.sink.messages) == 1))
         self.assertTrue(wait_for(lambda: queue_ids(self.a) == []))
         self.assertNotIn("status=deferred", self.a.log())
+
+    def test_destination_concurrency_limit(self):
+        # a slow server and 30 messages: several connections at once,
+        # never more than the per-destination limit (REMOTE_DEST_CONC)
+        self.sink.final_delay = 1
+        with smtplib.SMTP("127.0.0.1", self.a.port("smtp"), timeout=30) as s:
+            for i in range(30):
+                s.sendmail("alice@a.test", ["bob@sink.test"], MSG)
+        self.assertTrue(wait_for(lambda: len(self.sink.messages) == 30, 60),
+                        self.a.log()[-3000:])
+        self.assertGreater(self.sink.max_active, 1)
+        self.assertLessEqual(self.sink.max_active, 20)
+        self.assertTrue(wait_for(lambda: queue_ids(self.a) == []))
 
     def test_wire_format_dot_stuffing_pipelining(self):
         self.send(rcpts=["bob@sink.test", "carl@sink.test"])
@@ -219,6 +238,103 @@ class FaultTest(unittest.TestCase):
                         self.a.log()[-3000:])
         self.assertEqual(self.sink.tls_broken, 1)
         self.assertIn("TLS failed, retrying without it", self.a.log())
+
+
+def sink_tls_context(folder):
+    """A server context with a fresh self-signed certificate."""
+    cert, key = Path(folder) / "cert.pem", Path(folder) / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
+                    "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-keyout", str(key), "-out", str(cert), "-days", "2",
+                    "-subj", "/CN=sink.test"], check=True,
+                   capture_output=True)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    return ctx
+
+
+class SmarthostLoginTest(unittest.TestCase):
+    """A smarthost that offers AUTH LOGIN and not PLAIN (after a real
+    STARTTLS), with credentials from data_dir/relay-auth; and one that
+    refuses STARTTLS or does not offer it, which must get neither the
+    password nor the mail."""
+
+    def start(self, password, ext=("PIPELINING", "8BITMIME", "STARTTLS"),
+              starttls_reply=None):
+        tmp = tempfile.TemporaryDirectory(prefix="postern-sinktls-")
+        self.addCleanup(tmp.cleanup)
+        self.sink = SmtpSink(ext=ext)
+        self.addCleanup(self.sink.close)
+        self.sink.tls = sink_tls_context(tmp.name)
+        if starttls_reply:
+            self.sink.fail["STARTTLS"] = starttls_reply
+        self.sink.auth_login = ("relay@sink.test", "s3cret-pw")
+        hop = f"127.0.0.1:{self.sink.port}"
+        self.a = Postern(extra={
+            "domains": "a.test", "relay_networks": "127.0.0.0/8",
+            "queue_interval": "1h", "route.*": hop},
+            services=["smtp"], hostname="mx.a.test")
+        auth = self.a.dir / "data" / "relay-auth"
+        auth.parent.mkdir(parents=True, exist_ok=True)
+        auth.write_text(f"{hop} relay@sink.test {password}\n")
+        auth.chmod(0o600)
+        self.a.start()
+        self.addCleanup(self.a.tmp.cleanup)
+
+    def tearDown(self):
+        self.assertEqual(self.a.stop(), 0)
+
+    def send(self):
+        with smtplib.SMTP("127.0.0.1", self.a.port("smtp"), timeout=30) as s:
+            s.sendmail("alice@a.test", ["bob@sink.test"], MSG)
+
+    def test_auth_login_over_tls(self):
+        self.start("s3cret-pw")
+        self.send()
+        self.assertTrue(wait_for(lambda: len(self.sink.messages) == 1),
+                        self.a.log()[-3000:])
+        self.assertEqual(self.sink.auths,
+                         [("relay@sink.test", "s3cret-pw", True, True)])
+        self.assertTrue(any(c.strip() == b"AUTH LOGIN"
+                            for c in self.sink.commands))
+        self.assertTrue(wait_for(lambda: queue_ids(self.a) == []))
+        self.assertIn("status=sent", self.a.log())
+
+    def test_auth_login_refused_defers(self):
+        self.start("wrong")
+        self.send()
+        self.assertTrue(wait_for(lambda: "status=deferred" in self.a.log()),
+                        self.a.log()[-3000:])
+        self.assertEqual(self.sink.messages, [])
+        self.assertEqual(self.sink.auths,
+                         [("relay@sink.test", "wrong", True, False)])
+        out = self.a.ctl("queue", "list").stdout
+        self.assertIn("535", out)
+        self.assertEqual(len(queue_ids(self.a)), 1)
+
+    def assert_nothing_in_clear(self, why):
+        """Deferred with why; no credentials and no mail went out."""
+        self.assertTrue(wait_for(lambda: "status=deferred" in self.a.log()),
+                        self.a.log()[-3000:])
+        verbs = [c.split(b" ")[0].strip().upper() for c in self.sink.commands]
+        self.assertNotIn(b"AUTH", verbs)
+        self.assertNotIn(b"MAIL", verbs)
+        self.assertEqual(self.sink.auths, [])
+        self.assertEqual(self.sink.messages, [])
+        self.assertIn(why, self.a.ctl("queue", "list").stdout)
+        self.assertEqual(len(queue_ids(self.a)), 1)
+
+    def test_refused_starttls_sends_no_password(self):
+        # RFC 3207 §4.1: a 454 to STARTTLS; with credentials TLS is
+        # required, so the client gives up rather than go on in clear
+        self.start("s3cret-pw", starttls_reply="454 4.7.0 TLS not available")
+        self.send()
+        self.assert_nothing_in_clear("454 4.7.0 TLS not available")
+
+    def test_no_starttls_offered_sends_no_password(self):
+        self.start("s3cret-pw", ext=("PIPELINING", "8BITMIME"))
+        self.send()
+        self.assert_nothing_in_clear("TLS is required")
 
 
 if __name__ == "__main__":

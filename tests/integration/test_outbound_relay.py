@@ -1,17 +1,19 @@
 """Outbound delivery between real posternd instances on loopback: relaying
 through route.*, A -> B -> C, retry after the peer comes back (on flush and
 on the next scheduled retry), DSNs for 5xx replies and for an expired
-queue lifetime, MX routing through a test DNS server (preference fallback,
-null MX)."""
+queue lifetime, MX routing through a real DNS server (dnsmasq: preference
+order and fallback, equal preferences shuffled, no MX -> A/AAAA, IPv6,
+null MX, NXDOMAIN, DNS failure)."""
 import email
 import smtplib
+import socket
 import time
 import unittest
 from email import policy
 
-from dnsstub import DnsStub
-from harness import Postern
-from mailutil import queue_ids, wait_messages
+from dnsmasq import DNSMASQ, DnsMasq
+from harness import Postern, free_port, wait_port
+from mailutil import maildir_messages, queue_ids, wait_messages
 
 MSG = (b"From: Alice <alice@a.test>\r\nTo: bob@b.test\r\n"
        b"Subject: relay test\r\nMessage-ID: <m1@a.test>\r\n\r\n"
@@ -305,56 +307,156 @@ class BounceTest(Cluster):
         self.assertIn(b"nobody2@b.test", pm[0])
 
 
-class MxTest(Cluster):
-    def test_mx_preference_fallback(self):
-        b = self.add(make("b.test", ["bob@b.test"])).start()
-        dns = DnsStub({
-            "b.test": {"MX": [(20, "mx2.b.test"), (10, "mx1.b.test")]},
-            "mx1.b.test": {"A": ["127.0.0.2"]},    # nobody listens there
-            "mx2.b.test": {"A": ["127.0.0.1"]},
-        })
-        self.addCleanup(dns.close)
-        a = self.add(make("a.test", dns_server=f"127.0.0.1:{dns.port}",
-                          remote_smtp_port=str(b.port("smtp")))).start()
-        send(a, "alice@a.test", ["bob@b.test"])
-        self.assertEqual(len(wait_messages(b, "bob@b.test", 1)), 1,
-                         a.log()[-3000:])
-        self.assertIn(("b.test", "MX"), dns.queries)
-        log = a.log()
-        self.assertIn("relay=mx2.b.test[127.0.0.1]", log)
-        # mx1 was tried first and failed
-        self.assertIn("mx1.b.test", log)
+def ipv6_loopback():
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
 
-    def test_mx_host_ipv6_only(self):
-        b = self.add(make("b.test", ["bob@b.test"]))
-        port = b.port("smtp")
-        b.extra["smtp_listen"] = f"[::1]:{port}"
-        b.write_config()
-        b.start(wait=False)      # the harness waits on 127.0.0.1 only
-        self.assertTrue(wait_for(lambda: "ready" in b.log(), 15), b.log())
-        dns = DnsStub({"b.test": {"MX": [(10, "mx6.b.test")]},
-                       "mx6.b.test": {"AAAA": ["::1"]}})
-        self.addCleanup(dns.close)
-        a = self.add(make("a.test", dns_server=f"127.0.0.1:{dns.port}",
-                          remote_smtp_port=str(port))).start()
+
+@unittest.skipUnless(DNSMASQ, "dnsmasq (dnsmasq-base) not installed")
+class MxTest(Cluster):
+    """MX routing against a real DNS server (dnsmasq on a loopback port).
+    The MX hosts are posternd instances on distinct loopback addresses
+    (127.0.0.2, 127.0.0.3, ::1) that share one port, remote_smtp_port,
+    so where a message lands shows which host was chosen."""
+
+    def dns(self, mx=(), hosts=None):
+        d = DnsMasq(mx=mx, hosts=hosts)
+        self.addCleanup(d.close)
+        return d
+
+    def mx_host(self, addr, port, users=("bob@b.test",), domain="b.test"):
+        """A posternd for domain listening on addr:port only."""
+        srv = self.add(make(domain, users))
+        srv.extra["smtp_listen"] = (f"[{addr}]:{port}" if ":" in addr
+                                    else f"{addr}:{port}")
+        srv.write_config()
+        srv.start(wait=False)   # the harness would wait on 127.0.0.1
+        self.assertTrue(wait_port(addr, port), srv.log())
+        return srv
+
+    def sender(self, dns, port, **extra):
+        return self.add(make("a.test", ["alice@a.test"],
+                             dns_server=f"127.0.0.1:{dns.port}",
+                             remote_smtp_port=str(port), **extra)).start()
+
+    def test_mx_preference_order(self):
+        port = free_port()
+        best = self.mx_host("127.0.0.2", port)
+        worse = self.mx_host("127.0.0.3", port)
+        dns = self.dns(mx=[("b.test", 20, "mx2.b.test"),
+                           ("b.test", 10, "mx1.b.test")],
+                       hosts={"mx1.b.test": ["127.0.0.2"],
+                              "mx2.b.test": ["127.0.0.3"]})
+        a = self.sender(dns, port)
+        for i in range(3):
+            send(a, "alice@a.test", ["bob@b.test"])
+            self.assertEqual(len(wait_messages(best, "bob@b.test", i + 1)),
+                             i + 1, a.log()[-3000:])
+        self.assertTrue(wait_for(lambda: queue_ids(a) == []))
+        self.assertEqual(wait_messages(worse, "bob@b.test", 1, timeout=0.5),
+                         [])
+        self.assertIn(("b.test", "MX"), dns.queries())
+        self.assertIn("relay=mx1.b.test[127.0.0.2]", a.log())
+        self.assertNotIn("relay=mx2.b.test", a.log())
+
+    def test_mx_preference_fallback(self):
+        port = free_port()
+        second = self.mx_host("127.0.0.2", port)
+        third = self.mx_host("127.0.0.3", port)
+        dns = self.dns(mx=[("b.test", 30, "mx3.b.test"),
+                           ("b.test", 10, "mx1.b.test"),   # nobody there
+                           ("b.test", 20, "mx2.b.test")],
+                       hosts={"mx1.b.test": ["127.0.0.4"],
+                              "mx2.b.test": ["127.0.0.2"],
+                              "mx3.b.test": ["127.0.0.3"]})
+        a = self.sender(dns, port)
+        send(a, "alice@a.test", ["bob@b.test"])
+        self.assertEqual(len(wait_messages(second, "bob@b.test", 1)), 1,
+                         a.log()[-3000:])
+        self.assertTrue(wait_for(lambda: queue_ids(a) == []))
+        self.assertEqual(wait_messages(third, "bob@b.test", 1, timeout=0.5),
+                         [])
+        log = a.log()
+        # the best MX was tried first and refused the connection
+        self.assertIn("relay=mx1.b.test[127.0.0.4]", log)
+        self.assertLess(log.index("relay=mx1.b.test[127.0.0.4]"),
+                        log.index("relay=mx2.b.test[127.0.0.2]"))
+        self.assertNotIn("relay=mx3.b.test", log)
+
+    def test_equal_preference_shuffled(self):
+        port = free_port()
+        one = self.mx_host("127.0.0.2", port)
+        two = self.mx_host("127.0.0.3", port)
+        dns = self.dns(mx=[("b.test", 10, "mxa.b.test"),
+                           ("b.test", 10, "mxb.b.test")],
+                       hosts={"mxa.b.test": ["127.0.0.2"],
+                              "mxb.b.test": ["127.0.0.3"]})
+        a = self.sender(dns, port)
+        n = 12      # all to one host by chance: 2 in 4096
+        for i in range(n):
+            send(a, "alice@a.test", ["bob@b.test"])
+            self.assertTrue(wait_for(lambda: len(
+                maildir_messages(one, "bob@b.test")) + len(
+                maildir_messages(two, "bob@b.test")) == i + 1),
+                a.log()[-3000:])
+        got = (len(maildir_messages(one, "bob@b.test")),
+               len(maildir_messages(two, "bob@b.test")))
+        self.assertEqual(sum(got), n)
+        self.assertGreater(min(got), 0, got)
+
+    def test_no_mx_falls_back_to_address(self):
+        port = free_port()
+        b = self.mx_host("127.0.0.2", port)
+        # b.test has an address and no MX; c.test's MX must not be used
+        dns = self.dns(mx=[("c.test", 10, "mx.c.test")],
+                       hosts={"b.test": ["127.0.0.2"],
+                              "mx.c.test": ["127.0.0.3"]})
+        a = self.sender(dns, port)
         send(a, "alice@a.test", ["bob@b.test"])
         self.assertEqual(len(wait_messages(b, "bob@b.test", 1)), 1,
                          a.log()[-3000:])
+        queries = dns.queries()
+        self.assertIn(("b.test", "MX"), queries)
+        self.assertIn(("b.test", "A"), queries)
+        self.assertIn("relay=b.test[127.0.0.2]", a.log())
+
+    @unittest.skipUnless(ipv6_loopback(), "no IPv6 loopback")
+    def test_mx_host_ipv6_only(self):
+        port = free_port()
+        b = self.mx_host("::1", port)
+        dns = self.dns(mx=[("b.test", 10, "mx6.b.test")],
+                       hosts={"mx6.b.test": ["::1"]})
+        a = self.sender(dns, port)
+        send(a, "alice@a.test", ["bob@b.test"])
+        self.assertEqual(len(wait_messages(b, "bob@b.test", 1)), 1,
+                         a.log()[-3000:])
+        self.assertIn(("mx6.b.test", "AAAA"), dns.queries())
         self.assertIn("relay=mx6.b.test[::1]", a.log())
 
-    def test_implicit_mx(self):
-        b = self.add(make("b.test", ["bob@b.test"])).start()
-        dns = DnsStub({"b.test": {"A": ["127.0.0.1"]}})
-        self.addCleanup(dns.close)
-        a = self.add(make("a.test", dns_server=f"127.0.0.1:{dns.port}",
-                          remote_smtp_port=str(b.port("smtp")))).start()
-        send(a, "alice@a.test", ["bob@b.test"])
-        self.assertEqual(len(wait_messages(b, "bob@b.test", 1)), 1,
-                         a.log()[-3000:])
+    @unittest.skipUnless(ipv6_loopback(), "no IPv6 loopback")
+    def test_mx_host_both_families_one_down(self):
+        # one host name, an IPv4 and an IPv6 address; only one of them
+        # listens each time: whichever order the addresses come in, the
+        # message gets through
+        for live, dead in (("::1", "127.0.0.4"), ("127.0.0.2", "::1")):
+            with self.subTest(live=live):
+                port = free_port()
+                b = self.mx_host(live, port)
+                dns = self.dns(mx=[("b.test", 10, "mx.b.test")],
+                               hosts={"mx.b.test": [dead, live]})
+                a = self.sender(dns, port)
+                send(a, "alice@a.test", ["bob@b.test"])
+                self.assertEqual(len(wait_messages(b, "bob@b.test", 1)), 1,
+                                 a.log()[-3000:])
+                shown = f"[{live}]"
+                self.assertIn(f"relay=mx.b.test{shown}", a.log())
 
     def test_null_mx_and_nxdomain_bounce_at_once(self):
-        dns = DnsStub({"null.test": {"MX": [(0, ".")]}})
-        self.addCleanup(dns.close)
+        dns = self.dns(mx=[("null.test", 0, ".")])
         a = self.add(make("a.test", ["alice@a.test"],
                           dns_server=f"127.0.0.1:{dns.port}")).start()
         send(a, "alice@a.test", ["x@null.test"])
@@ -364,6 +466,38 @@ class MxTest(Cluster):
         statuses = sorted(dsn_parts(r)[1][1]["Status"] for r in bounces)
         self.assertEqual(statuses, ["5.1.10", "5.1.2"])
         self.assertTrue(wait_for(lambda: queue_ids(a) == []))
+        self.assertIn(("null.test", "MX"), dns.queries())
+
+    def test_route_to_an_address_asks_no_dns(self):
+        # route.* names an address: no lookup (each connection would pay
+        # a round trip to the resolver, and a timeout when it is slow)
+        b = self.add(make("b.test", ["bob@b.test"])).start()
+        dns = self.dns()
+        a = self.add(make("a.test", dns_server=f"127.0.0.1:{dns.port}", **{
+            "route.*": f"127.0.0.1:{b.port('smtp')}"})).start()
+        send(a, "alice@a.test", ["bob@b.test"])
+        self.assertEqual(len(wait_messages(b, "bob@b.test", 1)), 1,
+                         a.log()[-3000:])
+        self.assertEqual([q for q in dns.queries()
+                          if q[0] != "ready-probe.test"], [])
+
+    def test_dns_failure_defers(self):
+        # dnsmasq refuses names outside its zones (no upstream): a DNS
+        # failure, so the mail waits instead of bouncing
+        dns = self.dns()
+        a = self.add(make("a.test", ["alice@a.test"], queue_interval="1h",
+                          dns_server=f"127.0.0.1:{dns.port}")).start()
+        send(a, "alice@a.test", ["z@elsewhere.example"])
+        self.assertTrue(wait_for(lambda: "status=deferred" in a.log()),
+                        a.log()[-3000:])
+        self.assertIn(("elsewhere.example", "MX"), dns.queries())
+        out = a.ctl("queue", "list").stdout
+        self.assertIn("z@elsewhere.example", out)
+        self.assertIn("deferred", out)
+        time.sleep(0.5)
+        self.assertEqual(wait_messages(a, "alice@a.test", 1, timeout=0.5),
+                         [])
+        self.assertEqual(len(queue_ids(a)), 1)
 
 
 if __name__ == "__main__":

@@ -424,6 +424,73 @@ test_dsn_auth(void **state)
 	smtpc_free(&c);
 }
 
+/* AUTH LOGIN when PLAIN is not offered: user and password each answer
+ * a 334, whatever its prompt says; PLAIN is preferred when both are. */
+static void
+test_auth_login(void **state)
+{
+	struct smtpc_settings s = plain;
+	struct smtpc *c;
+
+	(void)state;
+	outlen = 0;
+	s.auth_user = "relay@b.test";
+	s.auth_pass = "pa ss";
+	s.auth_plaintext = true;
+	c = smtpc_new(&s);
+	push(c, "220 mx\r\n250-mx\r\n250-AUTH CRAM-MD5 LOGIN\r\n250 DSN\r\n");
+	expect_out(c, "EHLO me.test\r\nAUTH LOGIN\r\n");
+	assert_int_equal(smtpc_event(c), SMTPC_EV_NONE);
+	push(c, "334 VXNlcm5hbWU6\r\n");
+	expect_out(c, "cmVsYXlAYi50ZXN0\r\n");
+	push(c, "334 UGFzc3dvcmQ6\r\n");
+	expect_out(c, "cGEgc3M=\r\n");
+	assert_int_equal(smtpc_event(c), SMTPC_EV_NONE);
+	push(c, "235 2.7.0 ok\r\n");
+	assert_int_equal(smtpc_event(c), SMTPC_EV_READY);
+	assert_true(smtpc_extensions(c) & SMTPC_EXT_AUTH_LOGIN);
+	assert_false(smtpc_extensions(c) & SMTPC_EXT_AUTH_PLAIN);
+	smtpc_free(&c);
+
+	/* a refused password ends the session with the server's reply */
+	c = smtpc_new(&s);
+	push(c, "220 mx\r\n250-mx\r\n250 AUTH=LOGIN\r\n");
+	expect_out(c, "EHLO me.test\r\nAUTH LOGIN\r\n");
+	push(c, "334 x\r\n334 y\r\n");
+	expect_out(c, "cmVsYXlAYi50ZXN0\r\ncGEgc3M=\r\n");
+	push(c, "535 5.7.8 bad credentials\r\n");
+	expect_out(c, "QUIT\r\n");
+	assert_int_equal(smtpc_event(c), SMTPC_EV_CLOSED);
+	assert_int_equal(smtpc_error_code(c), 535);
+	assert_non_null(strstr(smtpc_error(c), "AUTH: 535 5.7.8"));
+	smtpc_free(&c);
+
+	/* anything but 334 during the exchange stops it */
+	c = smtpc_new(&s);
+	push(c, "220 mx\r\n250-mx\r\n250 AUTH LOGIN\r\n");
+	expect_out(c, "EHLO me.test\r\nAUTH LOGIN\r\n");
+	push(c, "235 too early\r\n");
+	expect_out(c, "QUIT\r\n");
+	assert_int_equal(smtpc_event(c), SMTPC_EV_CLOSED);
+	smtpc_free(&c);
+
+	/* both offered: PLAIN, in one round trip */
+	c = smtpc_new(&s);
+	push(c, "220 mx\r\n250-mx\r\n250 AUTH LOGIN PLAIN\r\n");
+	expect_out(c, "EHLO me.test\r\n"
+	    "AUTH PLAIN AHJlbGF5QGIudGVzdABwYSBzcw==\r\n");
+	smtpc_free(&c);
+
+	/* neither: no credentials go out */
+	c = smtpc_new(&s);
+	push(c, "220 mx\r\n250-mx\r\n250 AUTH CRAM-MD5 PLAINX XLOGIN\r\n");
+	expect_out(c, "EHLO me.test\r\nQUIT\r\n");
+	assert_int_equal(smtpc_event(c), SMTPC_EV_CLOSED);
+	assert_string_equal(smtpc_error(c),
+	    "server offers neither AUTH PLAIN nor LOGIN");
+	smtpc_free(&c);
+}
+
 static void
 test_protocol_errors(void **state)
 {
@@ -507,6 +574,7 @@ main(void)
 		cmocka_unit_test(test_chunking),
 		cmocka_unit_test(test_chunking_lockstep),
 		cmocka_unit_test(test_dsn_auth),
+		cmocka_unit_test(test_auth_login),
 		cmocka_unit_test(test_protocol_errors),
 		cmocka_unit_test(test_big_body),
 	};
