@@ -42,6 +42,7 @@ pop3d_conn_free(struct conn *c)
 
 	TAILQ_REMOVE(&role->conns, c, entry);
 	role->nconns--;
+	pop3d_peer_leave(role, c->peer);
 	if (c->job != NULL)
 		c->job->owner = NULL;	/* freed when it comes back */
 	if (c->msgfd != -1)
@@ -494,17 +495,6 @@ on_event(struct bufferevent *bev, short what, void *arg)
 	pop3d_conn_free(c);	/* EOF, error, or a stuck peer */
 }
 
-static size_t
-conns_from(struct pop3d_role *role, const char *peer)
-{
-	struct conn *c;
-	size_t n = 0;
-
-	TAILQ_FOREACH(c, &role->conns, entry)
-		n += strcmp(c->peer, peer) == 0;
-	return n;
-}
-
 void
 pop3d_conn_new(struct pop3d_role *role, struct server_conn *sc)
 {
@@ -512,7 +502,8 @@ pop3d_conn_new(struct pop3d_role *role, struct server_conn *sc)
 	struct pop3d_settings set;
 	struct conn *c;
 	bool loop = server_peer_is_loopback(&sc->peer);
-	size_t same = conns_from(role, sc->peer_addr);
+	unsigned same;
+
 	c = xcalloc(1, sizeof(*c));
 	c->role = role;
 	c->bev = sc->bev;
@@ -520,6 +511,7 @@ pop3d_conn_new(struct pop3d_role *role, struct server_conn *sc)
 	c->service = sc->service;
 	c->tls = sc->tls;
 	snprintf(c->peer, sizeof(c->peer), "%s", sc->peer_addr);
+	same = pop3d_peer_enter(role, c->peer);
 	memset(&set, 0, sizeof(set));
 	set.hostname = cfg->hostname;
 	set.tls_active = sc->tls;

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <sys/queue.h>
 #include <time.h>
 
@@ -20,8 +21,10 @@
 #include "pop3d/jobs.h"
 #include "store/addr.h"
 
+#define POP3D_LOOPS_MAX		8	/* event loops (threads): one a core */
 #define POP3D_PER_IP_MAX	20	/* sessions from one address */
 #define IPFAIL_SLOTS		1024	/* failed-login memory, by address */
+#define PEER_SLOTS		4096	/* open sessions, by address */
 
 struct conn {
 	TAILQ_ENTRY(conn)	 entry;
@@ -41,8 +44,24 @@ struct conn {
 	char			 user[STORE_ADDR_MAX + 1];
 };
 
+/* What the role's loops share: per-address counts, under one lock. */
+struct pop3d_shared {
+	pthread_mutex_t		 lock;
+	struct ipfail {
+		uint64_t	 key;
+		unsigned	 n;
+		time_t		 last;
+	}			 ipfail[IPFAIL_SLOTS];
+	struct peer {
+		uint64_t	 key;		/* 0: free */
+		unsigned	 n;
+	}			 peers[PEER_SLOTS];
+};
+
+/* One event loop (thread) of the role and the sessions it accepted. */
 struct pop3d_role {
 	const struct role_env	*env;
+	struct pop3d_shared	*shared;
 	struct event_base	*base;
 	struct server		*srv;
 	struct store		*store;
@@ -50,13 +69,13 @@ struct pop3d_role {
 	struct workq		*workq;		/* NULL: work inline */
 	int			 expire_days;	/* pop3_expire; -1: never */
 	unsigned		 login_delay_s;	/* pop3_login_delay */
-	struct ipfail {
-		uint64_t	 key;
-		unsigned	 n;
-		time_t		 last;
-	}			 ipfail[IPFAIL_SLOTS];
 	TAILQ_HEAD(, conn)	 conns;
 	size_t			 nconns;
+	int			 wake[2];	/* "stop", from the main loop */
+	struct event		*wake_ev;
+	pthread_t		 thread;
+	bool			 started;
+	size_t			 nloops;	/* the role's, same in each */
 };
 
 /* conn.c */
@@ -74,5 +93,9 @@ void pop3d_conn_say(struct conn *c, const char *text);
  * recent failures from that address, so reconnecting does not reset it. */
 unsigned pop3d_ipfail_delay(struct pop3d_role *role, const char *peer);
 void pop3d_ipfail_note(struct pop3d_role *role, const char *peer);
+/* Counts a session from peer in every loop's total; returns how many
+ * were open before it. pop3d_peer_leave when it ends. */
+unsigned pop3d_peer_enter(struct pop3d_role *role, const char *peer);
+void pop3d_peer_leave(struct pop3d_role *role, const char *peer);
 
 #endif
