@@ -460,6 +460,21 @@ block_signals(void)
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 }
 
+/* With c->lock held: waits for messages on q until *last (no more will
+ * come) and moves them all to batch; false once q is empty for good. */
+static bool
+take_all(struct spool_committer *c, struct msgq *q, pthread_cond_t *cv,
+    const bool *last, struct msgq *batch)
+{
+	while (TAILQ_EMPTY(q) && !*last)
+		pthread_cond_wait(cv, &c->lock);
+	if (TAILQ_EMPTY(q))
+		return false;
+	TAILQ_INIT(batch);
+	TAILQ_CONCAT(batch, q, entry);
+	return true;
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -468,15 +483,10 @@ writer_main(void *arg)
 
 	block_signals();
 	pthread_mutex_lock(&c->lock);
-	for (;;) {
+	while (take_all(c, &c->pending, &c->wake_writer, &c->stopping,
+	    &batch)) {
 		struct spool_msg *m;
 
-		while (TAILQ_EMPTY(&c->pending) && !c->stopping)
-			pthread_cond_wait(&c->wake_writer, &c->lock);
-		if (TAILQ_EMPTY(&c->pending))
-			break;
-		TAILQ_INIT(&batch);
-		TAILQ_CONCAT(&batch, &c->pending, entry);
 		pthread_mutex_unlock(&c->lock);
 
 		TAILQ_FOREACH(m, &batch, entry) {
@@ -503,17 +513,12 @@ syncer_main(void *arg)
 
 	block_signals();
 	pthread_mutex_lock(&c->lock);
-	for (;;) {
+	while (take_all(c, &c->written, &c->wake_syncer, &c->writer_gone,
+	    &batch)) {
 		struct spool_msg *m;
 		bool any = false;
 		uint64_t one = 1;
 
-		while (TAILQ_EMPTY(&c->written) && !c->writer_gone)
-			pthread_cond_wait(&c->wake_syncer, &c->lock);
-		if (TAILQ_EMPTY(&c->written))
-			break;
-		TAILQ_INIT(&batch);
-		TAILQ_CONCAT(&batch, &c->written, entry);
 		pthread_mutex_unlock(&c->lock);
 
 		TAILQ_FOREACH(m, &batch, entry) {
