@@ -20,6 +20,7 @@
 #include "pop3d/pop3d.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -328,6 +329,10 @@ pop3d_role_main(const struct role_env *env)
 	    POP3D_LOOPS_MAX : (size_t)cores;
 	struct pop3d_role *loops = xcalloc(nloops, sizeof(*loops));
 
+	/* glibc gives each thread that allocates an arena of its own (up
+	 * to 8 a core): with loops and workers that is most of the role's
+	 * memory for no gain here. */
+	mallopt(M_ARENA_MAX, 2);
 	pthread_mutex_init(&sh->lock, NULL);
 	for (size_t i = 0; i < nloops; i++) {
 		loop_init(&loops[i], env, sh, i == 0);
