@@ -15,16 +15,16 @@
 #include "mime/charset.h"
 
 struct loader {
-	struct imapd_session	*s;
-	uint32_t		 uid;
-	struct buf		*msg;
+	struct imapd_session		*s;
+	const struct imapd_msgmeta	*m;
+	struct buf			*msg;
 };
 
 static int
 load(void *arg, const char **data_out, size_t *len_out)
 {
 	struct loader *l = arg;
-	int r = view_read(l->s, l->uid, l->msg);
+	int r = view_read_meta(l->s, l->m, l->msg);
 
 	if (r == 1) {
 		*data_out = l->msg->data ? l->msg->data : "";
@@ -91,7 +91,7 @@ cmd_search(struct imapd_session *s, struct imapd_cmdctx *c)
 		sm.modseq = m[i].modseq;
 		sm.nmsgs = (uint32_t)s->view->n;
 		sm.maxuid = s->view->n ? s->view->uids[s->view->n - 1] : 0;
-		ld.uid = m[i].uid;
+		ld.m = &m[i];
 		sm.load = load;
 		sm.load_arg = &ld;
 		if (imapd_search_match(srch, &sm) == 1) {

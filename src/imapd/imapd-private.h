@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "imapd/parser.h"
 #include "imapd/session.h"
@@ -51,6 +52,10 @@ struct imapd_view {
 	uint32_t	 recent_from;	/* UIDs from here are \Recent */
 	size_t		 nrecent;
 	char		*notify;	/* change file, while suspended */
+	/* The change file's mtime when this view was last brought up to
+	 * date, and whether that mtime was already old then (view.c). */
+	struct timespec	 chg_mtime;
+	bool		 chg_stable;
 	/* Flag changes this session made and already reported. */
 	struct { uint32_t uid; uint64_t modseq; } *own;
 	size_t		 nown, owncap;
@@ -172,6 +177,7 @@ struct imapd_msgmeta {
 	uint64_t	 size;
 	uint64_t	 modseq;
 	char		*envelope, *bodystructure;	/* when cached */
+	char		*file;		/* "cur/NAME" when the index had it */
 };
 int view_open(struct imapd_session *s, const char *name, bool readonly,
     const char **errstr_out);
@@ -204,6 +210,11 @@ int view_select(struct imapd_session *s, const struct imapd_seqset *set,
 void msgmeta_free(struct imapd_msgmeta *m, size_t n);
 /* The raw message uid into out. 1, 0 gone, -1. */
 int view_read(struct imapd_session *s, uint32_t uid, struct buf *out);
+/* The same for a message view_select returned: its file is opened by the
+ * name the index gave (no index lookup per message), falling back to
+ * view_read when another tool renamed it since. */
+int view_read_meta(struct imapd_session *s, const struct imapd_msgmeta *m,
+    struct buf *out);
 
 /* cmd-list.c: the subscription list, one name a line in the user's
  * directory. 0 or -1. */

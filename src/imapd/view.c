@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -356,6 +357,7 @@ msgmeta_free(struct imapd_msgmeta *m, size_t n)
 		free(m[i].keywords);
 		free(m[i].envelope);
 		free(m[i].bodystructure);
+		free(m[i].file);
 	}
 	free(m);
 }
@@ -370,6 +372,7 @@ meta_copy(struct imapd_msgmeta *d, const struct store_msg *m, bool cache)
 	d->internaldate = m->internaldate;
 	d->size = m->size;
 	d->modseq = m->modseq;
+	d->file = m->file != NULL ? xstrdup(m->file) : NULL;
 	if (cache) {
 		d->envelope = m->envelope ? xstrdup(m->envelope) : NULL;
 		d->bodystructure = m->bodystructure ?
@@ -481,6 +484,39 @@ view_select(struct imapd_session *s, const struct imapd_seqset *set,
 	    errstr_out);
 }
 
+/* Past this age an mtime can no longer be the one a change in the same
+ * clock tick would set (file times come from a coarse clock). */
+#define CHG_SETTLED_NS	(50LL * 1000 * 1000)
+
+/*
+ * Whether the mailbox may have changed since the last sync: the store
+ * touches its change file after every commit (mbox.h), so an unchanged
+ * mtime that was already settled when it was recorded means nothing
+ * was committed since. Runs before every tagged reply, so it saves an
+ * index transaction per command. Records the mtime for the next call.
+ */
+static bool
+changed_since_sync(struct imapd_view *v)
+{
+	struct stat sb;
+	struct timespec now;
+	bool same;
+
+	if (stat(store_mbox_notify_path(v->mbox), &sb) == -1) {
+		v->chg_stable = false;
+		return true;
+	}
+	same = sb.st_mtim.tv_sec == v->chg_mtime.tv_sec &&
+	    sb.st_mtim.tv_nsec == v->chg_mtime.tv_nsec;
+	if (same && v->chg_stable)
+		return false;
+	clock_gettime(CLOCK_REALTIME, &now);
+	v->chg_mtime = sb.st_mtim;
+	v->chg_stable = (now.tv_sec - sb.st_mtim.tv_sec) * 1000000000LL +
+	    (now.tv_nsec - sb.st_mtim.tv_nsec) > CHG_SETTLED_NS;
+	return true;
+}
+
 void
 view_sync(struct imapd_session *s, bool allow_expunge)
 {
@@ -491,8 +527,15 @@ view_sync(struct imapd_session *s, bool allow_expunge)
 	size_t n, i, before = v->n, recent_before = v->nrecent;
 	struct buf b;
 
+	/* Expunges held back by an earlier command (§7.4.1) are due now. */
+	if (!changed_since_sync(v) &&
+	    (!allow_expunge || v->xmodseq >= v->modseq)) {
+		v->nown = 0;
+		return;
+	}
 	if (store_mbox_status(v->mbox, &st, &err) == -1) {
 		log_warnx("imap: %s: status: %s", s->user, err);
+		v->chg_stable = false;
 		return;
 	}
 	if (allow_expunge && st.highestmodseq > v->xmodseq) {
@@ -547,17 +590,12 @@ view_sync(struct imapd_session *s, bool allow_expunge)
 		recent_write(store_mbox_dir(v->mbox), st.uidnext);
 }
 
-int
-view_read(struct imapd_session *s, uint32_t uid, struct buf *out)
+/* Reads all of fd into out (closing fd). 1 or -1. */
+static int
+read_fd(int fd, struct buf *out)
 {
-	const char *err;
 	struct stat sb;
-	int fd, r;
 
-	buf_reset(out);
-	r = store_msg_open(s->view->mbox, uid, &fd, &err);
-	if (r != 1)
-		return r;
 	if (fstat(fd, &sb) == -1 || (uint64_t)sb.st_size > STORE_MSG_MAX ||
 	    buf_reserve(out, (size_t)sb.st_size) == -1) {
 		close(fd);
@@ -580,4 +618,36 @@ view_read(struct imapd_session *s, uint32_t uid, struct buf *out)
 	}
 	close(fd);
 	return -1;
+}
+
+int
+view_read(struct imapd_session *s, uint32_t uid, struct buf *out)
+{
+	const char *err;
+	int fd, r;
+
+	buf_reset(out);
+	r = store_msg_open(s->view->mbox, uid, &fd, &err);
+	if (r != 1)
+		return r;
+	return read_fd(fd, out);
+}
+
+int
+view_read_meta(struct imapd_session *s, const struct imapd_msgmeta *m,
+    struct buf *out)
+{
+	char path[PATH_MAX];
+	int fd, n;
+
+	buf_reset(out);
+	if (m->file == NULL || strstr(m->file, "..") != NULL)
+		return view_read(s, m->uid, out);
+	n = snprintf(path, sizeof(path), "%s/%s",
+	    store_mbox_dir(s->view->mbox), m->file);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return view_read(s, m->uid, out);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return view_read(s, m->uid, out);
+	return read_fd(fd, out);
 }
