@@ -49,7 +49,7 @@ struct imapd_view {
 	uint32_t	 uidvalidity;
 	uint64_t	 modseq;	/* flag changes seen up to here */
 	uint64_t	 xmodseq;	/* expunges seen up to here */
-	uint32_t	 recent_from;	/* UIDs from here are \Recent */
+	bool		*recent;	/* uids[i] is \Recent in this session */
 	size_t		 nrecent;
 	char		*notify;	/* change file, while suspended */
 	/* The change file's mtime when this view was last brought up to
@@ -194,7 +194,7 @@ void view_sync(struct imapd_session *s, bool allow_expunge);
 void view_expunged(struct imapd_session *s, uint32_t uid);
 /* The same for many UIDs (sorted in place), in one pass. */
 void view_expunged_many(struct imapd_session *s, uint32_t *uids, size_t n);
-/* The first UID still \Recent in mbox. */
+/* The first UID no session has seen yet in mbox (STATUS RECENT). */
 uint32_t view_recent_floor(struct store_mbox *mbox);
 /* Records a flag change this session reported itself, so the next sync
  * does not report it again. */

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,52 +25,108 @@
 #include "lib/log.h"
 #include "lib/util.h"
 
+/*
+ * \Recent (RFC 3501 §2.3.2): a message is \Recent in exactly one session,
+ * the first to be told about it. postern-imap-recent in the folder holds
+ * "UIDVALIDITY MARK": every UID below MARK has been claimed by some
+ * session. A read-write session claims [MARK, upto) by moving MARK to
+ * upto under an exclusive lock (flock), so of two sessions racing for
+ * new mail exactly one gets each message; a read-only one (EXAMINE)
+ * sees the same messages as \Recent but leaves them for the next.
+ */
 #define RECENT_FILE	"postern-imap-recent"
+#define RECENT_LINE_MAX	64
 
+/* MARK from the file's text, or 0 when it is missing, unreadable or of
+ * another UIDVALIDITY (an old one-number file counts as ours). */
 static uint32_t
-recent_read(const char *dir)
+recent_parse(const char *line, uint32_t uidvalidity)
 {
-	char path[4096], line[32];
-	FILE *fp;
-	unsigned long v = 0;
+	unsigned long a, b;
+	char *e;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, RECENT_FILE);
-	if ((fp = fopen(path, "r")) == NULL)
+	a = strtoul(line, &e, 10);
+	if (e == line)
 		return 0;
-	if (fgets(line, sizeof(line), fp) != NULL)
-		v = strtoul(line, NULL, 10);
-	fclose(fp);
-	return v > UINT32_MAX ? 0 : (uint32_t)v;
+	if (*e != ' ')
+		return a > UINT32_MAX ? 0 : (uint32_t)a;
+	b = strtoul(e + 1, &e, 10);
+	if (a != uidvalidity || b > UINT32_MAX)
+		return 0;
+	return (uint32_t)b;
 }
 
-/* Records that UIDs below uidnext are no longer new to anyone. */
-static void
-recent_write(const char *dir, uint32_t uidnext)
+/*
+ * Claims UIDs below upto for this session: returns the MARK found, so
+ * the session's new \Recent messages are those with MARK <= UID < upto.
+ * With claim false (read-only), the file is only read.
+ */
+static uint32_t
+recent_claim(const char *dir, uint32_t uidvalidity, uint32_t upto,
+    bool claim)
 {
-	char path[4096], tmp[4096], line[32];
+	char path[PATH_MAX], line[RECENT_LINE_MAX];
+	uint32_t mark = 0;
+	ssize_t got;
 	int fd, n;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, RECENT_FILE);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.%d", dir, RECENT_FILE,
-	    (int)getpid());
-	n = snprintf(line, sizeof(line), "%u\n", uidnext);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0600)) == -1)
-		return;
-	if (write(fd, line, (size_t)n) != n) {
+	if (snprintf(path, sizeof(path), "%s/%s", dir, RECENT_FILE) >=
+	    (int)sizeof(path))
+		return upto;
+	fd = open(path, (claim ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC,
+	    0600);
+	if (fd == -1)
+		return claim ? upto : 0;
+	if (flock(fd, claim ? LOCK_EX : LOCK_SH) == -1) {
 		close(fd);
-		unlink(tmp);
-		return;
+		return upto;
 	}
-	close(fd);
-	if (rename(tmp, path) == -1)
-		unlink(tmp);
+	got = pread(fd, line, sizeof(line) - 1, 0);
+	if (got > 0) {
+		line[got] = '\0';
+		mark = recent_parse(line, uidvalidity);
+	}
+	if (claim && upto > mark) {
+		n = snprintf(line, sizeof(line), "%u %u\n", uidvalidity, upto);
+		/* Overwritten in place: the lock is on this inode. A torn
+		 * write reads as 0 (messages shown \Recent once more). */
+		if (pwrite(fd, line, (size_t)n, 0) != n ||
+		    ftruncate(fd, n) == -1)
+			log_warn("imap: %s", path);
+	}
+	close(fd);	/* drops the lock */
+	return mark;
 }
 
 uint32_t
 view_recent_floor(struct store_mbox *mbox)
 {
-	return recent_read(store_mbox_dir(mbox));
+	struct store_mbox_status st;
+	const char *err;
+
+	if (store_mbox_status(mbox, &st, &err) == -1)
+		return UINT32_MAX;
+	return recent_claim(store_mbox_dir(mbox), st.uidvalidity, 0, false);
+}
+
+/* The messages from index first on are new to this view: claims them
+ * and marks the ones this session is the first to see. */
+static void
+view_claim(struct imapd_view *v, size_t first, uint32_t uidnext)
+{
+	uint32_t upto = uidnext, mark;
+
+	if (first >= v->n)
+		return;
+	if (v->uids[v->n - 1] >= upto)
+		upto = v->uids[v->n - 1] + 1;
+	mark = recent_claim(store_mbox_dir(v->mbox), v->uidvalidity, upto,
+	    !v->readonly);
+	for (size_t i = first; i < v->n; i++)
+		if (v->uids[i] >= mark) {
+			v->recent[i] = true;
+			v->nrecent++;
+		}
 }
 
 void
@@ -109,10 +166,11 @@ view_add(struct imapd_view *v, uint32_t uid)
 	if (v->n == v->cap) {
 		v->cap = v->cap ? v->cap * 2 : 64;
 		v->uids = xreallocarray(v->uids, v->cap, sizeof(*v->uids));
+		v->recent = xreallocarray(v->recent, v->cap,
+		    sizeof(*v->recent));
 	}
+	v->recent[v->n] = false;	/* until view_claim */
 	v->uids[v->n++] = uid;
-	if (uid >= v->recent_from)
-		v->nrecent++;
 }
 
 uint32_t
@@ -136,7 +194,9 @@ view_seq(const struct imapd_view *v, uint32_t uid)
 bool
 view_is_recent(const struct imapd_view *v, uint32_t uid)
 {
-	return uid >= v->recent_from;
+	uint32_t seq = view_seq(v, uid);
+
+	return seq != 0 && v->recent[seq - 1];
 }
 
 void
@@ -150,6 +210,7 @@ view_close(struct imapd_session *s)
 	free(v->notify);
 	free(v->own);
 	free(v->uids);
+	free(v->recent);
 	free(v);
 	s->view = NULL;
 	s->idling = false;
@@ -252,7 +313,6 @@ view_open(struct imapd_session *s, const char *name, bool readonly,
 	v->uidvalidity = st.uidvalidity;
 	v->modseq = st.highestmodseq;
 	v->xmodseq = st.highestmodseq;
-	v->recent_from = recent_read(store_mbox_dir(mbox));
 	buf_init(&kw, STORE_KEYWORDS_MAX * 4);
 	while ((r = store_msg_iter_next(it, &m, errstr_out)) == 1) {
 		view_add(v, m->uid);
@@ -274,8 +334,7 @@ view_open(struct imapd_session *s, const char *name, bool readonly,
 		view_close(s);
 		return -1;
 	}
-	if (!readonly && st.uidnext > v->recent_from)
-		recent_write(store_mbox_dir(mbox), st.uidnext);
+	view_claim(v, 0, st.uidnext);
 	s->view = v;
 
 	/* RFC 3501 §6.3.1: the untagged responses SELECT requires. */
@@ -306,11 +365,13 @@ view_expunged(struct imapd_session *s, uint32_t uid)
 
 	if (seq == 0)
 		return;
+	if (v->recent[seq - 1])
+		v->nrecent--;
 	memmove(&v->uids[seq - 1], &v->uids[seq],
 	    (v->n - seq) * sizeof(*v->uids));
+	memmove(&v->recent[seq - 1], &v->recent[seq],
+	    (v->n - seq) * sizeof(*v->recent));
 	v->n--;
-	if (uid >= v->recent_from && v->nrecent > 0)
-		v->nrecent--;
 	out_printf(s, "* %u EXPUNGE\r\n", seq);
 }
 
@@ -338,12 +399,13 @@ view_expunged_many(struct imapd_session *s, uint32_t *uids, size_t n)
 			j++;
 		if (j < n && uids[j] == v->uids[i]) {
 			out_printf(s, "* %zu EXPUNGE\r\n", i + 1 - k);
-			if (v->uids[i] >= v->recent_from && v->nrecent > 0)
+			if (v->recent[i])
 				v->nrecent--;
 			k++;
 			continue;
 		}
 		v->uids[i - k] = v->uids[i];
+		v->recent[i - k] = v->recent[i];
 	}
 	v->n -= k;
 }
@@ -524,7 +586,7 @@ view_sync(struct imapd_session *s, bool allow_expunge)
 	struct store_mbox_status st;
 	struct imapd_msgmeta *m;
 	const char *err;
-	size_t n, i, before = v->n, recent_before = v->nrecent;
+	size_t n, i, before = v->n, recent_before = v->nrecent, added_from;
 	struct buf b;
 
 	/* Expunges held back by an earlier command (§7.4.1) are due now. */
@@ -557,6 +619,7 @@ view_sync(struct imapd_session *s, bool allow_expunge)
 		log_warnx("imap: %s: sync: %s", s->user, err);
 		return;
 	}
+	added_from = v->n;	/* new messages go after the expunges */
 	buf_init(&b, STORE_KEYWORDS_MAX * 4 + 256);
 	for (i = 0; i < n; i++) {
 		uint32_t seq = view_seq(v, m[i].uid);
@@ -582,12 +645,14 @@ view_sync(struct imapd_session *s, bool allow_expunge)
 	msgmeta_free(m, n);
 	v->nown = 0;
 	v->modseq = st.highestmodseq;
-	if (v->n != before)
+	if (v->n > added_from)
+		view_claim(v, added_from, st.uidnext);
+	/* §7.3.1: after EXPUNGEs the client counts fewer, so new mail is
+	 * announced even when the total came back to where it was. */
+	if (v->n != before || v->n > added_from)
 		out_printf(s, "* %zu EXISTS\r\n", v->n);
 	if (v->nrecent != recent_before)
 		out_printf(s, "* %zu RECENT\r\n", v->nrecent);
-	if (!v->readonly && v->n != before)
-		recent_write(store_mbox_dir(v->mbox), st.uidnext);
 }
 
 /* Reads all of fd into out (closing fd). 1 or -1. */
