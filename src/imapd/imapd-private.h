@@ -50,6 +50,8 @@ struct imapd_view {
 	uint64_t	 modseq;	/* flag changes seen up to here */
 	uint64_t	 xmodseq;	/* expunges seen up to here */
 	bool		*recent;	/* uids[i] is \Recent in this session */
+	int		 dirfd;		/* the folder, for reading messages;
+					 * -1 until needed */
 	size_t		 nrecent;
 	char		*notify;	/* change file, while suspended */
 	/* The change file's mtime when this view was last brought up to

@@ -207,6 +207,8 @@ view_close(struct imapd_session *s)
 	if (v == NULL)
 		return;
 	store_mbox_close(&v->mbox);
+	if (v->dirfd != -1)
+		close(v->dirfd);
 	free(v->notify);
 	free(v->own);
 	free(v->uids);
@@ -226,6 +228,10 @@ view_suspend(struct imapd_session *s)
 	free(v->notify);
 	v->notify = xstrdup(store_mbox_notify_path(v->mbox));
 	store_mbox_close(&v->mbox);
+	if (v->dirfd != -1) {
+		close(v->dirfd);
+		v->dirfd = -1;
+	}
 }
 
 int
@@ -307,6 +313,7 @@ view_open(struct imapd_session *s, const char *name, bool readonly,
 		return -1;
 	}
 	v = xcalloc(1, sizeof(*v));
+	v->dirfd = -1;
 	v->mbox = mbox;
 	strlcpy_(v->name, name, sizeof(v->name));
 	v->readonly = readonly;
@@ -667,11 +674,18 @@ read_fd(int fd, struct buf *out)
 		return -1;
 	}
 	for (;;) {
+		/* One byte more than the file should still hold: getting
+		 * exactly its size back is its end, so a message usually
+		 * takes one read(2). */
+		size_t want = (uint64_t)sb.st_size >= out->len ?
+		    (size_t)sb.st_size - out->len + 1 : 65536;
 		ssize_t got;
 
-		if (buf_reserve(out, 65536) == -1)
+		if (want > 65536)
+			want = 65536;
+		if (buf_reserve(out, want) == -1)
 			break;
-		got = read(fd, out->data + out->len, 65536);
+		got = read(fd, out->data + out->len, want);
 		if (got == -1 && errno == EINTR)
 			continue;
 		if (got <= 0) {
@@ -680,6 +694,10 @@ read_fd(int fd, struct buf *out)
 		}
 		out->len += (size_t)got;
 		out->data[out->len] = '\0';
+		if ((size_t)got < want && out->len == (size_t)sb.st_size) {
+			close(fd);
+			return 1;
+		}
 	}
 	close(fd);
 	return -1;
@@ -702,17 +720,19 @@ int
 view_read_meta(struct imapd_session *s, const struct imapd_msgmeta *m,
     struct buf *out)
 {
-	char path[PATH_MAX];
-	int fd, n;
+	struct imapd_view *v = s->view;
+	int fd;
 
 	buf_reset(out);
 	if (m->file == NULL || strstr(m->file, "..") != NULL)
 		return view_read(s, m->uid, out);
-	n = snprintf(path, sizeof(path), "%s/%s",
-	    store_mbox_dir(s->view->mbox), m->file);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return view_read(s, m->uid, out);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	/* Relative to the folder: a two-name lookup per message instead
+	 * of the whole path's. */
+	if (v->dirfd == -1)
+		v->dirfd = open(store_mbox_dir(v->mbox), O_RDONLY |
+		    O_DIRECTORY | O_CLOEXEC);
+	if (v->dirfd == -1 ||
+	    (fd = openat(v->dirfd, m->file, O_RDONLY | O_CLOEXEC)) == -1)
 		return view_read(s, m->uid, out);
 	return read_fd(fd, out);
 }
