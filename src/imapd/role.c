@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -42,6 +43,8 @@
 #define IMAPD_READ_CHUNK	65536
 #define IMAPD_LOOPS		8	/* event loops (threads) */
 #define IMAPD_AUTH_THREADS	1	/* password hashing, per loop */
+#define IMAPD_MALLOC_ARENAS	4	/* glibc's default, 8 per core, keeps
+					 * freed memory in many heaps */
 #define IMAPD_KEEP_BUF		16384	/* output kept between commands */
 #define IMAPD_STOP_GRACE_S	2
 #define IMAPD_LINGER_TICKS	100	/* of 50 ms: output gets 5 s */
@@ -543,6 +546,7 @@ imapd_role_main(const struct role_env *env)
 	sigset_t block, old;
 	int i, ninit = 0, rc = 0;
 
+	(void)mallopt(M_ARENA_MAX, IMAPD_MALLOC_ARENAS);
 	loops = xcalloc(IMAPD_LOOPS, sizeof(*loops));
 	/* Only the main thread takes signals: the other loops are started
 	 * with them blocked. */
