@@ -395,14 +395,17 @@ def main():
                 f"{a[o][1] / max(b[o][1], 1e-9):>10.2f}x" for o in OPS) +
                 f"{a['total'][1] / b['total'][1]:>10.2f}x"
                 f"{a['cpu'] / max(b['cpu'], 1e-9):>10.2f}x")
+            pairs = [x["total"][1] / y["total"][1]
+                     for x, y in zip(results["posternd"], results["dovecot"])]
             print(f"overall: posternd {a['total'][1]:.0f} ops/s, dovecot "
                   f"{b['total'][1]:.0f} ops/s, ratio "
-                  f"{a['total'][1] / b['total'][1]:.2f}x (runs: " +
-                  ", ".join(f"{x['total'][1] / y['total'][1]:.2f}x"
-                            for x, y in zip(results["posternd"],
-                                            results["dovecot"])) +
-                  f"); peak RSS posternd {peak['posternd'] / 1024:.1f} MB,"
-                  f" dovecot {peak['dovecot'] / 1024:.1f} MB")
+                  f"{a['total'][1] / b['total'][1]:.2f}x; side-by-side "
+                  "runs: " + ", ".join(f"{r:.2f}x" for r in pairs) +
+                  f" (median {sorted(pairs)[len(pairs) // 2]:.2f}x); "
+                  "operations per server CPU second "
+                  f"{b['cpu'] / max(a['cpu'], 1e-9):.2f}x; peak RSS "
+                  f"posternd {peak['posternd'] / 1024:.1f} MB, dovecot "
+                  f"{peak['dovecot'] / 1024:.1f} MB")
         for proc in procs:
             stop(proc)
         procs = []

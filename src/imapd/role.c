@@ -12,7 +12,7 @@
  * commit with fsync) block the thread that makes them; with one loop,
  * every session waited for every other session's fsync. With several,
  * sessions on other loops keep going and concurrent syncs share a disk
- * flush (bench/README.md has the figures).
+ * flush (bench/imap_bench.md has the figures).
  */
 #include <errno.h>
 #include <fcntl.h>
