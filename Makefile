@@ -65,6 +65,13 @@ $(B)/tools/%: tests/tools/%.c $(B)/libpostern.a
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libpostern.a $(PKG_LIBS)
 TOOL_BINS := $(patsubst tests/tools/%.c,$(B)/tools/%,$(TOOL_SRCS))
 
+# Load generators of `make bench`, built with the tools so they never rot
+# (plain C and libc: they must not share code with the servers they load).
+$(B)/tools/imap-load: bench/imap_load.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -lpthread
+TOOL_BINS += $(B)/tools/imap-load
+
 # Fuzz targets: clang libFuzzer, linked against a clang-built copy of the core.
 FUZZ_CC := clang
 FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined

@@ -22,6 +22,7 @@ cmd_append(struct imapd_session *s, struct imapd_cmdctx *c)
 	struct buf kw;
 	time_t when = 0;
 	int tz, r;
+	bool own;
 	uint32_t uid;
 	const char *err = NULL;
 
@@ -49,7 +50,14 @@ cmd_append(struct imapd_session *s, struct imapd_cmdctx *c)
 		reply(c, "NO", "Empty message");
 		goto out;
 	}
-	r = store_mbox_open(s->store, s->user, name, &mbox, &err);
+	/* Into the selected mailbox: its open handle saves an index open. */
+	own = s->view != NULL && s->view->mbox != NULL &&
+	    strcmp(s->view->name, name) == 0;
+	if (own) {
+		mbox = s->view->mbox;
+		r = 1;
+	} else
+		r = store_mbox_open(s->store, s->user, name, &mbox, &err);
 	if (r == 0) {
 		reply(c, "NO", "[TRYCREATE] No such mailbox");
 		goto out;
@@ -63,10 +71,12 @@ cmd_append(struct imapd_session *s, struct imapd_cmdctx *c)
 	    &err) == -1 || store_mbox_status(mbox, &st, &err) == -1) {
 		log_warnx("imap: %s: append: %s", s->user, err);
 		reply(c, "NO", "[SERVERBUG] Cannot store the message");
-		store_mbox_close(&mbox);
+		if (!own)
+			store_mbox_close(&mbox);
 		goto out;
 	}
-	store_mbox_close(&mbox);
+	if (!own)
+		store_mbox_close(&mbox);
 	reply(c, "OK", "[APPENDUID %u %u] APPEND completed", st.uidvalidity,
 	    uid);
 	goto out;

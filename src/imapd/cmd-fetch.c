@@ -293,7 +293,7 @@ fetch_loop(struct imapd_session *s, struct fetch_run *r)
 		    m->bodystructure == NULL))
 			tree_needed = true;
 		if (f->need_msg || tree_needed)
-			rr = view_read(s, m->uid, &r->msg);
+			rr = view_read_meta(s, m, &r->msg);
 		if (rr == 0)
 			continue;	/* expunged meanwhile */
 		if (rr == -1) {

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "imapd/parser.h"
 #include "imapd/session.h"
@@ -48,9 +49,15 @@ struct imapd_view {
 	uint32_t	 uidvalidity;
 	uint64_t	 modseq;	/* flag changes seen up to here */
 	uint64_t	 xmodseq;	/* expunges seen up to here */
-	uint32_t	 recent_from;	/* UIDs from here are \Recent */
+	bool		*recent;	/* uids[i] is \Recent in this session */
+	int		 dirfd;		/* the folder, for reading messages;
+					 * -1 until needed */
 	size_t		 nrecent;
 	char		*notify;	/* change file, while suspended */
+	/* The change file's mtime when this view was last brought up to
+	 * date, and whether that mtime was already old then (view.c). */
+	struct timespec	 chg_mtime;
+	bool		 chg_stable;
 	/* Flag changes this session made and already reported. */
 	struct { uint32_t uid; uint64_t modseq; } *own;
 	size_t		 nown, owncap;
@@ -172,6 +179,7 @@ struct imapd_msgmeta {
 	uint64_t	 size;
 	uint64_t	 modseq;
 	char		*envelope, *bodystructure;	/* when cached */
+	char		*file;		/* "cur/NAME" when the index had it */
 };
 int view_open(struct imapd_session *s, const char *name, bool readonly,
     const char **errstr_out);
@@ -188,7 +196,7 @@ void view_sync(struct imapd_session *s, bool allow_expunge);
 void view_expunged(struct imapd_session *s, uint32_t uid);
 /* The same for many UIDs (sorted in place), in one pass. */
 void view_expunged_many(struct imapd_session *s, uint32_t *uids, size_t n);
-/* The first UID still \Recent in mbox. */
+/* The first UID no session has seen yet in mbox (STATUS RECENT). */
 uint32_t view_recent_floor(struct store_mbox *mbox);
 /* Records a flag change this session reported itself, so the next sync
  * does not report it again. */
@@ -204,6 +212,11 @@ int view_select(struct imapd_session *s, const struct imapd_seqset *set,
 void msgmeta_free(struct imapd_msgmeta *m, size_t n);
 /* The raw message uid into out. 1, 0 gone, -1. */
 int view_read(struct imapd_session *s, uint32_t uid, struct buf *out);
+/* The same for a message view_select returned: its file is opened by the
+ * name the index gave (no index lookup per message), falling back to
+ * view_read when another tool renamed it since. */
+int view_read_meta(struct imapd_session *s, const struct imapd_msgmeta *m,
+    struct buf *out);
 
 /* cmd-list.c: the subscription list, one name a line in the user's
  * directory. 0 or -1. */

@@ -4,6 +4,7 @@
  * imap role process. See search.h.
  */
 #include <locale.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -427,17 +428,23 @@ imapd_search_has_modseq(const struct imapd_search *s)
 
 /* --- text ------------------------------------------------------------ */
 
+static locale_t utf8_loc;
+
+static void
+utf8_locale_init(void)
+{
+	utf8_loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+/* C.UTF-8 for towlower_l, made once per process (the imap role runs
+ * several loop threads). (locale_t)0 when it is missing. */
 static locale_t
 utf8_locale(void)
 {
-	static locale_t loc;
-	static bool tried;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-	if (!tried) {
-		tried = true;
-		loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-	}
-	return loc;
+	pthread_once(&once, utf8_locale_init);
+	return utf8_loc;
 }
 
 static void
@@ -489,10 +496,22 @@ imapd_search_fold(const char *in, size_t len, struct buf *out)
 		}
 		space = false;
 		if (s[i] < 0x80) {
-			char ch = (char)s[i];
+			/* A run of ASCII other than white space, lower-cased
+			 * straight into the buffer (most text is this). */
+			size_t end = i;
+			char *d;
 
-			buf_putc(out, ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
-			i++;
+			while (end < len && s[end] < 0x80 && s[end] != ' ' &&
+			    s[end] != '\t' && s[end] != '\r' && s[end] != '\n')
+				end++;
+			if (buf_reserve(out, end - i) == -1)
+				return;	/* past TEXT_MAX: the rest is cut */
+			d = out->data + out->len;
+			for (; i < end; i++)
+				*d++ = (char)(s[i] >= 'A' && s[i] <= 'Z' ?
+				    s[i] + 32 : s[i]);
+			out->len = (size_t)(d - out->data);
+			out->data[out->len] = '\0';
 			continue;
 		}
 		n = mime_utf8_seq_len(s + i, len - i);
@@ -602,6 +621,96 @@ body_text(struct imapd_search *s)
 	buf_free(&utf8);
 }
 
+/* Charsets in which ASCII bytes are ASCII text (iso-2022-*, utf-7 and
+ * utf-16 are not). */
+static bool
+ascii_charset(const char *cs)
+{
+	return cs == NULL || strcasecmp(cs, "us-ascii") == 0 ||
+	    strcasecmp(cs, "utf-8") == 0 || strncasecmp(cs, "iso-8859-", 9) ==
+	    0 || strncasecmp(cs, "windows-125", 11) == 0;
+}
+
+static bool
+all_ascii(const unsigned char *p, size_t n)
+{
+	unsigned char acc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		acc |= p[i];
+	return acc < 0x80;
+}
+
+/* needle (folded: lower case) in hay, ASCII letters matched in either
+ * case. */
+static bool
+ascii_ci_contains(const char *hay, size_t hl, const char *needle, size_t nl)
+{
+	unsigned char lo = (unsigned char)needle[0];
+	unsigned char up = lo >= 'a' && lo <= 'z' ? lo - 32 : lo;
+
+	for (size_t i = 0; i + nl <= hl; i++) {
+		unsigned char c = (unsigned char)hay[i];
+		size_t j;
+
+		if (c != lo && c != up)
+			continue;
+		for (j = 1; j < nl; j++) {
+			c = (unsigned char)hay[i + j];
+			if (c >= 'A' && c <= 'Z')
+				c += 32;
+			if (c != (unsigned char)needle[j])
+				break;
+		}
+		if (j == nl)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The common BODY search without decoding or folding: when the needle is
+ * ASCII without white space and every text part is plain ASCII as it
+ * stands (no transfer encoding, an ASCII-compatible charset, no byte
+ * past 0x7f: then decoding, charset conversion and folding could not
+ * change what matches), the needle is looked for in the raw parts.
+ * 1 found, 0 not found, -1 not applicable (the caller decodes).
+ */
+static int
+body_fast(struct imapd_search *s, const char *needle)
+{
+	size_t i, n = mime_tree_count(s->tree), nl = strlen(needle);
+
+	if (nl == 0 || strchr(needle, ' ') != NULL ||
+	    !all_ascii((const unsigned char *)needle, nl))
+		return -1;
+	for (i = 0; i < n; i++) {
+		const struct mime_part *pt = mime_tree_part(s->tree, i);
+
+		if (pt->flags & (MIME_PART_F_MULTIPART | MIME_PART_F_MESSAGE) ||
+		    strcmp(pt->type, "text") != 0)
+			continue;
+		if ((pt->cte != MIME_CTE_7BIT && pt->cte != MIME_CTE_8BIT &&
+		    pt->cte != MIME_CTE_BINARY) ||
+		    !ascii_charset(mime_params_get_raw(&pt->params,
+		    "charset")) ||
+		    !all_ascii((const unsigned char *)s->data + pt->body_start,
+		    pt->body_end - pt->body_start))
+			return -1;
+	}
+	for (i = 0; i < n; i++) {
+		const struct mime_part *pt = mime_tree_part(s->tree, i);
+
+		if (pt->flags & (MIME_PART_F_MULTIPART | MIME_PART_F_MESSAGE) ||
+		    strcmp(pt->type, "text") != 0)
+			continue;
+		if (ascii_ci_contains(s->data + pt->body_start, pt->body_end -
+		    pt->body_start, needle, nl))
+			return 1;
+	}
+	return 0;
+}
+
 static bool
 match_text(struct imapd_search *s, const struct snode *nd)
 {
@@ -622,6 +731,10 @@ match_text(struct imapd_search *s, const struct snode *nd)
 			return r;
 	}
 	if (!s->body_done) {
+		int fast = body_fast(s, nd->str);
+
+		if (fast != -1)
+			return fast == 1;
 		s->body_done = true;
 		body_text(s);
 	}

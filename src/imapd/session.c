@@ -176,7 +176,8 @@ void
 session_capability(struct imapd_session *s, struct buf *b)
 {
 	buf_puts(b, "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE "
-	    "UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE CONDSTORE BINARY");
+	    "UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE CONDSTORE BINARY "
+	    "ESEARCH");
 	if (s->state != IMAPD_STATE_NOAUTH)
 		return;
 	if (s->set.starttls && !s->set.tls)

@@ -13,9 +13,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,52 +25,108 @@
 #include "lib/log.h"
 #include "lib/util.h"
 
+/*
+ * \Recent (RFC 3501 §2.3.2): a message is \Recent in exactly one session,
+ * the first to be told about it. postern-imap-recent in the folder holds
+ * "UIDVALIDITY MARK": every UID below MARK has been claimed by some
+ * session. A read-write session claims [MARK, upto) by moving MARK to
+ * upto under an exclusive lock (flock), so of two sessions racing for
+ * new mail exactly one gets each message; a read-only one (EXAMINE)
+ * sees the same messages as \Recent but leaves them for the next.
+ */
 #define RECENT_FILE	"postern-imap-recent"
+#define RECENT_LINE_MAX	64
 
+/* MARK from the file's text, or 0 when it is missing, unreadable or of
+ * another UIDVALIDITY (an old one-number file counts as ours). */
 static uint32_t
-recent_read(const char *dir)
+recent_parse(const char *line, uint32_t uidvalidity)
 {
-	char path[4096], line[32];
-	FILE *fp;
-	unsigned long v = 0;
+	unsigned long a, b;
+	char *e;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, RECENT_FILE);
-	if ((fp = fopen(path, "r")) == NULL)
+	a = strtoul(line, &e, 10);
+	if (e == line)
 		return 0;
-	if (fgets(line, sizeof(line), fp) != NULL)
-		v = strtoul(line, NULL, 10);
-	fclose(fp);
-	return v > UINT32_MAX ? 0 : (uint32_t)v;
+	if (*e != ' ')
+		return a > UINT32_MAX ? 0 : (uint32_t)a;
+	b = strtoul(e + 1, &e, 10);
+	if (a != uidvalidity || b > UINT32_MAX)
+		return 0;
+	return (uint32_t)b;
 }
 
-/* Records that UIDs below uidnext are no longer new to anyone. */
-static void
-recent_write(const char *dir, uint32_t uidnext)
+/*
+ * Claims UIDs below upto for this session: returns the MARK found, so
+ * the session's new \Recent messages are those with MARK <= UID < upto.
+ * With claim false (read-only), the file is only read.
+ */
+static uint32_t
+recent_claim(const char *dir, uint32_t uidvalidity, uint32_t upto,
+    bool claim)
 {
-	char path[4096], tmp[4096], line[32];
+	char path[PATH_MAX], line[RECENT_LINE_MAX];
+	uint32_t mark = 0;
+	ssize_t got;
 	int fd, n;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, RECENT_FILE);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.%d", dir, RECENT_FILE,
-	    (int)getpid());
-	n = snprintf(line, sizeof(line), "%u\n", uidnext);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0600)) == -1)
-		return;
-	if (write(fd, line, (size_t)n) != n) {
+	if (snprintf(path, sizeof(path), "%s/%s", dir, RECENT_FILE) >=
+	    (int)sizeof(path))
+		return upto;
+	fd = open(path, (claim ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC,
+	    0600);
+	if (fd == -1)
+		return claim ? upto : 0;
+	if (flock(fd, claim ? LOCK_EX : LOCK_SH) == -1) {
 		close(fd);
-		unlink(tmp);
-		return;
+		return upto;
 	}
-	close(fd);
-	if (rename(tmp, path) == -1)
-		unlink(tmp);
+	got = pread(fd, line, sizeof(line) - 1, 0);
+	if (got > 0) {
+		line[got] = '\0';
+		mark = recent_parse(line, uidvalidity);
+	}
+	if (claim && upto > mark) {
+		n = snprintf(line, sizeof(line), "%u %u\n", uidvalidity, upto);
+		/* Overwritten in place: the lock is on this inode. A torn
+		 * write reads as 0 (messages shown \Recent once more). */
+		if (pwrite(fd, line, (size_t)n, 0) != n ||
+		    ftruncate(fd, n) == -1)
+			log_warn("imap: %s", path);
+	}
+	close(fd);	/* drops the lock */
+	return mark;
 }
 
 uint32_t
 view_recent_floor(struct store_mbox *mbox)
 {
-	return recent_read(store_mbox_dir(mbox));
+	struct store_mbox_status st;
+	const char *err;
+
+	if (store_mbox_status(mbox, &st, &err) == -1)
+		return UINT32_MAX;
+	return recent_claim(store_mbox_dir(mbox), st.uidvalidity, 0, false);
+}
+
+/* The messages from index first on are new to this view: claims them
+ * and marks the ones this session is the first to see. */
+static void
+view_claim(struct imapd_view *v, size_t first, uint32_t uidnext)
+{
+	uint32_t upto = uidnext, mark;
+
+	if (first >= v->n)
+		return;
+	if (v->uids[v->n - 1] >= upto)
+		upto = v->uids[v->n - 1] + 1;
+	mark = recent_claim(store_mbox_dir(v->mbox), v->uidvalidity, upto,
+	    !v->readonly);
+	for (size_t i = first; i < v->n; i++)
+		if (v->uids[i] >= mark) {
+			v->recent[i] = true;
+			v->nrecent++;
+		}
 }
 
 void
@@ -108,10 +166,11 @@ view_add(struct imapd_view *v, uint32_t uid)
 	if (v->n == v->cap) {
 		v->cap = v->cap ? v->cap * 2 : 64;
 		v->uids = xreallocarray(v->uids, v->cap, sizeof(*v->uids));
+		v->recent = xreallocarray(v->recent, v->cap,
+		    sizeof(*v->recent));
 	}
+	v->recent[v->n] = false;	/* until view_claim */
 	v->uids[v->n++] = uid;
-	if (uid >= v->recent_from)
-		v->nrecent++;
 }
 
 uint32_t
@@ -135,7 +194,9 @@ view_seq(const struct imapd_view *v, uint32_t uid)
 bool
 view_is_recent(const struct imapd_view *v, uint32_t uid)
 {
-	return uid >= v->recent_from;
+	uint32_t seq = view_seq(v, uid);
+
+	return seq != 0 && v->recent[seq - 1];
 }
 
 void
@@ -146,9 +207,12 @@ view_close(struct imapd_session *s)
 	if (v == NULL)
 		return;
 	store_mbox_close(&v->mbox);
+	if (v->dirfd != -1)
+		close(v->dirfd);
 	free(v->notify);
 	free(v->own);
 	free(v->uids);
+	free(v->recent);
 	free(v);
 	s->view = NULL;
 	s->idling = false;
@@ -164,6 +228,10 @@ view_suspend(struct imapd_session *s)
 	free(v->notify);
 	v->notify = xstrdup(store_mbox_notify_path(v->mbox));
 	store_mbox_close(&v->mbox);
+	if (v->dirfd != -1) {
+		close(v->dirfd);
+		v->dirfd = -1;
+	}
 }
 
 int
@@ -245,13 +313,13 @@ view_open(struct imapd_session *s, const char *name, bool readonly,
 		return -1;
 	}
 	v = xcalloc(1, sizeof(*v));
+	v->dirfd = -1;
 	v->mbox = mbox;
 	strlcpy_(v->name, name, sizeof(v->name));
 	v->readonly = readonly;
 	v->uidvalidity = st.uidvalidity;
 	v->modseq = st.highestmodseq;
 	v->xmodseq = st.highestmodseq;
-	v->recent_from = recent_read(store_mbox_dir(mbox));
 	buf_init(&kw, STORE_KEYWORDS_MAX * 4);
 	while ((r = store_msg_iter_next(it, &m, errstr_out)) == 1) {
 		view_add(v, m->uid);
@@ -273,8 +341,7 @@ view_open(struct imapd_session *s, const char *name, bool readonly,
 		view_close(s);
 		return -1;
 	}
-	if (!readonly && st.uidnext > v->recent_from)
-		recent_write(store_mbox_dir(mbox), st.uidnext);
+	view_claim(v, 0, st.uidnext);
 	s->view = v;
 
 	/* RFC 3501 §6.3.1: the untagged responses SELECT requires. */
@@ -305,11 +372,13 @@ view_expunged(struct imapd_session *s, uint32_t uid)
 
 	if (seq == 0)
 		return;
+	if (v->recent[seq - 1])
+		v->nrecent--;
 	memmove(&v->uids[seq - 1], &v->uids[seq],
 	    (v->n - seq) * sizeof(*v->uids));
+	memmove(&v->recent[seq - 1], &v->recent[seq],
+	    (v->n - seq) * sizeof(*v->recent));
 	v->n--;
-	if (uid >= v->recent_from && v->nrecent > 0)
-		v->nrecent--;
 	out_printf(s, "* %u EXPUNGE\r\n", seq);
 }
 
@@ -337,12 +406,13 @@ view_expunged_many(struct imapd_session *s, uint32_t *uids, size_t n)
 			j++;
 		if (j < n && uids[j] == v->uids[i]) {
 			out_printf(s, "* %zu EXPUNGE\r\n", i + 1 - k);
-			if (v->uids[i] >= v->recent_from && v->nrecent > 0)
+			if (v->recent[i])
 				v->nrecent--;
 			k++;
 			continue;
 		}
 		v->uids[i - k] = v->uids[i];
+		v->recent[i - k] = v->recent[i];
 	}
 	v->n -= k;
 }
@@ -356,6 +426,7 @@ msgmeta_free(struct imapd_msgmeta *m, size_t n)
 		free(m[i].keywords);
 		free(m[i].envelope);
 		free(m[i].bodystructure);
+		free(m[i].file);
 	}
 	free(m);
 }
@@ -370,6 +441,7 @@ meta_copy(struct imapd_msgmeta *d, const struct store_msg *m, bool cache)
 	d->internaldate = m->internaldate;
 	d->size = m->size;
 	d->modseq = m->modseq;
+	d->file = m->file != NULL ? xstrdup(m->file) : NULL;
 	if (cache) {
 		d->envelope = m->envelope ? xstrdup(m->envelope) : NULL;
 		d->bodystructure = m->bodystructure ?
@@ -481,6 +553,39 @@ view_select(struct imapd_session *s, const struct imapd_seqset *set,
 	    errstr_out);
 }
 
+/* Past this age an mtime can no longer be the one a change in the same
+ * clock tick would set (file times come from a coarse clock). */
+#define CHG_SETTLED_NS	(50LL * 1000 * 1000)
+
+/*
+ * Whether the mailbox may have changed since the last sync: the store
+ * touches its change file after every commit (mbox.h), so an unchanged
+ * mtime that was already settled when it was recorded means nothing
+ * was committed since. Runs before every tagged reply, so it saves an
+ * index transaction per command. Records the mtime for the next call.
+ */
+static bool
+changed_since_sync(struct imapd_view *v)
+{
+	struct stat sb;
+	struct timespec now;
+	bool same;
+
+	if (stat(store_mbox_notify_path(v->mbox), &sb) == -1) {
+		v->chg_stable = false;
+		return true;
+	}
+	same = sb.st_mtim.tv_sec == v->chg_mtime.tv_sec &&
+	    sb.st_mtim.tv_nsec == v->chg_mtime.tv_nsec;
+	if (same && v->chg_stable)
+		return false;
+	clock_gettime(CLOCK_REALTIME, &now);
+	v->chg_mtime = sb.st_mtim;
+	v->chg_stable = (now.tv_sec - sb.st_mtim.tv_sec) * 1000000000LL +
+	    (now.tv_nsec - sb.st_mtim.tv_nsec) > CHG_SETTLED_NS;
+	return true;
+}
+
 void
 view_sync(struct imapd_session *s, bool allow_expunge)
 {
@@ -488,11 +593,18 @@ view_sync(struct imapd_session *s, bool allow_expunge)
 	struct store_mbox_status st;
 	struct imapd_msgmeta *m;
 	const char *err;
-	size_t n, i, before = v->n, recent_before = v->nrecent;
+	size_t n, i, before = v->n, recent_before = v->nrecent, added_from;
 	struct buf b;
 
+	/* Expunges held back by an earlier command (§7.4.1) are due now. */
+	if (!changed_since_sync(v) &&
+	    (!allow_expunge || v->xmodseq >= v->modseq)) {
+		v->nown = 0;
+		return;
+	}
 	if (store_mbox_status(v->mbox, &st, &err) == -1) {
 		log_warnx("imap: %s: status: %s", s->user, err);
+		v->chg_stable = false;
 		return;
 	}
 	if (allow_expunge && st.highestmodseq > v->xmodseq) {
@@ -514,6 +626,7 @@ view_sync(struct imapd_session *s, bool allow_expunge)
 		log_warnx("imap: %s: sync: %s", s->user, err);
 		return;
 	}
+	added_from = v->n;	/* new messages go after the expunges */
 	buf_init(&b, STORE_KEYWORDS_MAX * 4 + 256);
 	for (i = 0; i < n; i++) {
 		uint32_t seq = view_seq(v, m[i].uid);
@@ -539,36 +652,40 @@ view_sync(struct imapd_session *s, bool allow_expunge)
 	msgmeta_free(m, n);
 	v->nown = 0;
 	v->modseq = st.highestmodseq;
-	if (v->n != before)
+	if (v->n > added_from)
+		view_claim(v, added_from, st.uidnext);
+	/* §7.3.1: after EXPUNGEs the client counts fewer, so new mail is
+	 * announced even when the total came back to where it was. */
+	if (v->n != before || v->n > added_from)
 		out_printf(s, "* %zu EXISTS\r\n", v->n);
 	if (v->nrecent != recent_before)
 		out_printf(s, "* %zu RECENT\r\n", v->nrecent);
-	if (!v->readonly && v->n != before)
-		recent_write(store_mbox_dir(v->mbox), st.uidnext);
 }
 
-int
-view_read(struct imapd_session *s, uint32_t uid, struct buf *out)
+/* Reads all of fd into out (closing fd). 1 or -1. */
+static int
+read_fd(int fd, struct buf *out)
 {
-	const char *err;
 	struct stat sb;
-	int fd, r;
 
-	buf_reset(out);
-	r = store_msg_open(s->view->mbox, uid, &fd, &err);
-	if (r != 1)
-		return r;
 	if (fstat(fd, &sb) == -1 || (uint64_t)sb.st_size > STORE_MSG_MAX ||
 	    buf_reserve(out, (size_t)sb.st_size) == -1) {
 		close(fd);
 		return -1;
 	}
 	for (;;) {
+		/* One byte more than the file should still hold: getting
+		 * exactly its size back is its end, so a message usually
+		 * takes one read(2). */
+		size_t want = (uint64_t)sb.st_size >= out->len ?
+		    (size_t)sb.st_size - out->len + 1 : 65536;
 		ssize_t got;
 
-		if (buf_reserve(out, 65536) == -1)
+		if (want > 65536)
+			want = 65536;
+		if (buf_reserve(out, want) == -1)
 			break;
-		got = read(fd, out->data + out->len, 65536);
+		got = read(fd, out->data + out->len, want);
 		if (got == -1 && errno == EINTR)
 			continue;
 		if (got <= 0) {
@@ -577,7 +694,45 @@ view_read(struct imapd_session *s, uint32_t uid, struct buf *out)
 		}
 		out->len += (size_t)got;
 		out->data[out->len] = '\0';
+		if ((size_t)got < want && out->len == (size_t)sb.st_size) {
+			close(fd);
+			return 1;
+		}
 	}
 	close(fd);
 	return -1;
+}
+
+int
+view_read(struct imapd_session *s, uint32_t uid, struct buf *out)
+{
+	const char *err;
+	int fd, r;
+
+	buf_reset(out);
+	r = store_msg_open(s->view->mbox, uid, &fd, &err);
+	if (r != 1)
+		return r;
+	return read_fd(fd, out);
+}
+
+int
+view_read_meta(struct imapd_session *s, const struct imapd_msgmeta *m,
+    struct buf *out)
+{
+	struct imapd_view *v = s->view;
+	int fd;
+
+	buf_reset(out);
+	if (m->file == NULL || strstr(m->file, "..") != NULL)
+		return view_read(s, m->uid, out);
+	/* Relative to the folder: a two-name lookup per message instead
+	 * of the whole path's. */
+	if (v->dirfd == -1)
+		v->dirfd = open(store_mbox_dir(v->mbox), O_RDONLY |
+		    O_DIRECTORY | O_CLOEXEC);
+	if (v->dirfd == -1 ||
+	    (fd = openat(v->dirfd, m->file, O_RDONLY | O_CLOEXEC)) == -1)
+		return view_read(s, m->uid, out);
+	return read_fd(fd, out);
 }
