@@ -244,10 +244,13 @@ listeners_dup(const struct role_env *env)
 
 static void
 loop_init(struct pop3d_role *role, const struct role_env *env,
-    struct pop3d_shared *sh, bool first)
+    struct pop3d_shared *sh, size_t nloops, bool first)
 {
+	/* POP3D_WORK_THREADS in all, not per loop: a password check takes
+	 * 16 MB of scratch, and the cores are the limit anyway. */
 	struct workq_settings wset = {
-		.nthreads = POP3D_WORK_THREADS,
+		.nthreads = POP3D_WORK_THREADS / nloops > 0 ?
+		    POP3D_WORK_THREADS / nloops : 1,
 		.thread_init = store_thread_open,
 		.thread_fini = store_thread_close,
 		.arg = (void *)env->cfg,
@@ -335,7 +338,7 @@ pop3d_role_main(const struct role_env *env)
 	mallopt(M_ARENA_MAX, 2);
 	pthread_mutex_init(&sh->lock, NULL);
 	for (size_t i = 0; i < nloops; i++) {
-		loop_init(&loops[i], env, sh, i == 0);
+		loop_init(&loops[i], env, sh, nloops, i == 0);
 		loops[i].nloops = nloops;
 	}
 	/* Loop 0 runs on this thread and takes the signals. */
