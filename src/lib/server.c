@@ -29,6 +29,7 @@ struct server {
 	size_t			 nslots;
 	server_accept_fn	 fn;
 	void			*arg;
+	int			 accept_batch;	/* accepts per wake-up */
 };
 
 static void
@@ -74,7 +75,7 @@ on_accept(evutil_socket_t lfd, short what, void *arg)
 	(void)what;
 	/* Drain the backlog in one wake-up, bounded so one busy listener
 	 * cannot starve the sessions already running. */
-	for (int i = 0; i < 64; i++) {
+	for (int i = 0; i < srv->accept_batch; i++) {
 		memset(&conn, 0, sizeof(conn));
 		conn.peerlen = sizeof(conn.peer);
 		fd = accept4(lfd, (struct sockaddr *)&conn.peer, &conn.peerlen,
@@ -124,6 +125,7 @@ server_new(struct event_base *base, SSL_CTX *tls,
 	srv->tls = tls;
 	srv->fn = fn;
 	srv->arg = arg;
+	srv->accept_batch = SERVER_ACCEPT_BATCH;
 	srv->slots = xcalloc(n ? n : 1, sizeof(*srv->slots));
 	srv->nslots = n;
 	for (size_t i = 0; i < n; i++) {
@@ -136,6 +138,12 @@ server_new(struct event_base *base, SSL_CTX *tls,
 			fatalx("%s: cannot watch listener", slot->l.service);
 	}
 	return srv;
+}
+
+void
+server_set_accept_batch(struct server *srv, int n)
+{
+	srv->accept_batch = n < 1 ? 1 : n;
 }
 
 void

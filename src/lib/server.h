@@ -47,6 +47,12 @@ struct server;
 struct server *server_new(struct event_base *base, SSL_CTX *tls,
     const struct server_listener *listeners, size_t n, server_accept_fn fn,
     void *arg);
+#define SERVER_ACCEPT_BATCH	64	/* accepts per wake-up, by default */
+
+/* Sets how many connections one wake-up accepts. Loops of one process
+ * that share a listener set 1: every loop is woken for a new connection,
+ * and one that took the whole backlog would leave the others idle. */
+void server_set_accept_batch(struct server *srv, int n);
 /* Stops accepting and closes the listening sockets (shutdown begins). */
 void server_stop_listening(struct server *srv);
 void server_free(struct server **srv);

@@ -287,6 +287,8 @@ loop_init(struct pop3d_role *role, const struct role_env *env,
 		    env->nlisteners, on_conn, role);
 		free(l);
 	}
+	if (nloops > 1)
+		server_set_accept_batch(role->srv, 1);
 }
 
 static void
