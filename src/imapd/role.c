@@ -440,23 +440,6 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 	loop_stop(arg);
 }
 
-/* The listeners again, on descriptors of this loop's own (server_free
- * closes them). */
-static struct server_listener *
-listeners_dup(const struct role_env *env)
-{
-	struct server_listener *l = xcalloc(env->nlisteners ?
-	    env->nlisteners : 1, sizeof(*l));
-
-	for (size_t i = 0; i < env->nlisteners; i++) {
-		l[i] = env->listeners[i];
-		if ((l[i].fd = fcntl(env->listeners[i].fd, F_DUPFD_CLOEXEC,
-		    3)) == -1)
-			fatal("imap: dup listener");
-	}
-	return l;
-}
-
 static int
 loop_init(struct imapd_loop *r, const struct role_env *env, bool first)
 {
@@ -485,11 +468,14 @@ loop_init(struct imapd_loop *r, const struct role_env *env, bool first)
 		r->srv = server_new(r->base, env->tls, env->listeners,
 		    env->nlisteners, on_conn, r);
 	else {
-		l = listeners_dup(env);
+		l = server_listeners_dup(env->listeners, env->nlisteners);
 		r->srv = server_new(r->base, env->tls, l, env->nlisteners,
 		    on_conn, r);
 		free(l);
 	}
+	/* Every loop is woken for a new connection: each takes one, so a
+	 * burst spreads over the loops (server.h). */
+	server_set_accept_batch(r->srv, 1);
 	return 0;
 }
 

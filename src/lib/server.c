@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
@@ -138,6 +139,20 @@ server_new(struct event_base *base, SSL_CTX *tls,
 			fatalx("%s: cannot watch listener", slot->l.service);
 	}
 	return srv;
+}
+
+struct server_listener *
+server_listeners_dup(const struct server_listener *ls, size_t n)
+{
+	struct server_listener *l = xcalloc(n ? n : 1, sizeof(*l));
+
+	for (size_t i = 0; i < n; i++) {
+		l[i] = ls[i];
+		if ((l[i].fd = fcntl(ls[i].fd, F_DUPFD_CLOEXEC, 3)) == -1)
+			fatal("%s: cannot duplicate the listener",
+			    ls[i].service);
+	}
+	return l;
 }
 
 void

@@ -47,6 +47,12 @@ struct server;
 struct server *server_new(struct event_base *base, SSL_CTX *tls,
     const struct server_listener *listeners, size_t n, server_accept_fn fn,
     void *arg);
+/* Copies of n listeners on descriptors of their own (a second event loop
+ * accepting on the same sockets; server_free closes the copies). Exits
+ * when a descriptor cannot be duplicated. */
+struct server_listener *server_listeners_dup(
+    const struct server_listener *ls, size_t n);
+
 #define SERVER_ACCEPT_BATCH	64	/* accepts per wake-up, by default */
 
 /* Sets how many connections one wake-up accepts. Loops of one process

@@ -226,22 +226,6 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	loop_stop(&loops[0]);
 }
 
-/* This loop's copies of the listeners (server_free closes them). */
-static struct server_listener *
-listeners_dup(const struct role_env *env)
-{
-	struct server_listener *l = xcalloc(env->nlisteners ?
-	    env->nlisteners : 1, sizeof(*l));
-
-	for (size_t i = 0; i < env->nlisteners; i++) {
-		l[i] = env->listeners[i];
-		if ((l[i].fd = fcntl(env->listeners[i].fd, F_DUPFD_CLOEXEC,
-		    3)) == -1)
-			fatal("pop3: dup listener");
-	}
-	return l;
-}
-
 static void
 loop_init(struct pop3d_role *role, const struct role_env *env,
     struct pop3d_shared *sh, size_t nloops, bool first)
@@ -282,7 +266,7 @@ loop_init(struct pop3d_role *role, const struct role_env *env,
 		role->srv = server_new(role->base, env->tls, env->listeners,
 		    env->nlisteners, on_conn, role);
 	else {
-		l = listeners_dup(env);
+		l = server_listeners_dup(env->listeners, env->nlisteners);
 		role->srv = server_new(role->base, env->tls, l,
 		    env->nlisteners, on_conn, role);
 		free(l);
