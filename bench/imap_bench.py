@@ -23,7 +23,6 @@ import random
 import resource
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -33,6 +32,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+from benchlib import free_port, need_port, tree_cpu_s, tree_sum_kb  # noqa: E402
 B = ROOT / "build"
 LOAD = B / "tools" / "imap-load"
 CLIENTS = int(os.environ.get("IMAP_BENCH_CLIENTS", "20"))
@@ -48,69 +49,14 @@ WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf",
          "lorem", "river", "zebra", "needle", "ocean", "quantum"]
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def wait_port(port, timeout=20):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit(f"port {port} never came up")
 
 
-def tree(pid):
-    """pid and all its descendants."""
-    kids = {}
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                ppid = int((d / "stat").read_text().rsplit(")", 1)[1]
-                           .split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            kids.setdefault(ppid, []).append(int(d.name))
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo += kids.get(p, [])
-    return out
 
 
-def tree_sum_kb(pid, field):
-    """Sum of a /proc/PID/status field (VmHWM, VmRSS) over pid's tree."""
-    total = 0
-    for p in tree(pid):
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith(field + ":"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total
 
 
-def tree_cpu_s(pid):
-    """CPU seconds used by pid's tree: the live processes' own time plus
-    what pid has reaped (Dovecot's session processes come and go)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for p in tree(pid):
-        try:
-            f = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(f[11]) + int(f[12])
-        if p == pid:
-            total += int(f[13]) + int(f[14])
-    return total / tick
 
 
 class Peak(threading.Thread):
@@ -279,7 +225,7 @@ service imap-login {{
     d = subprocess.Popen([dovecot, "-F", "-c", str(dv / "dovecot.conf")],
                          stdout=subprocess.DEVNULL,
                          stderr=open(dv / "stderr.log", "w"))
-    wait_port(port)
+    need_port(port)
     return d, port
 
 
@@ -299,7 +245,7 @@ def idle_figure(work):
                          stdout=subprocess.DEVNULL,
                          stderr=open(work / "idle.log", "w"))
     try:
-        wait_port(port)
+        need_port(port)
         time.sleep(0.5)
         base = tree_sum_kb(p.pid, "VmRSS")
         gen = subprocess.Popen([str(LOAD), "127.0.0.1", str(port),
@@ -357,7 +303,7 @@ def main():
                              stdout=subprocess.DEVNULL,
                              stderr=open(work / "posternd.log", "w"))
         procs.append(p)
-        wait_port(pport)
+        need_port(pport)
         servers = [("posternd", pport, "u%d@example.org", p)]
         d, dport = dovecot_start(work, mails)
         if d is not None:

@@ -16,7 +16,6 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -26,6 +25,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+from benchlib import free_port, need_port, tree_cpu_s, tree_sum_kb  # noqa: E402
 B = ROOT / "build"
 USERS, PER_USER, SIZE, PW = 10, 100, 10 * 1024, "benchpw"
 RUNS = 7
@@ -33,66 +34,12 @@ RUNS = 7
 # one-session run.
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def wait_port(port, timeout=15):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit(f"port {port} never came up")
 
 
-def tree_rss_kb(pid):
-    """Sum of VmRSS over pid and all its descendants."""
-    kids, total = {}, 0
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                stat = (d / "stat").read_text()
-                kids.setdefault(int(stat.rsplit(")", 1)[1].split()[1]),
-                                []).append(int(d.name))
-            except OSError:
-                pass
-    todo = [pid]
-    while todo:
-        p = todo.pop()
-        todo += kids.get(p, [])
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total
 
 
-def tree_cpu_s(pid):
-    """CPU seconds of pid's tree: live processes' own time, plus what
-    the root has reaped (Dovecot's per-session processes exit)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    kids, own = {}, {}
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                f = (d / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            kids.setdefault(int(f[1]), []).append(int(d.name))
-            own[int(d.name)] = (int(f[11]) + int(f[12]), int(f[13]) + int(f[14]))
-    total, todo = own.get(pid, (0, 0))[1], [pid]
-    while todo:
-        p = todo.pop()
-        todo += kids.get(p, [])
-        total += own.get(p, (0, 0))[0]
-    return total / tick
 
 
 class Peak(threading.Thread):
@@ -102,7 +49,7 @@ class Peak(threading.Thread):
 
     def run(self):
         while not self.stop:
-            self.peak = max(self.peak, tree_rss_kb(self.pid))
+            self.peak = max(self.peak, tree_sum_kb(self.pid, "VmRSS"))
             time.sleep(0.02)
 
 
@@ -209,7 +156,7 @@ def main():
                              stdout=subprocess.DEVNULL,
                              stderr=open(work / "posternd.log", "w"))
         procs.append(p)
-        wait_port(pport)
+        need_port(pport)
         servers = [("posternd", pport, "u%d@example.org", p.pid)]
 
         dovecot = shutil.which("dovecot") or "/usr/sbin/dovecot"
@@ -275,7 +222,7 @@ service pop3-login {{
 """)
         d = subprocess.Popen([dovecot, "-F", "-c", str(dv / "dovecot.conf")])
         procs.append(d)
-        wait_port(dport)
+        need_port(dport)
         servers.append(("dovecot", dport, "u%d", d.pid))
         try:
             res = run_all(servers)

@@ -1,0 +1,77 @@
+"""Helpers shared by the benchmarks under bench/: loopback ports and the
+memory and CPU of a server's whole process tree, read from /proc."""
+import os
+import socket
+import time
+from pathlib import Path
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, timeout=20):
+    """True once something accepts on 127.0.0.1:port, False at timeout."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+def need_port(port, timeout=20):
+    if not wait_port(port, timeout):
+        raise SystemExit(f"port {port} never came up")
+
+
+def tree(pid):
+    """pid and all its descendants."""
+    kids = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                ppid = int((d / "stat").read_text().rsplit(")", 1)[1]
+                           .split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            kids.setdefault(ppid, []).append(int(d.name))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += kids.get(p, [])
+    return out
+
+
+def tree_sum_kb(pid, field):
+    """Sum of a /proc/PID/status field (VmHWM, VmRSS) over pid's tree."""
+    total = 0
+    for p in tree(pid):
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith(field + ":"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+def tree_cpu_s(pid):
+    """CPU seconds used by pid's tree: the live processes' own time plus
+    what pid has reaped (Dovecot's session processes come and go)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in tree(pid):
+        try:
+            f = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(f[11]) + int(f[12])
+        if p == pid:
+            total += int(f[13]) + int(f[14])
+    return total / tick
