@@ -94,21 +94,6 @@ next_string(struct sparser *p)
 	return t->s;
 }
 
-/* Days from the civil date (proleptic Gregorian). */
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
 /* date = d-Mon-yyyy (§9 "date"), quotes already removed. */
 static int
 parse_date(const char *s, int64_t *day)
@@ -134,7 +119,7 @@ parse_date(const char *s, int64_t *day)
 	}
 	if (s[4] != '\0')
 		return -1;
-	*day = days_from_civil(y, m + 1, d);
+	*day = mime_days_from_civil(y, m + 1, d);
 	return 0;
 }
 

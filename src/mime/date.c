@@ -27,9 +27,8 @@ static const struct {
 	{ "MST", -420 }, { "MDT", -360 }, { "PST", -480 }, { "PDT", -420 },
 };
 
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
+int64_t
+mime_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
 	int64_t era;
 	unsigned yoe, doy, doe;
@@ -134,7 +133,7 @@ finish(int64_t y, int mon, long day, long hh, long mm, long ss, int tz,
 		return date_fail("date: time out of range", errstr_out);
 	if (ss == 60)
 		ss = 59;	/* a leap second: time_t cannot say it */
-	t = days_from_civil(y, (unsigned)mon, (unsigned)day) * 86400 +
+	t = mime_days_from_civil(y, (unsigned)mon, (unsigned)day) * 86400 +
 	    hh * 3600 + mm * 60 + ss - (int64_t)tz * 60;
 	*t_out = (time_t)t;
 	*tz_out = tz;

@@ -9,6 +9,7 @@
 #define MIME_DATE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "lib/buf.h"
@@ -21,6 +22,8 @@
  * zone is taken as +0000. The day of the week is not checked against the
  * date. Returns 0 with *t_out and *tz_out set, or -1 with *errstr_out.
  */
+/* Days since 1970-01-01 of a proleptic Gregorian date (month 1-12). */
+int64_t mime_days_from_civil(int64_t y, unsigned m, unsigned d);
 int mime_date_parse(const char *s, size_t len, time_t *t_out, int *tz_out,
     const char **errstr_out);
 /* Appends "Fri, 21 Nov 1997 09:55:06 -0600"; 0, or -1 when out is full. */
