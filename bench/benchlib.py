@@ -1,6 +1,7 @@
 """Helpers shared by the benchmarks under bench/: loopback ports and the
 memory and CPU of a server's whole process tree, read from /proc."""
 import os
+import pwd
 import socket
 import time
 from pathlib import Path
@@ -75,3 +76,40 @@ def tree_cpu_s(pid):
         if p == pid:
             total += int(f[13]) + int(f[14])
     return total / tick
+
+
+def dovecot_conf(dv, protocol, port, mechanisms, login_extra=""):
+    """A dovecot.conf for a bench Dovecot under dv: one plaintext listener
+    on 127.0.0.1:port for protocol ("imap", "pop3"), users from
+    dv/passwd, Maildirs under dv/mail/USER owned by nobody; Dovecot's
+    defaults otherwise. login_extra goes in the login service block."""
+    nobody = pwd.getpwnam("nobody")
+    return f"""
+protocols = {protocol}
+listen = 127.0.0.1
+base_dir = {dv}/run
+state_dir = {dv}/state
+log_path = {dv}/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = {mechanisms}
+default_internal_user = dovecot
+default_login_user = dovenull
+mail_location = maildir:{dv}/mail/%u
+passdb {{
+  driver = passwd-file
+  args = {dv}/passwd
+}}
+userdb {{
+  driver = static
+  args = uid={nobody.pw_uid} gid={nobody.pw_gid} home={dv}/home/%u
+}}
+service {protocol}-login {{
+  inet_listener {protocol} {{
+    port = {port}
+  }}
+  inet_listener {protocol}s {{
+    port = 0
+  }}
+{login_extra}}}
+"""

@@ -33,7 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from benchlib import free_port, need_port, tree_cpu_s, tree_sum_kb  # noqa: E402
+from benchlib import dovecot_conf, free_port, need_port, tree_cpu_s, tree_sum_kb  # noqa: E402
 B = ROOT / "build"
 LOAD = B / "tools" / "imap-load"
 CLIENTS = int(os.environ.get("IMAP_BENCH_CLIENTS", "20"))
@@ -191,37 +191,9 @@ def dovecot_start(work, mails):
     # Dovecot's defaults (mail_fsync = optimized: mails fsynced on save,
     # indexes not), except the login processes in the documented
     # high-performance mode (one long-lived process per core).
-    (dv / "dovecot.conf").write_text(f"""
-protocols = imap
-listen = 127.0.0.1
-base_dir = {dv}/run
-state_dir = {dv}/state
-log_path = {dv}/dovecot.log
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-default_internal_user = dovecot
-default_login_user = dovenull
-mail_location = maildir:{dv}/mail/%u
-passdb {{
-  driver = passwd-file
-  args = {dv}/passwd
-}}
-userdb {{
-  driver = static
-  args = uid={nobody.pw_uid} gid={nobody.pw_gid} home={dv}/home/%u
-}}
-service imap-login {{
-  inet_listener imap {{
-    port = {port}
-  }}
-  inet_listener imaps {{
-    port = 0
-  }}
-  service_count = 0
-  process_min_avail = 2
-}}
-""")
+    (dv / "dovecot.conf").write_text(dovecot_conf(
+        dv, "imap", port, "plain login",
+        "  service_count = 0\n  process_min_avail = 2\n"))
     d = subprocess.Popen([dovecot, "-F", "-c", str(dv / "dovecot.conf")],
                          stdout=subprocess.DEVNULL,
                          stderr=open(dv / "stderr.log", "w"))

@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from benchlib import free_port, need_port, tree_cpu_s, tree_sum_kb  # noqa: E402
+from benchlib import dovecot_conf, free_port, need_port, tree_cpu_s, tree_sum_kb  # noqa: E402
 B = ROOT / "build"
 USERS, PER_USER, SIZE, PW = 10, 100, 10 * 1024, "benchpw"
 RUNS = 7
@@ -191,35 +191,7 @@ def main():
         subprocess.run(["chown", "-R", f"{nobody.pw_uid}:{nobody.pw_gid}",
                         str(dv / "mail"), str(dv / "home")], check=True)
         dport = free_port()
-        (dv / "dovecot.conf").write_text(f"""
-protocols = pop3
-listen = 127.0.0.1
-base_dir = {dv}/run
-state_dir = {dv}/state
-log_path = {dv}/dovecot.log
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain
-default_internal_user = dovecot
-default_login_user = dovenull
-mail_location = maildir:{dv}/mail/%u
-passdb {{
-  driver = passwd-file
-  args = {dv}/passwd
-}}
-userdb {{
-  driver = static
-  args = uid={nobody.pw_uid} gid={nobody.pw_gid} home={dv}/home/%u
-}}
-service pop3-login {{
-  inet_listener pop3 {{
-    port = {dport}
-  }}
-  inet_listener pop3s {{
-    port = 0
-  }}
-}}
-""")
+        (dv / "dovecot.conf").write_text(dovecot_conf(dv, "pop3", dport, "plain"))
         d = subprocess.Popen([dovecot, "-F", "-c", str(dv / "dovecot.conf")])
         procs.append(d)
         need_port(dport)
