@@ -156,8 +156,10 @@ syncshare_sync(struct syncshare *ss, int fd, bool patient)
 	/* The first caller names the file system; syncs of another one
 	 * never count for it. */
 	if (!atomic_compare_exchange_strong(&pg->dev, &dev,
-	    (uint64_t)st.st_dev + 1) && dev != (uint64_t)st.st_dev + 1)
-		return ss->own++, syncfs(fd);
+	    (uint64_t)st.st_dev + 1) && dev != (uint64_t)st.st_dev + 1) {
+		ss->own++;
+		return syncfs(fd);
+	}
 
 	ticket = atomic_load(&pg->started) + 1;
 	deadline = now_us() + SYNCSHARE_WAIT_MS * 1000;
@@ -187,8 +189,10 @@ syncshare_sync(struct syncshare *ss, int fd, bool patient)
 			wait_wake(pg, w, grace_end - now);
 			continue;
 		}
-		if (atomic_compare_exchange_strong(&pg->started, &s, s + 1))
-			return ss->own++, run_sync(pg, fd, s + 1);
+		if (atomic_compare_exchange_strong(&pg->started, &s, s + 1)) {
+			ss->own++;
+			return run_sync(pg, fd, s + 1);
+		}
 	}
 	ss->own++;
 	return run_sync(pg, fd, atomic_fetch_add(&pg->started, 1) + 1);
