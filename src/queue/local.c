@@ -93,6 +93,16 @@ queue_local_set_sync(struct queue_local *l, struct syncshare *ss)
 	store_set_sync(l->store, ss);
 }
 
+void
+queue_local_lookups(struct queue_local *l, bool begin)
+{
+	/* Without the snapshot each lookup still works on its own. */
+	if (begin)
+		(void)store_read_begin(l->store, NULL);
+	else
+		store_read_end(l->store);
+}
+
 int
 queue_local_sync(struct queue_local *l, const char **errstr_out)
 {

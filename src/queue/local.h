@@ -55,6 +55,9 @@ struct deliver_batch *queue_local_batch(struct queue_local *l);
 enum queue_local_result queue_local_deliver(struct queue_local *l,
     struct deliver_batch *b, struct queue_envelope *env, size_t i, int fd,
     off_t off, off_t size, uint64_t tag, char **error_out);
+/* Opens (begin) or closes one snapshot of the accounts for a run of
+ * deliveries (store_read_begin). */
+void queue_local_lookups(struct queue_local *l, bool begin);
 int queue_local_sync(struct queue_local *l, const char **errstr_out);
 int queue_local_publish(struct deliver_batch *b, const char **errstr_out);
 void queue_local_fail(struct deliver_batch *b);

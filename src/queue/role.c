@@ -429,9 +429,13 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 	b = xcalloc(1, sizeof(*b));
 	b->db = queue_local_batch(q->local);
 	b->msgs = xcalloc(QUEUE_BATCH, sizeof(*b->msgs));
+	/* One snapshot of the accounts for the turn's alias and user
+	 * lookups (without it, every statement locks and unlocks). */
+	queue_local_lookups(q->local, true);
 	while (b->n < QUEUE_BATCH && sched_pop_due(q->sched, now_s(), id))
 		if (process(q, id, b, b->n, &b->msgs[b->n]))
 			b->n++;
+	queue_local_lookups(q->local, false);
 	if (q->published == NULL && !batch_staged(b)) {
 		/* Nothing staged, nothing waiting to be settled (a turn of
 		 * relayed mail): no sync is owed, settle at once. */

@@ -31,6 +31,9 @@
 #include "store/store.h"
 
 #define SMTPD_READ_CHUNK 16384
+/* Input read ahead of the engine (pipelined commands, a client that
+ * does not wait for the 250 after its dot) stops being read here. */
+#define SMTPD_READ_AHEAD_MAX (4 * SMTPD_READ_CHUNK)
 
 struct srv;
 
@@ -191,6 +194,11 @@ commit_done(void *arg, int ok, const char *id)
 	    SMTPD_TEMPFAIL);
 	if (c->srv->stopping && !smtpd_session_waiting(c->sess))
 		smtpd_session_abort(c->sess, "4.3.2", "Service shutting down");
+	/* Input held while the engine waited: read it from the loop (the
+	 * reply may have gone out at once, so on_write will not come). */
+	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+		bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_IGNORE_WATERMARKS |
+		    BEV_TRIG_DEFER_CALLBACKS);
 	conn_pump(c);
 }
 
@@ -306,6 +314,7 @@ start_tls(struct conn *c)
 	}
 	c->bev = tbev;
 	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, SMTPD_READ_AHEAD_MAX);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 
@@ -352,6 +361,31 @@ close_when_sent(struct conn *c)
 	}
 }
 
+/*
+ * Sends engine output. In plaintext, with nothing queued before it, the
+ * reply goes to the socket at once: the common case of one short reply
+ * costs one send(2) and no write event to switch on and off again. What
+ * the socket does not take, and everything under TLS, goes through the
+ * bufferevent (which also reports a failed socket to on_event).
+ */
+static void
+conn_send(struct conn *c, const char *out, size_t len)
+{
+	struct evbuffer *ob = bufferevent_get_output(c->bev);
+
+	if (bufferevent_openssl_get_ssl(c->bev) == NULL &&
+	    evbuffer_get_length(ob) == 0) {
+		ssize_t n = send(bufferevent_getfd(c->bev), out, len,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0) {
+			out += n;
+			len -= (size_t)n;
+		}
+	}
+	if (len > 0)
+		bufferevent_write(c->bev, out, len);
+}
+
 /* Moves engine output to the socket and acts on the engine's actions.
  * May free c. */
 static void
@@ -363,7 +397,7 @@ conn_pump(struct conn *c)
 
 	out = smtpd_session_output(c->sess, &len);
 	if (len > 0) {
-		bufferevent_write(c->bev, out, len);
+		conn_send(c, out, len);
 		smtpd_session_output_consume(c->sess, len);
 	}
 	act = smtpd_session_actions(c->sess);
@@ -379,7 +413,11 @@ conn_pump(struct conn *c)
 			start_tls(c);
 		return;
 	}
-	if (smtpd_session_waiting(c->sess))
+	/* Reading goes on while a message commits (the engine keeps what
+	 * comes, up to its buffer, and SMTPD_READ_AHEAD_MAX bounds the
+	 * rest): switching it off and on again cost two epoll_ctl per
+	 * message. Not during the TLS handshake. */
+	if (smtpd_session_waiting(c->sess) && !c->committing)
 		bufferevent_disable(c->bev, EV_READ);
 	else
 		bufferevent_enable(c->bev, EV_READ);
@@ -404,7 +442,7 @@ on_read(struct bufferevent *bev, void *arg)
 		if (smtpd_session_actions(c->sess) &
 		    (SMTPD_ACT_CLOSE | SMTPD_ACT_STARTTLS))
 			break;
-		if (took < v.iov_len)
+		if (took == 0)
 			break;	/* the engine waits: hold the rest */
 	}
 	conn_pump(c);
@@ -513,6 +551,7 @@ on_conn(struct server_conn *sc, void *arg)
 	s->nconns++;
 	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
 	bufferevent_set_timeouts(c->bev, &tv, &tv);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, SMTPD_READ_AHEAD_MAX);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	if (over) {
 		log_warnx("%s: %s: too many connections", c->service, c->peer);

@@ -378,16 +378,20 @@ store_user_get(struct store *store, const char *address,
 
 	if (norm(store, address, addr, errstr_out) == -1)
 		return -1;
-	if (sqlite3_prepare_v2(store->db, "SELECT " USER_COLUMNS " FROM users"
-	    " WHERE address = ?", -1, &st, NULL) !=
-	    SQLITE_OK)
+	/* Prepared once: every local delivery reads its user's quota. */
+	if (store->q_user_get == NULL && sqlite3_prepare_v3(store->db,
+	    "SELECT " USER_COLUMNS " FROM users WHERE address = ?", -1,
+	    SQLITE_PREPARE_PERSISTENT, &store->q_user_get, NULL) != SQLITE_OK)
 		return store_dberr(store->err, errstr_out, store->db,
 		    "user get");
+	st = store->q_user_get;
 	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && user_out != NULL)
 		user_from_row(st, user_out);
-	sqlite3_finalize(st);
+	/* Reset, so that no read transaction stays open between calls. */
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	if (rc == SQLITE_ROW)
 		return 1;
 	if (rc == SQLITE_DONE)

@@ -648,6 +648,7 @@ store_rcpt_lookup(struct store *store, const char *address,
 	enum store_rcpt_kind kind;
 	const char *errstr;
 	struct expand x;
+	bool own;
 	int r;
 
 	if (store_addr_normalize(address, default_domain(store), addr,
@@ -657,10 +658,14 @@ store_rcpt_lookup(struct store *store, const char *address,
 		return 0;
 	if (expand_begin(store, &x, errstr_out) == -1)
 		return -1;
+	/* The alias and the user lookup under one lock. */
+	own = !store->reading && store_read_begin(store, NULL) == 0;
 	r = resolve(&x, addr, false, &kind, key);
 	if (r == -1)
 		store_dberr(store->err, errstr_out, store->db, "rcpt lookup");
 	expand_end(&x);
+	if (own)
+		store_read_end(store);
 	if (r == 1 && kind_out != NULL)
 		*kind_out = kind;
 	return r;

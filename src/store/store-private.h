@@ -5,6 +5,7 @@
 #define STORE_STORE_PRIVATE_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdarg.h>
 
 #include "store/store.h"
@@ -22,6 +23,8 @@ struct store {
 	sqlite3		*db;		/* accounts.db: users, aliases */
 	sqlite3_stmt	*q_alias;	/* alias targets of a name (alias.c) */
 	sqlite3_stmt	*q_user;	/* is an address a user (alias.c) */
+	sqlite3_stmt	*q_user_get;	/* a user's row (account.c) */
+	bool		 reading;	/* in store_read_begin's snapshot */
 	struct store_mbox *inbox[STORE_INBOX_CACHE];	/* store_inbox_get */
 	unsigned	 inbox_next;	/* the slot to reuse next */
 	char		*dummy_hash;	/* for timing-safe unknown users */

@@ -185,10 +185,38 @@ store_close(struct store **storep)
 	store_inbox_cache_free(store);
 	sqlite3_finalize(store->q_alias);
 	sqlite3_finalize(store->q_user);
+	sqlite3_finalize(store->q_user_get);
+	if (store->reading)
+		(void)store_db_exec(store->db, "COMMIT");
 	sqlite3_close(store->db);
 	free(store->dummy_hash);
 	free(store);
 	*storep = NULL;
+}
+
+int
+store_read_begin(struct store *store, const char **errstr_out)
+{
+	if (store->reading)
+		return 0;
+	/* BEGIN is deferred: the first lookup takes the read lock and the
+	 * snapshot, the lookups after it reuse both. */
+	if (store_db_exec(store->db, "BEGIN") == -1)
+		return store_dberr(store->err, errstr_out, store->db,
+		    "read transaction");
+	store->reading = true;
+	return 0;
+}
+
+void
+store_read_end(struct store *store)
+{
+	if (!store->reading)
+		return;
+	store->reading = false;
+	/* A read-only transaction: COMMIT only releases the lock. */
+	if (store_db_exec(store->db, "COMMIT") == -1)
+		(void)store_db_exec(store->db, "ROLLBACK");
 }
 
 void *

@@ -59,6 +59,17 @@ void store_thread_close(void *store);
  * step 2 and 4 of a batched append (mbox.h). 0, or -1 with *errstr_out.
  */
 int store_sync(struct store *store, const char **errstr_out);
+
+/*
+ * A run of account lookups (users, aliases) under one read transaction:
+ * one lock and one snapshot for all of them instead of one per statement.
+ * For a burst such as a queue turn's deliveries; keep it short (it holds
+ * back WAL checkpoints) and write nothing to the accounts in between.
+ * Does nothing when one is open already. 0 or -1.
+ */
+int store_read_begin(struct store *store, const char **errstr_out);
+/* Ends store_read_begin's transaction, if one is open. */
+void store_read_end(struct store *store);
 /* Lets store_sync share syncs with other processes (lib/syncshare.h),
  * patiently: for background commits such as the queue's deliveries. */
 void store_set_sync(struct store *store, struct syncshare *ss);

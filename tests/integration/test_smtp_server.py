@@ -130,6 +130,37 @@ class SmtpDeliveryTest(unittest.TestCase):
         time.sleep(0.5)
         self.assertEqual(maildir_messages(self.srv, "bob@example.org"), [])
 
+    def test_pipelined_burst_of_transactions(self):
+        # RFC 3030 lets a client pipeline whole transactions with BDAT. A
+        # burst far larger than what the server reads ahead is held while
+        # each message commits and then read on: every transaction gets
+        # its three replies, in order, and every message arrives.
+        n = 150
+        burst = b"".join(
+            b"MAIL FROM:<a@remote.test>\r\nRCPT TO:<bob@example.org>\r\n"
+            + b"BDAT %d LAST\r\n" % len(body) + body
+            for body in (b"Subject: burst %d\r\n\r\n" % i
+                         + (b"x" * 70 + b"\r\n") * 20 for i in range(n)))
+        self.assertGreater(len(burst), 200000)
+        with socket.create_connection(("127.0.0.1", self.srv.port("smtp")), 30) as s:
+            f = s.makefile("rb")
+            self.assertTrue(f.readline().startswith(b"220"))
+            s.sendall(b"EHLO x\r\n")
+            while not f.readline().startswith(b"250 "):
+                pass
+            s.sendall(burst)
+            replies = [f.readline() for _ in range(3 * n)]
+            s.sendall(b"QUIT\r\n")
+            self.assertTrue(f.readline().startswith(b"221"))
+        for i in range(n):
+            mail, rcpt, end = replies[3 * i:3 * i + 3]
+            self.assertTrue(mail.startswith(b"250 2.1.0"), (i, mail))
+            self.assertTrue(rcpt.startswith(b"250 2.1.5"), (i, rcpt))
+            self.assertIn(b"queued as", end, i)
+        msgs = wait_messages(self.srv, "bob@example.org", n)
+        self.assertEqual(sorted(int(m.split(b"Subject: burst ")[1].split(b"\r")[0])
+                                for m in msgs), list(range(n)))
+
     def test_dropped_connection_leaves_nothing(self):
         with socket.create_connection(("127.0.0.1", self.srv.port("smtp")), 10) as s:
             f = s.makefile("rb")
