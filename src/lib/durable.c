@@ -3,6 +3,7 @@
  */
 #include "lib/durable.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -10,7 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
+
+#define EXT4_MAGIC	0xEF53	/* ext2, ext3 and ext4 share it */
 
 int
 durable_write_all(int fd, const void *data, size_t len)
@@ -120,4 +125,38 @@ durable_mkdirs(const char *path, mode_t mode)
 		}
 	}
 	return 0;
+}
+
+bool
+durable_fs_journaled(int fd)
+{
+	char link[PATH_MAX], path[64];
+	const char *name;
+	struct statfs sfs;
+	struct stat st;
+	struct dirent *e;
+	size_t len;
+	ssize_t n;
+	bool found = false;
+	DIR *d;
+
+	if (fstatfs(fd, &sfs) == -1 || sfs.f_type != EXT4_MAGIC ||
+	    fstat(fd, &st) == -1)
+		return false;
+	/* The kernel lists each running journal as /proc/fs/jbd2/DEV-INO,
+	 * DEV the block device's name as /sys/dev/block/MAJ:MIN links it. */
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u",
+	    major(st.st_dev), minor(st.st_dev));
+	if ((n = readlink(path, link, sizeof(link) - 1)) <= 0)
+		return false;
+	link[n] = '\0';
+	name = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
+	len = strlen(name);
+	if ((d = opendir("/proc/fs/jbd2")) == NULL)
+		return false;
+	while (!found && (e = readdir(d)) != NULL)
+		found = strncmp(e->d_name, name, len) == 0 &&
+		    e->d_name[len] == '-';
+	closedir(d);
+	return found;
 }

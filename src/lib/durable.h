@@ -9,6 +9,7 @@
 #ifndef LIB_DURABLE_H
 #define LIB_DURABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -22,5 +23,19 @@ int durable_fsync_dir(const char *dir);
 int durable_write_all(int fd, const void *data, size_t len);
 /* mkdir -p with mode for each missing component. */
 int durable_mkdirs(const char *path, mode_t mode);
+
+/*
+ * True when fd lives on ext4 with a journal (jbd2). There a journal
+ * commit makes every metadata change made before it durable, in order, so
+ * a batch of new files is durable after (1) each file's data is written
+ * back and waited for (sync_file_range), (2) each is then renamed into
+ * place and (3) the directory is fsynced: its last change, the last
+ * rename, belongs to the newest transaction, and committing that one
+ * commits all before it, with one cache flush. syncfs, the other way to
+ * make a batch durable, also writes every dirty metadata block in place
+ * (the block device's buffers) on each call. False for anything else:
+ * ext4 without a journal, other file systems, or when it cannot tell.
+ */
+bool durable_fs_journaled(int fd);
 
 #endif

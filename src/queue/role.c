@@ -563,7 +563,10 @@ queue_role_main(const struct role_env *env)
 		fatalx("%s", err);
 	if ((q.local = queue_local_new(q.cfg, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
-	queue_local_set_sync(q.local, env->sync);
+	/* Local deliveries ride on the smtp role's syncs when that role
+	 * commits by syncfs; with journal commits it runs none to share. */
+	if (!spool_journaled(q.sp))
+		queue_local_set_sync(q.local, env->sync);
 	if (watch(&q) == -1)
 		fatal("inotify on %s", spool_path(q.sp));
 	q.sched = sched_new();

@@ -47,6 +47,8 @@
 struct spool {
 	char	*dir;		/* data_dir/queue */
 	int	 dirfd;		/* for syncfs and *at() calls */
+	int	 msgfd;		/* msg/, fsynced by journal commits */
+	bool	 journaled;	/* commit by journal (durable_fs_journaled) */
 	struct syncshare *sync;	/* shared syncs, or NULL */
 	char	 names[SPOOL_POOL_READ][QUEUE_ID_LEN + 1]; /* pool/ seen */
 	size_t	 nnames, inames;
@@ -94,6 +96,14 @@ spool_open(const char *data_dir, struct spool **out, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", sp->dir, strerror(errno));
 		goto fail;
 	}
+	snprintf(path, sizeof(path), "%s/msg", sp->dir);
+	sp->msgfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sp->msgfd == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(sp->dirfd);
+		goto fail;
+	}
+	sp->journaled = durable_fs_journaled(sp->dirfd);
 	sp->gives = SPOOL_POOL_RECOUNT;	/* count at the first give */
 	*out = sp;
 	return 0;
@@ -111,6 +121,7 @@ spool_close(struct spool **spp)
 	if (sp == NULL)
 		return;
 	close(sp->dirfd);
+	close(sp->msgfd);
 	pthread_mutex_destroy(&sp->pool_lock);
 	free(sp->dir);
 	free(sp);
@@ -121,6 +132,12 @@ const char *
 spool_path(const struct spool *sp)
 {
 	return sp->dir;
+}
+
+bool
+spool_journaled(const struct spool *sp)
+{
+	return sp->journaled;
 }
 
 bool
@@ -380,12 +397,20 @@ spool_msg_abort(struct spool_msg **mp)
 	*mp = NULL;
 }
 
+/* Renames the message's file from tmp/ into msg/. */
+static int
+rename_into_msg(struct spool_msg *m)
+{
+	char final[PATH_MAX];
+
+	snprintf(final, sizeof(final), "%s/msg/%s", m->sp->dir, m->id);
+	return renameat2(AT_FDCWD, m->tmp, AT_FDCWD, final, RENAME_NOREPLACE);
+}
+
 /* Flushes, closes and renames into msg/ without making it durable. */
 static int
 publish(struct spool_msg *m)
 {
-	char final[PATH_MAX];
-
 	if (flush_wbuf(m) == -1)
 		return -1;
 	if (close(m->fd) == -1) {
@@ -393,11 +418,7 @@ publish(struct spool_msg *m)
 		return -1;
 	}
 	m->fd = -1;
-	snprintf(final, sizeof(final), "%s/msg/%s", m->sp->dir, m->id);
-	if (renameat2(AT_FDCWD, m->tmp, AT_FDCWD, final, RENAME_NOREPLACE)
-	    == -1)
-		return -1;
-	return 0;
+	return rename_into_msg(m);
 }
 
 int
@@ -428,12 +449,21 @@ out:
 /*
  * Group commit, in two stages. The loop thread appends finished messages
  * to `pending`. The writer thread takes them as they come, writes each
- * file and renames it into msg/ (nothing durable yet) and hands it to
- * `written`. The syncer thread takes everything written so far, runs one
- * syncfs for all of it, and moves it to `done`, signalling the loop
- * through an eventfd. So files are written while the previous sync is
- * still in flight, and each sync is only the sync. No thread holds the
- * lock while doing I/O.
+ * file and hands it to `written`. The syncer thread takes everything
+ * written so far, makes all of it durable at once, and moves it to
+ * `done`, signalling the loop through an eventfd. So files are written
+ * while the previous sync is still in flight. No thread holds the lock
+ * while doing I/O.
+ *
+ * Making a batch durable takes one of two ways. On ext4 with a journal
+ * (durable_fs_journaled) the writer starts each file's write-back and
+ * keeps it in tmp/; the syncer waits for the write-back of each, renames
+ * each into msg/ and fsyncs msg/: one journal commit and one cache flush
+ * for the batch (journal_commit). Elsewhere the writer renames each file
+ * into msg/ and the syncer runs one syncfs (shared with the queue role,
+ * lib/syncshare), which is durable on any file system but also writes
+ * every dirty metadata block in place each time: on the journaled ext4
+ * that the benchmark runs on, its syncs took 2.5-3.5 ms against 1.8.
  */
 struct spool_committer {
 	struct spool	*sp;
@@ -475,6 +505,53 @@ take_all(struct spool_committer *c, struct msgq *q, pthread_cond_t *cv,
 	return true;
 }
 
+/* Journal way, writer: the file is written and its write-back started;
+ * it stays in tmp/, open, for journal_commit. */
+static int
+writeback_start(struct spool_msg *m)
+{
+	if (flush_wbuf(m) == -1)
+		return -1;
+	if (sync_file_range(m->fd, 0, 0, SYNC_FILE_RANGE_WRITE) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * Journal way, syncer: waits until the data of every file of the batch
+ * is written, renames each into msg/ (so no file shows there before its
+ * bytes are on the device) and fsyncs msg/, which commits the journal
+ * transaction of the last rename and so every one before it: the renames
+ * and the blocks that the write-backs allocated. Results in m->result.
+ */
+static void
+journal_commit(struct spool *sp, struct msgq *batch)
+{
+	struct spool_msg *m;
+	bool any = false;
+
+	TAILQ_FOREACH(m, batch, entry) {
+		int r;
+
+		if (m->result == -1)
+			continue;
+		r = sync_file_range(m->fd, 0, 0, SYNC_FILE_RANGE_WAIT_BEFORE |
+		    SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+		if (close(m->fd) == -1)
+			r = -1;
+		m->fd = -1;
+		if (r == 0)
+			r = rename_into_msg(m);
+		if (r == -1)
+			unlink(m->tmp);
+		m->result = r;
+		any |= r == 0;
+	}
+	if (any && fsync(sp->msgfd) == -1)
+		TAILQ_FOREACH(m, batch, entry)
+			m->result = -1;
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -490,7 +567,10 @@ writer_main(void *arg)
 		pthread_mutex_unlock(&c->lock);
 
 		TAILQ_FOREACH(m, &batch, entry) {
-			m->result = publish(m);
+			if (c->sp->journaled)
+				m->result = writeback_start(m);
+			else
+				m->result = publish(m);
 			if (m->result == -1)
 				unlink(m->tmp);
 		}
@@ -529,8 +609,10 @@ syncer_main(void *arg)
 			struct timespec t0, t1;
 
 			clock_gettime(CLOCK_MONOTONIC, &t0);
-			if (syncshare_sync(c->sp->sync, c->sp->dirfd, false)
-			    == -1)
+			if (c->sp->journaled)
+				journal_commit(c->sp, &batch);
+			else if (syncshare_sync(c->sp->sync, c->sp->dirfd,
+			    false) == -1)
 				TAILQ_FOREACH(m, &batch, entry)
 					m->result = -1;
 			clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -10,6 +10,8 @@ import subprocess
 import time
 import unittest
 
+from pathlib import Path
+
 from harness import Postern, client_tls_context
 from mailutil import maildir_messages, queue_ids, wait_messages
 
@@ -299,13 +301,43 @@ class QueueControlTest(unittest.TestCase):
             srv.tmp.cleanup()
 
 
+class LoopFs:
+    """A fresh ext4 file system on a loop device mounted at path, with or
+    without a journal (needs root and mkfs.ext4)."""
+
+    def __init__(self, path, journal):
+        self.path = Path(path)
+        self.img = self.path.with_suffix(".img")
+        self.journal = journal
+
+    @staticmethod
+    def usable():
+        return os.geteuid() == 0 and shutil.which("mkfs.ext4") is not None
+
+    def __enter__(self):
+        self.path.mkdir(parents=True)
+        subprocess.run(["truncate", "-s", "512M", str(self.img)], check=True)
+        subprocess.run(["mkfs.ext4", "-q", "-F"]
+                       + ([] if self.journal else ["-O", "^has_journal"])
+                       + [str(self.img)], check=True)
+        subprocess.run(["mount", "-o", "loop", str(self.img), str(self.path)],
+                       check=True)
+        return self
+
+    def __exit__(self, *exc):
+        subprocess.run(["umount", str(self.path)])
+        self.img.unlink(missing_ok=True)
+        return False
+
+
 class CrashTest(unittest.TestCase):
     """kill -9 of posternd while clients send: every message that got a
-    250 is in a mailbox after restarts (duplicates counted, losses fail)."""
+    250 is in a mailbox after restarts (duplicates counted, losses fail).
+    Once where the tests run, and once on each of the spool's two commit
+    ways: journal commits (ext4 with a journal) and syncfs (without)."""
 
-    def test_kill9_loses_nothing_acknowledged(self):
+    def crash(self, srv):
         import threading
-        srv = server()
         acked = []
         lock = threading.Lock()
         stop = threading.Event()
@@ -362,7 +394,32 @@ class CrashTest(unittest.TestCase):
         finally:
             stop.set()
             srv.stop()
+
+    def test_kill9_loses_nothing_acknowledged(self):
+        srv = server()
+        try:
+            self.crash(srv)
+        finally:
             srv.tmp.cleanup()
+
+    def crash_on_loop_fs(self, journal, way):
+        if not LoopFs.usable():
+            self.skipTest("needs root and mkfs.ext4 for a loop file system")
+        srv = Postern(extra={"domains": "example.org"}, services=["smtp"])
+        try:
+            with LoopFs(srv.dir / "data", journal):
+                srv.ctl("user", "add", "bob@example.org", input="bobpass\n")
+                srv.start()
+                self.crash(srv)
+                self.assertIn(f"group commits by {way}", srv.log())
+        finally:
+            srv.tmp.cleanup()
+
+    def test_kill9_journal_commits(self):
+        self.crash_on_loop_fs(True, "journal (ext4)")
+
+    def test_kill9_syncfs_commits(self):
+        self.crash_on_loop_fs(False, "syncfs")
 
 
 if __name__ == "__main__":
