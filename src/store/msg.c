@@ -144,7 +144,10 @@ write_tmp(struct store_mbox *mbox, const struct iovec *iov, int iovcnt,
 	ts[0].tv_nsec = ts[1].tv_nsec = 0;
 	if (futimens(fd, ts) == -1 || (sync && fsync(fd) == -1))
 		goto fail_fd;
-	if (close(fd) == -1) {
+	if (!sync) {
+		/* Made durable by the caller's store_sync. */
+		store_sync_add(mbox->store, fd, mbox->dev);
+	} else if (close(fd) == -1) {
 		fd = -1;
 		goto fail_fd;
 	}
@@ -341,6 +344,24 @@ store_msg_stage_iov(struct store_mbox *mbox, const struct iovec *iov,
 	    errstr_out);
 }
 
+/* With journal commits, the index's WAL frames just written (without an
+ * fsync: synchronous=NORMAL) join the files the next store_sync waits
+ * for. syncfs covers them without this. */
+static void
+wal_keep(struct store_mbox *mbox)
+{
+	char *path;
+	int fd;
+
+	if (mbox->store->commitfd == -1)
+		return;
+	path = xasprintf("%s/%s-wal", mbox->dir, MBOX_INDEX_FILE);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd != -1)
+		store_sync_add(mbox->store, fd, mbox->dev);
+}
+
 int
 store_msg_publish(struct store_mbox *mbox, struct store_staged **v, size_t n,
     uint32_t *uids_out, const char **errstr_out)
@@ -373,6 +394,7 @@ store_msg_publish(struct store_mbox *mbox, struct store_staged **v, size_t n,
 		}
 		goto out;
 	}
+	wal_keep(mbox);
 	mbox_notify(mbox);
 	r = 0;
 out:

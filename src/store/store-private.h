@@ -25,6 +25,13 @@ struct store {
 	sqlite3_stmt	*q_user;	/* is an address a user (alias.c) */
 	sqlite3_stmt	*q_user_get;	/* a user's row (account.c) */
 	bool		 reading;	/* in store_read_begin's snapshot */
+	/* Journal commits for store_sync (store.c): */
+	bool		 commit_checked; /* commit_open has run */
+	int		 commitfd;	/* mail/postern-commit, or -1: syncfs */
+	dev_t		 commitdev;	/* its file system */
+	bool		 foreign;	/* a write elsewhere: syncfs this time */
+	int		*wb;		/* files written since the last sync */
+	size_t		 nwb, wbcap;
 	struct store_mbox *inbox[STORE_INBOX_CACHE];	/* store_inbox_get */
 	unsigned	 inbox_next;	/* the slot to reuse next */
 	char		*dummy_hash;	/* for timing-safe unknown users */
@@ -49,6 +56,13 @@ void store_inbox_cache_free(struct store *store);
 /* Brings an accounts.db made by an older version up to the current
  * users table (account.c). 0 or -1. */
 int store_account_upgrade(struct store *store, const char **errstr_out);
+
+/*
+ * A file whose bytes the next store_sync must make durable (fd, on
+ * device dev): with journal commits its write-back starts now and the
+ * store keeps fd until the sync; otherwise fd is just closed. Takes fd.
+ */
+void store_sync_add(struct store *store, int fd, dev_t dev);
 
 /* Runs one statement with no result rows. 0 or -1. */
 int store_db_exec(sqlite3 *db, const char *sql);

@@ -10,6 +10,7 @@ another build folder (e.g. POSTERN_BUILD=build). The server's stderr log is
 kept in srv.log_path and srv.log() reads it.
 """
 import os
+import shutil
 import signal
 import socket
 import ssl
@@ -160,4 +161,33 @@ class Postern:
     def __exit__(self, *exc):
         self.stop()
         self.tmp.cleanup()
+        return False
+
+
+class LoopFs:
+    """A fresh ext4 file system on a loop device mounted at path, with or
+    without a journal (needs root and mkfs.ext4)."""
+
+    def __init__(self, path, journal):
+        self.path = Path(path)
+        self.img = self.path.with_suffix(".img")
+        self.journal = journal
+
+    @staticmethod
+    def usable():
+        return os.geteuid() == 0 and shutil.which("mkfs.ext4") is not None
+
+    def __enter__(self):
+        self.path.mkdir(parents=True)
+        subprocess.run(["truncate", "-s", "512M", str(self.img)], check=True)
+        subprocess.run(["mkfs.ext4", "-q", "-F"]
+                       + ([] if self.journal else ["-O", "^has_journal"])
+                       + [str(self.img)], check=True)
+        subprocess.run(["mount", "-o", "loop", str(self.img), str(self.path)],
+                       check=True)
+        return self
+
+    def __exit__(self, *exc):
+        subprocess.run(["umount", str(self.path)])
+        self.img.unlink(missing_ok=True)
         return False

@@ -10,9 +10,7 @@ import subprocess
 import time
 import unittest
 
-from pathlib import Path
-
-from harness import Postern, client_tls_context
+from harness import LoopFs, Postern, client_tls_context
 from mailutil import maildir_messages, queue_ids, wait_messages
 
 MSG = (b"From: Alice <alice@remote.test>\r\nTo: bob@example.org\r\n"
@@ -299,35 +297,6 @@ class QueueControlTest(unittest.TestCase):
         finally:
             srv.stop()
             srv.tmp.cleanup()
-
-
-class LoopFs:
-    """A fresh ext4 file system on a loop device mounted at path, with or
-    without a journal (needs root and mkfs.ext4)."""
-
-    def __init__(self, path, journal):
-        self.path = Path(path)
-        self.img = self.path.with_suffix(".img")
-        self.journal = journal
-
-    @staticmethod
-    def usable():
-        return os.geteuid() == 0 and shutil.which("mkfs.ext4") is not None
-
-    def __enter__(self):
-        self.path.mkdir(parents=True)
-        subprocess.run(["truncate", "-s", "512M", str(self.img)], check=True)
-        subprocess.run(["mkfs.ext4", "-q", "-F"]
-                       + ([] if self.journal else ["-O", "^has_journal"])
-                       + [str(self.img)], check=True)
-        subprocess.run(["mount", "-o", "loop", str(self.img), str(self.path)],
-                       check=True)
-        return self
-
-    def __exit__(self, *exc):
-        subprocess.run(["umount", str(self.path)])
-        self.img.unlink(missing_ok=True)
-        return False
 
 
 class CrashTest(unittest.TestCase):
