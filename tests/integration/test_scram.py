@@ -20,8 +20,9 @@ import time
 import unittest
 from pathlib import Path
 
-from harness import Postern, binary
+from harness import Postern
 from scramclient import ScramClient
+from uautil import UA
 
 BOB, BOB_PW = "bob@example.org", "s3cret word"
 OLD, OLD_PW = "old@example.org", "old pass"
@@ -252,6 +253,51 @@ class ScramServers(ScramBase):
         i.send("a2 AUTHENTICATE PLAIN " + b64(f"\0{OLD}\0{OLD_PW}".encode()))
         self.assertTrue(i.line().startswith(b"a2 OK"))
         i.close()
+
+
+class ScramOurClient(ScramBase):
+    """smtpc (here in the user agent's `postern send`) against our own
+    submission port: SCRAM is chosen over PLAIN, and the log says so."""
+
+    def send(self, user, pw):
+        ua = UA(password=pw)
+        try:
+            ua.write_config(
+                f"smtp = 127.0.0.1:{self.srv.port('submission')}\n"
+                f"user = {user}\npassword_file = {ua.pwfile}\n")
+            return ua.run("send", "--to", BOB, "--subject", "scram",
+                          input="hello\n")
+        finally:
+            ua.cleanup()
+
+    def wait_log(self, text):
+        deadline = time.monotonic() + 10
+        while text not in self.srv.log() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return self.srv.log()
+
+    def test_smtpc_uses_scram(self):
+        p = self.send(BOB, BOB_PW)
+        self.assertEqual(p.returncode, 0, p.out + p.err)
+        self.assertIn("sent to 1 recipient", p.out)
+        log = self.wait_log(f"authenticated as {BOB} (SCRAM-SHA-256)")
+        self.assertIn(f"authenticated as {BOB} (SCRAM-SHA-256)", log)
+        self.assertNotRegex(log, rf"authenticated as {re.escape(BOB)}\n")
+
+    def test_smtpc_wrong_password_fails(self):
+        p = self.send(BOB, "wrong")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("535", p.out + p.err)
+
+    def test_smtpc_old_user_falls_back_to_plain(self):
+        # No SCRAM credentials: the server refuses SCRAM (535) and
+        # smtpc tries PLAIN, which works.
+        p = self.send(OLD, OLD_PW)
+        self.assertEqual(p.returncode, 0, p.out + p.err)
+        log = self.wait_log(f"authenticated as {OLD}\n")
+        self.assertIn(f"failed to authenticate as {OLD} (SCRAM-SHA-256)",
+                      log)
+        self.assertIn(f"authenticated as {OLD}\n", log)
 
 
 class ScramNotOfferedWithoutTls(ScramBase):
