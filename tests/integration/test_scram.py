@@ -20,7 +20,9 @@ import time
 import unittest
 from pathlib import Path
 
+from dovecotpeer import SKIP_REASON, Dovecot, available
 from harness import Postern
+from mailutil import wait_messages
 from scramclient import ScramClient
 from uautil import UA
 
@@ -298,6 +300,86 @@ class ScramOurClient(ScramBase):
         self.assertIn(f"failed to authenticate as {OLD} (SCRAM-SHA-256)",
                       log)
         self.assertIn(f"authenticated as {OLD}\n", log)
+
+
+class ScramUaImap(ScramBase):
+    """The user agent's IMAP client picks SCRAM against our imapd."""
+
+    def test_ua_imap_scram(self):
+        with smtplib.SMTP("127.0.0.1", self.srv.port("submission"),
+                          timeout=20) as c:
+            c.login(BOB, BOB_PW)
+            c.sendmail(BOB, [BOB, OLD], b"Subject: for the UA\r\n\r\nhi\r\n")
+        wait_messages(self.srv, BOB, 1)
+        wait_messages(self.srv, OLD, 1)
+        ua = UA(password=BOB_PW)
+        try:
+            ua.write_config(f"imap = 127.0.0.1:{self.srv.port('imap')}\n"
+                            f"user = {BOB}\npassword_file = {ua.pwfile}\n")
+            p = ua.run("list")
+            self.assertEqual(p.returncode, 0, p.out + p.err)
+            self.assertIn(f"imap: {BOB} authenticated with SCRAM-SHA-256",
+                          self.srv.log())
+            # An account without SCRAM credentials: NO, then LOGIN.
+            ua.pwfile.write_text(OLD_PW + "\n")
+            ua.write_config(f"imap = 127.0.0.1:{self.srv.port('imap')}\n"
+                            f"user = {OLD}\npassword_file = {ua.pwfile}\n")
+            p = ua.run("list")
+            self.assertEqual(p.returncode, 0, p.out + p.err)
+            ua.pwfile.write_text("wrong\n")
+            p = ua.run("list")
+            self.assertNotEqual(p.returncode, 0)
+            self.assertIn("Authentication failed", p.out + p.err)
+        finally:
+            ua.cleanup()
+
+
+@unittest.skipUnless(available(), SKIP_REASON)
+class ScramUaDovecot(unittest.TestCase):
+    """The user agent's IMAP client against a real peer: Dovecot offering
+    SCRAM-SHA-256 (auth_mechanisms), its log naming the method used."""
+    USER, PW = "bob@example.org", "bob pw"
+
+    def setUp(self):
+        self.dc = Dovecot({self.USER: self.PW},
+                          mechanisms="plain login scram-sha-256").start()
+        self.dc.deliver(self.USER, b"From: a@example.org\r\nSubject: hi "
+                        b"scram\r\n\r\nbody\r\n")
+        self.ua = UA(password=self.PW)
+        self.ua.write_config(
+            f"imap = 127.0.0.1:{self.dc.port('imap')}\n"
+            f"user = {self.USER}\npassword_file = {self.ua.pwfile}\n")
+
+    def tearDown(self):
+        self.ua.cleanup()
+        self.dc.cleanup()
+
+    def test_dovecot_offers_scram(self):
+        m = imaplib.IMAP4("127.0.0.1", self.dc.port("imap"))
+        self.assertIn(b"AUTH=SCRAM-SHA-256", m.capability()[1][0])
+        # and our test client agrees with Dovecot too
+        typ, _ = m.authenticate("SCRAM-SHA-256",
+                                ScramClient(self.USER, self.PW).authobject())
+        self.assertEqual(typ, "OK")
+        m.logout()
+
+    def test_ua_logs_in_with_scram(self):
+        p = self.ua.run("list")
+        self.assertEqual(p.returncode, 0, p.out + p.err)
+        self.assertIn("hi scram", p.out)
+        deadline = time.monotonic() + 5
+        while "method=SCRAM-SHA-256" not in self.dc.log() and \
+                time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertRegex(self.dc.log(),
+                         r"Login: user=<bob@example.org>, method=SCRAM-SHA-256")
+        self.assertNotIn("method=PLAIN", self.dc.log())
+
+    def test_ua_wrong_password(self):
+        self.ua.pwfile.write_text("wrong\n")
+        p = self.ua.run("list")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertNotIn("method=SCRAM-SHA-256", self.dc.log())
 
 
 class ScramNotOfferedWithoutTls(ScramBase):
