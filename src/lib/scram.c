@@ -73,9 +73,9 @@ scram_string_ok(const char *s)
 
 /* RFC 5802 §7: printable = %x21-2B / %x2D-7E (no ','). */
 static bool
-nonce_ok(const char *p, size_t n)
+nonce_ok(const char *p, size_t n, size_t max)
 {
-	if (n == 0 || n > SCRAM_NONCE_MAX)
+	if (n == 0 || n > max)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)p[i];
@@ -322,7 +322,7 @@ scram_server_client_first(struct scram_server *s, const char *msg,
 	if (a[0].name != 'n' || saslname_decode(a[0].val, a[0].len, s->user,
 	    sizeof(s->user)) == -1)
 		return fail(errstr_out, "bad user name");
-	if (a[1].name != 'r' || !nonce_ok(a[1].val, a[1].len))
+	if (a[1].name != 'r' || !nonce_ok(a[1].val, a[1].len, SCRAM_NONCE_MAX))
 		return fail(errstr_out, "bad nonce");
 	/* Further attributes are extensions (§5.1); none is known to us. */
 	if (authz[0] != '\0' && strcmp(authz, s->user) != 0)
@@ -349,7 +349,7 @@ scram_server_first(struct scram_server *s, const struct scram_creds *creds,
 	if (nonce == NULL) {
 		if (nonce_make(snonce, sizeof(snonce)) == -1)
 			return fail(errstr_out, "RAND_bytes failed");
-	} else if (!nonce_ok(nonce, strlen(nonce)))
+	} else if (!nonce_ok(nonce, strlen(nonce), SCRAM_NONCE_MAX))
 		return fail(errstr_out, "bad server nonce");
 	else
 		strlcpy_(snonce, nonce, sizeof(snonce));
@@ -458,7 +458,7 @@ scram_client_new(const char *user, const char *password, const char *nonce,
 		    "(SASLprep)";
 		return NULL;
 	}
-	if (nonce != NULL && !nonce_ok(nonce, strlen(nonce))) {
+	if (nonce != NULL && !nonce_ok(nonce, strlen(nonce), SCRAM_NONCE_MAX)) {
 		*errstr_out = "bad client nonce";
 		return NULL;
 	}
@@ -527,7 +527,7 @@ scram_client_final(struct scram_client *c, const char *msg, size_t len,
 		return fail(errstr_out, "mandatory extension not supported");
 	/* The server's nonce must extend ours (§5.1 "r"). */
 	if (a[0].name != 'r' || a[0].len <= cl || !nonce_ok(a[0].val,
-	    a[0].len) || a[0].len > 2 * SCRAM_NONCE_MAX ||
+	    a[0].len, 2 * SCRAM_NONCE_MAX) ||
 	    memcmp(a[0].val, c->cnonce, cl) != 0)
 		return fail(errstr_out, "bad server nonce");
 	if (a[1].name != 's' || (sl = sasl_base64_decode(a[1].val, a[1].len,
