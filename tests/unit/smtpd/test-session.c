@@ -419,7 +419,9 @@ b64_reply(const char *out, char *dec, size_t decsize)
 	return (size_t)n;
 }
 
-/* One SCRAM login; the last reply. tamper spoils the proof. */
+/* One SCRAM login; the last reply. tamper spoils the proof: a base64
+ * character with all six bits used (the last one before '=' holds only
+ * two, and changing its zero bits would make the encoding invalid). */
 static const char *
 scram_login(struct smtpd_session *s, struct glue *g, const char *user,
     const char *pw, bool tamper, bool ir)
@@ -451,7 +453,7 @@ scram_login(struct smtpd_session *s, struct glue *g, const char *user,
 	k = scram_client_final(c, d, n, m, sizeof(m), &err);
 	assert_true(k > 0);
 	if (tamper)
-		m[k - 2] = m[k - 2] == 'A' ? 'B' : 'A';
+		m[k - 3] = m[k - 3] == 'A' ? 'B' : 'A';
 	sasl_base64_encode(m, (size_t)k, line, sizeof(line));
 	memcpy(line + strlen(line), "\r\n", 3);
 	say(s, g, line);
