@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "lib/scram.h"
 #include "pop3d/session.h"
 
 static const char *const body[] = {
@@ -39,8 +40,23 @@ glue(struct pop3d_session *s)
 		case POP3D_ACT_NONE:
 		case POP3D_ACT_CLOSE:
 			return;
+		case POP3D_ACT_SCRAM: {
+			/* Stand-ins: the exchange runs to a failing end. */
+			struct scram_creds cr = { .salt = "salt", .salt_len = 4,
+			    .iter = SCRAM_ITERATIONS };
+			pop3d_session_scram_done(s, a.user[0] == 't' ? -1 : 0,
+			    &cr, a.user);
+			break;
+		}
 		case POP3D_ACT_AUTH:
-			assert(a.user != NULL && a.pass != NULL);
+			assert(a.user != NULL && (a.pass != NULL ||
+			    a.scram != 0));
+			if (a.scram != 0) {
+				assert(a.scram < 0);
+				pop3d_session_auth_done(s, POP3D_AUTH_BAD, 0,
+				    NULL, 0);
+				break;
+			}
 			pop3d_session_auth_done(s, a.pass[0] == 'p' ?
 			    POP3D_AUTH_OK : a.pass[0] == 'i' ? POP3D_AUTH_INUSE :
 			    a.pass[0] == 't' ? POP3D_AUTH_TEMP :

@@ -14,8 +14,10 @@
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "lib/scram.h"
 #include "smtpd/session.h"
 
 struct fz {
@@ -47,6 +49,20 @@ f_auth(void *ctx, const char *user, const char *pass)
 		return SMTPD_PENDING;
 	}
 	return strcmp(pass, "secret") == 0 ? SMTPD_OK : SMTPD_PERMFAIL;
+}
+
+/* SCRAM: stand-in credentials (the exchange fails at the proof);
+ * "temp" fails the lookup. */
+static enum smtpd_status
+f_scram(void *ctx, const char *user, struct scram_creds *cr, char *canon,
+    size_t canonsize)
+{
+	static const struct scram_creds fixed = { .salt = "salt",
+	    .salt_len = 4, .iter = SCRAM_ITERATIONS };
+
+	*cr = fixed;
+	snprintf(canon, canonsize, "%s", user);
+	return strcmp(user, "temp") == 0 ? SMTPD_TEMPFAIL : SMTPD_PERMFAIL;
 }
 
 static enum smtpd_status
@@ -93,7 +109,8 @@ f_abort(void *ctx)
 }
 
 static const struct smtpd_ops ops = {
-	.rcpt_lookup = f_rcpt, .auth = f_auth, .msg_begin = f_begin,
+	.rcpt_lookup = f_rcpt, .auth = f_auth, .scram = f_scram,
+	.msg_begin = f_begin,
 	.msg_write = f_write, .msg_commit = f_commit, .msg_abort = f_abort,
 };
 

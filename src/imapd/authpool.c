@@ -1,13 +1,15 @@
 /*
  * authpool.c: the imap role's password checks as jobs for the shared
  * worker threads (lib/workq.h): each worker has its own store handle and
- * runs store_user_verify; the result comes back to the loop.
+ * runs store_user_verify (or store_user_scram_get); the result comes back
+ * to the loop.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "imapd/authpool.h"
 #include "lib/log.h"
+#include "lib/scram.h"
 #include "lib/util.h"
 #include "lib/workq.h"
 #include "store/account.h"
@@ -16,8 +18,10 @@
 
 struct authjob {
 	struct workq_job	 wj;		/* first: the queue's view */
-	char			*user, *pass;
+	char			*user, *pass;	/* pass NULL: SCRAM lookup */
 	authpool_done_fn	 done;
+	authpool_scram_fn	 scram_done;
+	struct scram_creds	 creds;		/* SCRAM result */
 	void			*arg;
 	bool			 cancelled;	/* requester gone */
 	int			 result;
@@ -31,7 +35,9 @@ struct authpool {
 static void
 job_free(struct authjob *job)
 {
-	explicit_bzero(job->pass, strlen(job->pass));
+	if (job->pass != NULL)
+		explicit_bzero(job->pass, strlen(job->pass));
+	explicit_bzero(&job->creds, sizeof(job->creds));
 	free(job->pass);
 	free(job->user);
 	free(job);
@@ -44,8 +50,14 @@ job_run(struct workq_job *wj, void *ctx)
 	struct authjob *job = (struct authjob *)wj;
 	const char *err = "store unavailable";
 
-	job->result = ctx == NULL ? -1 : store_user_verify(ctx, job->user,
-	    job->pass, job->canon, &err);
+	if (ctx == NULL)
+		job->result = -1;
+	else if (job->pass == NULL)
+		job->result = store_user_scram_get(ctx, job->user, &job->creds,
+		    job->canon, &err);
+	else
+		job->result = store_user_verify(ctx, job->user, job->pass,
+		    job->canon, &err);
 	if (job->result == -1)
 		log_warnx("imap: login %s: %s", job->user, err);
 }
@@ -56,7 +68,12 @@ job_done(struct workq_job *wj)
 {
 	struct authjob *job = (struct authjob *)wj;
 
-	if (!job->cancelled)
+	if (job->cancelled)
+		;
+	else if (job->pass == NULL)
+		job->scram_done(job->arg, job->result, &job->creds,
+		    job->canon);
+	else
 		job->done(job->arg, job->result, job->canon);
 	job_free(job);
 }
@@ -104,6 +121,21 @@ authpool_submit(struct authpool *p, const char *user, const char *pass,
 	job->user = xstrdup(user);
 	job->pass = xstrdup(pass);
 	job->done = done;
+	job->arg = arg;
+	workq_submit(p->q, &job->wj);
+	return job;
+}
+
+struct authjob *
+authpool_submit_scram(struct authpool *p, const char *user,
+    authpool_scram_fn done, void *arg)
+{
+	struct authjob *job = xcalloc(1, sizeof(*job));
+
+	job->wj.run = job_run;
+	job->wj.done = job_done;
+	job->user = xstrdup(user);
+	job->scram_done = done;
 	job->arg = arg;
 	workq_submit(p->q, &job->wj);
 	return job;

@@ -15,6 +15,7 @@
 
 struct authpool;
 struct authjob;
+struct scram_creds;
 
 /* Called in the loop with store_user_verify's result and the canonical
  * address (on 1). */
@@ -29,6 +30,13 @@ void authpool_free(struct authpool **pp);
  * until done runs, or until authpool_cancel. */
 struct authjob *authpool_submit(struct authpool *p, const char *user,
     const char *pass, authpool_done_fn done, void *arg);
+/* Called in the loop with store_user_scram_get's result, credentials
+ * (stand-ins on 0) and canonical address (on 1). */
+typedef void (*authpool_scram_fn)(void *arg, int result,
+    const struct scram_creds *creds, const char *canon);
+/* Queues a SCRAM credentials lookup for user (copied), like a check. */
+struct authjob *authpool_submit_scram(struct authpool *p, const char *user,
+    authpool_scram_fn done, void *arg);
 /* The requester is gone: done will not be called. */
 void authpool_cancel(struct authpool *p, struct authjob *job);
 

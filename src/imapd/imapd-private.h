@@ -109,6 +109,7 @@ struct imapd_session {
 	/* A login waiting for the glue's password check (async_auth). */
 	char			 auth_tag[IMAPD_TAG_MAX + 1];
 	char			*auth_req_user, *auth_req_pass;
+	struct scram_server	*scram;		/* SCRAM exchange, or NULL */
 	bool			 idling;
 	struct fetch_run	*fetch;		/* paused FETCH */
 };

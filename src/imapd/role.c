@@ -270,6 +270,17 @@ auth_done(void *arg, int result, const char *canon)
 	conn_process(c);
 }
 
+static void
+scram_done(void *arg, int result, const struct scram_creds *creds,
+    const char *canon)
+{
+	struct conn *c = arg;
+
+	c->job = NULL;
+	imapd_session_scram_done(c->s, result, creds, canon);
+	conn_process(c);
+}
+
 /* Feeds buffered input to the engine and acts on what it asks for. */
 static void
 conn_process(struct conn *c)
@@ -312,6 +323,11 @@ conn_process(struct conn *c)
 		if (imapd_session_auth_request(c->s, &user, &pass))
 			c->job = authpool_submit(c->role->auth, user, pass,
 			    auth_done, c);
+		return;
+	case IMAPD_ACT_SCRAM:
+		if (imapd_session_scram_request(c->s, &user))
+			c->job = authpool_submit_scram(c->role->auth, user,
+			    scram_done, c);
 		return;
 	case IMAPD_ACT_FLUSH:
 		c->flushing = true;

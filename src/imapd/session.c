@@ -12,6 +12,7 @@
 #include "imapd/imapd-private.h"
 #include "mime/mutf7.h"
 #include "lib/log.h"
+#include "lib/scram.h"
 #include "lib/util.h"
 
 #define REPLY_TEXT_MAX	4096
@@ -99,6 +100,7 @@ imapd_session_free(struct imapd_session **sp)
 	buf_free(&s->out);
 	free(s->auth_user);
 	free(s->auth_req_user);
+	scram_server_free(&s->scram);
 	if (s->auth_req_pass != NULL) {
 		explicit_bzero(s->auth_req_pass, strlen(s->auth_req_pass));
 		free(s->auth_req_pass);
@@ -184,7 +186,7 @@ session_capability(struct imapd_session *s, struct buf *b)
 		buf_puts(b, " STARTTLS");
 	/* RFC 3501 §6.2.3, §7.2.1: no plaintext passwords without TLS. */
 	if (session_can_plaintext(s))
-		buf_puts(b, " AUTH=PLAIN AUTH=LOGIN");
+		buf_puts(b, " AUTH=" SCRAM_MECH " AUTH=PLAIN AUTH=LOGIN");
 	else
 		buf_puts(b, " LOGINDISABLED");
 }

@@ -35,6 +35,9 @@ enum imapd_action {
 				 * been written (a long FETCH) */
 	IMAPD_ACT_AUTH,		/* check imapd_session_auth_request's
 				 * password, then imapd_session_auth_done */
+	IMAPD_ACT_SCRAM,	/* look up imapd_session_scram_request's
+				 * SCRAM credentials (store_user_scram_get),
+				 * then imapd_session_scram_done */
 };
 
 /* A new session; store is borrowed. */
@@ -62,6 +65,16 @@ bool imapd_session_auth_request(const struct imapd_session *s,
  * error) and the canonical address on 1. Run the session again after. */
 void imapd_session_auth_done(struct imapd_session *s, int result,
     const char *canon);
+
+/* The user whose SCRAM-SHA-256 credentials to look up while the action
+ * is IMAPD_ACT_SCRAM: true and the name (valid until scram_done). */
+bool imapd_session_scram_request(const struct imapd_session *s,
+    const char **user_out);
+/* The lookup's result as store_user_scram_get gives it: r, *creds
+ * (copied; stand-ins on 0) and canon (on 1). Run the session again. */
+struct scram_creds;
+void imapd_session_scram_done(struct imapd_session *s, int r,
+    const struct scram_creds *creds, const char *canon);
 
 /* The file the store touches on every change of the selected mailbox
  * while the session is in IDLE, or NULL. */

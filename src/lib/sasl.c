@@ -4,6 +4,7 @@
  */
 #include "lib/sasl.h"
 
+#include <stdint.h>
 #include <string.h>
 
 static int
@@ -59,6 +60,34 @@ sasl_base64_decode(const char *in, size_t len, char *out, size_t outsize)
 			out[o++] = (char)(w >> 8 & 0xff);
 		if (pad < 1)
 			out[o++] = (char)(w & 0xff);
+	}
+	out[o] = '\0';
+	return (long)o;
+}
+
+long
+sasl_base64_encode(const void *in, size_t len, char *out, size_t outsize)
+{
+	static const char alpha[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *p = in;
+	size_t o = 0;
+
+	if (len > (SIZE_MAX - 1) / 4 * 3 - 2 ||
+	    outsize < (len + 2) / 3 * 4 + 1)
+		return -1;
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned long w = (unsigned long)p[i] << 16;
+		size_t left = len - i;
+
+		if (left > 1)
+			w |= (unsigned long)p[i + 1] << 8;
+		if (left > 2)
+			w |= p[i + 2];
+		out[o++] = alpha[w >> 18 & 63];
+		out[o++] = alpha[w >> 12 & 63];
+		out[o++] = left > 1 ? alpha[w >> 6 & 63] : '=';
+		out[o++] = left > 2 ? alpha[w & 63] : '=';
 	}
 	out[o] = '\0';
 	return (long)o;

@@ -26,6 +26,14 @@
 long sasl_base64_decode(const char *in, size_t len, char *out, size_t outsize);
 
 /*
+ * Encodes len bytes as base64 with padding into out (outsize bytes,
+ * NUL-terminated). Returns the encoded length, or -1 when out is too small
+ * (it needs 4 * ((len + 2) / 3) + 1 bytes).
+ */
+long sasl_base64_encode(const void *in, size_t len, char *out,
+    size_t outsize);
+
+/*
  * Splits a decoded PLAIN message "authzid NUL authcid NUL passwd" into
  * NUL-terminated user (userlen bytes) and pass (passlen bytes). An authzid
  * other than empty or the authcid is refused (no proxy logins), as is an

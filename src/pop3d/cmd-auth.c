@@ -1,14 +1,18 @@
 /*
  * cmd-auth.c: POP3 commands of the AUTHORIZATION state and CAPA: USER,
- * PASS, APOP (RFC 1939 §7), AUTH (RFC 5034), STLS (RFC 2595 §4), CAPA
+ * PASS, APOP (RFC 1939 §7), AUTH (RFC 5034: PLAIN, LOGIN, SCRAM-SHA-256
+ * of RFC 5802/7677), STLS (RFC 2595 §4), CAPA
  * (RFC 2449 §5), UTF8 and LANG (RFC 6856 §2, §3) and QUIT (RFC 1939 §5,
  * §6). Part of the session engine run by the pop3 role.
  */
+#include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "lib/util.h"
 #include "lib/sasl.h"
+#include "lib/scram.h"
 #include "pop3d/session-private.h"
 
 /* Base64 of the longest PLAIN message we take, plus its NUL. */
@@ -40,7 +44,7 @@ pop3d_cmd_capa(struct pop3d_session *s, int argc, char **argv)
 		/* RFC 2595 §6: no PLAIN (nor USER) where passwords may not
 		 * be sent in the clear. */
 		pop3d_reply(s, "USER");
-		pop3d_reply(s, "SASL PLAIN LOGIN");
+		pop3d_reply(s, "SASL " SCRAM_MECH " PLAIN LOGIN");
 	}
 	if (s->set.tls_offered && !s->set.tls_active &&
 	    s->state == POP3D_STATE_AUTHORIZATION)
@@ -103,6 +107,24 @@ auth_start(struct pop3d_session *s)
 	s->act.pass = s->pass;
 }
 
+/* Hands the SCRAM verdict on s->user to the glue: the same login path
+ * (maildrop, failure delays and counts) as a password. */
+static void
+scram_verdict(struct pop3d_session *s, bool ok)
+{
+	pop3d_sasl_end(s);
+	pop3d_act(s, POP3D_ACT_AUTH);
+	s->act.user = s->user;
+	s->act.scram = ok ? 1 : -1;
+}
+
+void
+pop3d_sasl_end(struct pop3d_session *s)
+{
+	s->sasl = POP3D_SASL_NONE;
+	scram_server_free(&s->scram);
+}
+
 void
 pop3d_cmd_pass(struct pop3d_session *s, int argc, char **argv)
 {
@@ -137,7 +159,20 @@ mechanism(const char *name)
 		return POP3D_SASL_PLAIN;
 	if (strcasecmp(name, "LOGIN") == 0)
 		return POP3D_SASL_LOGIN_USER;
+	if (strcasecmp(name, SCRAM_MECH) == 0)
+		return POP3D_SASL_SCRAM_FIRST;
 	return POP3D_SASL_NONE;
+}
+
+/* A "+ " continuation carrying msg in base64. */
+static void
+reply_b64(struct pop3d_session *s, const char *msg)
+{
+	char enc[SCRAM_MSG_MAX * 2];
+
+	if (sasl_base64_encode(msg, strlen(msg), enc, sizeof(enc)) < 0)
+		abort();	/* msg is at most SCRAM_MSG_MAX */
+	pop3d_reply(s, "+ %s", enc);
 }
 
 /* A SASL step's base64 text: with "=" the empty response (RFC 5034 §4). */
@@ -157,6 +192,89 @@ decode(const char *in, size_t len, char *out, size_t outlen, size_t *n_out)
 	return 0;
 }
 
+/* One SCRAM-SHA-256 message (RFC 5802 §5) from the client. */
+static void
+scram_step(struct pop3d_session *s, const char *dec, size_t n)
+{
+	char out[SCRAM_MSG_MAX + 1];
+	const char *user, *err;
+	int r;
+
+	switch (s->sasl) {
+	case POP3D_SASL_SCRAM_FIRST:
+		s->scram = scram_server_new();
+		if (scram_server_client_first(s->scram, dec, n, &user,
+		    &err) == -1 ||
+		    strlcpy_(s->user, user, sizeof(s->user)) >= sizeof(s->user)) {
+			pop3d_sasl_end(s);
+			pop3d_reply(s, "-ERR [AUTH] Invalid SCRAM message");
+			return;
+		}
+		/* The credentials come from the store, off the loop. */
+		s->sasl = POP3D_SASL_SCRAM_FINAL;
+		pop3d_act(s, POP3D_ACT_SCRAM);
+		s->act.user = s->user;
+		return;
+	case POP3D_SASL_SCRAM_FINAL:
+		r = scram_server_client_final(s->scram, dec, n, out,
+		    sizeof(out), &err);
+		if (r == -1) {
+			pop3d_sasl_end(s);
+			pop3d_reply(s, "-ERR [AUTH] Invalid SCRAM message");
+			return;
+		}
+		if (r == 0) {
+			scram_verdict(s, false);
+			return;
+		}
+		/* RFC 5034 §4: the server-final message goes in a
+		 * continuation; the client answers it with an empty line. */
+		s->sasl = POP3D_SASL_SCRAM_ACK;
+		reply_b64(s, out);
+		return;
+	default:
+		if (n != 0) {
+			pop3d_sasl_end(s);
+			pop3d_reply(s, "-ERR [AUTH] Invalid SCRAM message");
+			return;
+		}
+		scram_verdict(s, true);
+		return;
+	}
+}
+
+void
+pop3d_session_scram_done(struct pop3d_session *s, int r,
+    const struct scram_creds *creds, const char *canon)
+{
+	char out[SCRAM_MSG_MAX + 1];
+	const char *err;
+
+	assert(s->pending == POP3D_ACT_SCRAM);
+	memset(&s->act, 0, sizeof(s->act));
+	s->pending = POP3D_ACT_NONE;
+	if (r == -1) {
+		pop3d_sasl_end(s);
+		pop3d_reply(s, "-ERR [SYS/TEMP] Temporary failure, try again "
+		    "later");
+		return;
+	}
+	/* No credentials: run on with stand-ins to the failing end, as a
+	 * wrong password would. */
+	if (r == 0)
+		scram_server_set_fake(s->scram);
+	else
+		strlcpy_(s->user, canon, sizeof(s->user));
+	if (scram_server_first(s->scram, creds, NULL, out, sizeof(out),
+	    &err) == -1) {
+		pop3d_sasl_end(s);
+		pop3d_reply(s, "-ERR [SYS/TEMP] Temporary failure, try again "
+		    "later");
+		return;
+	}
+	reply_b64(s, out);
+}
+
 /* Takes one SASL response (initial or continued) for s->sasl. */
 static void
 sasl_step(struct pop3d_session *s, const char *in, size_t len)
@@ -165,11 +283,16 @@ sasl_step(struct pop3d_session *s, const char *in, size_t len)
 	size_t n;
 
 	if (decode(in, len, dec, sizeof(dec), &n) == -1) {
-		s->sasl = POP3D_SASL_NONE;
+		pop3d_sasl_end(s);
 		pop3d_bad(s, "Invalid base64 data");
 		return;
 	}
 	switch (s->sasl) {
+	case POP3D_SASL_SCRAM_FIRST:
+	case POP3D_SASL_SCRAM_FINAL:
+	case POP3D_SASL_SCRAM_ACK:
+		scram_step(s, dec, n);
+		break;
 	case POP3D_SASL_PLAIN:
 		s->sasl = POP3D_SASL_NONE;
 		if (sasl_plain_split(dec, n, s->user, sizeof(s->user),
@@ -209,7 +332,7 @@ pop3d_sasl_line(struct pop3d_session *s, char *line, size_t len)
 {
 	/* RFC 5034 §4: "*" cancels the exchange. */
 	if (len == 1 && line[0] == '*') {
-		s->sasl = POP3D_SASL_NONE;
+		pop3d_sasl_end(s);
 		pop3d_reply(s, "-ERR Authentication cancelled");
 		return;
 	}
@@ -226,6 +349,7 @@ pop3d_cmd_auth(struct pop3d_session *s, int argc, char **argv)
 		 * (fetchmail among them) still probe with. */
 		pop3d_reply(s, "+OK Mechanisms follow");
 		if (pop3d_passwords_ok(s)) {
+			pop3d_reply(s, SCRAM_MECH);
 			pop3d_reply(s, "PLAIN");
 			pop3d_reply(s, "LOGIN");
 		}
@@ -242,9 +366,14 @@ pop3d_cmd_auth(struct pop3d_session *s, int argc, char **argv)
 		return;
 	}
 	s->have_user = false;
+	pop3d_sasl_end(s);
 	s->sasl = m;
 	if (argc == 3) {
 		sasl_step(s, argv[2], strlen(argv[2]));
+		return;
+	}
+	if (m == POP3D_SASL_SCRAM_FIRST) {
+		pop3d_reply(s, "+ ");
 		return;
 	}
 	pop3d_reply(s, "+ %s", m == POP3D_SASL_PLAIN ? "" :

@@ -18,6 +18,7 @@
 #include <event2/event.h>
 
 #include "lib/log.h"
+#include "lib/scram.h"
 #include "lib/util.h"
 #include "pop3d/maildrop.h"
 #include "pop3d/role-private.h"
@@ -154,7 +155,7 @@ setup_bev(struct conn *c)
  * engine. */
 static void
 auth_finish(struct conn *c, int r, const char *user, const char *canon,
-    bool leave, const char *err)
+    bool leave, const char *err, bool scram)
 {
 	struct pop3d_role *role = c->role;
 	struct pop3d_maildrop_opts opts = {
@@ -171,7 +172,8 @@ auth_finish(struct conn *c, int r, const char *user, const char *canon,
 		if (r == -1)
 			log_warnx("%s: login check failed: %s", c->peer, err);
 		else {
-			log_info("%s: login failed for %s", c->peer, user);
+			log_info("%s: login failed for %s%s", c->peer, user,
+			    scram ? " (" SCRAM_MECH ")" : "");
 			pop3d_ipfail_note(role, c->peer);
 		}
 		pop3d_session_auth_done(c->s, r == -1 ? POP3D_AUTH_TEMP :
@@ -183,8 +185,9 @@ auth_finish(struct conn *c, int r, const char *user, const char *canon,
 	    &c->md, &msgs, &n, &uidvalidity, &err);
 	switch (res) {
 	case POP3D_AUTH_OK:
-		log_info("%s: %s logged in, %zu messages%s", c->peer, c->user,
-		    n, leave ? " (leave on server)" : "");
+		log_info("%s: %s logged in%s, %zu messages%s", c->peer,
+		    c->user, scram ? " with " SCRAM_MECH : "", n,
+		    leave ? " (leave on server)" : "");
 		break;
 	case POP3D_AUTH_INUSE:
 		log_info("%s: %s: maildrop in use", c->peer, c->user);
@@ -221,7 +224,14 @@ job_finish(struct conn *c, struct pop3d_job *job)
 {
 	if (job->kind == POP3D_JOB_AUTH)
 		auth_finish(c, job->result, job->user, job->canon, job->leave,
-		    job->err);
+		    job->err, job->scram != 0);
+	else if (job->kind == POP3D_JOB_SCRAM) {
+		if (job->result == -1)
+			log_warnx("%s: SCRAM lookup failed: %s", c->peer,
+			    job->err);
+		pop3d_session_scram_done(c->s, job->result, &job->creds,
+		    job->canon);
+	}
 	else
 		update_finish(c, job->result, &job->ch, job->err);
 }
@@ -262,7 +272,19 @@ do_auth(struct conn *c, const struct pop3d_action *a)
 
 	/* Both fit: the engine holds them in buffers of these sizes. */
 	strlcpy_(job->user, a->user, sizeof(job->user));
-	strlcpy_(job->pass, a->pass, sizeof(job->pass));
+	job->scram = a->scram;
+	if (a->scram == 0)
+		strlcpy_(job->pass, a->pass, sizeof(job->pass));
+	job_start(c, job);
+}
+
+/* SCRAM credentials: a store lookup, so on the workers like do_auth. */
+static void
+do_scram(struct conn *c, const struct pop3d_action *a)
+{
+	struct pop3d_job *job = pop3d_job_new(POP3D_JOB_SCRAM, c, job_done);
+
+	strlcpy_(job->user, a->user, sizeof(job->user));
 	job_start(c, job);
 }
 
@@ -427,6 +449,9 @@ conn_process(struct conn *c)
 			break;
 		case POP3D_ACT_AUTH:
 			do_auth(c, &a);
+			break;
+		case POP3D_ACT_SCRAM:
+			do_scram(c, &a);
 			break;
 		case POP3D_ACT_RETR:
 			if (do_retr(c, &a) != 1)

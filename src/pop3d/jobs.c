@@ -36,6 +36,7 @@ pop3d_job_free(struct pop3d_job *job)
 	if (job == NULL)
 		return;
 	explicit_bzero(job->pass, sizeof(job->pass));
+	explicit_bzero(&job->creds, sizeof(job->creds));
 	pop3d_changes_free(&job->ch);
 	free(job);
 }
@@ -47,9 +48,14 @@ auth(struct pop3d_job *job, struct store *store, const char **errstr_out)
 	struct store_user u;
 	int r;
 
-	r = store_user_verify(store, job->user, job->pass, job->canon,
-	    errstr_out);
-	if (r != 1)
+	/* A SCRAM login was decided by the session: user is the normal
+	 * form store_user_scram_get gave. */
+	if (job->scram != 0) {
+		if (job->scram < 0)
+			return 0;
+		strlcpy_(job->canon, job->user, sizeof(job->canon));
+	} else if ((r = store_user_verify(store, job->user, job->pass,
+	    job->canon, errstr_out)) != 1)
 		return r;
 	/* Removed between the two lookups: a failed login. */
 	if ((r = store_user_get(store, job->canon, &u, errstr_out)) != 1)
@@ -68,6 +74,9 @@ pop3d_job_run(struct pop3d_job *job, struct store *store)
 		job->result = -1;
 	else if (job->kind == POP3D_JOB_AUTH)
 		job->result = auth(job, store, &errstr);
+	else if (job->kind == POP3D_JOB_SCRAM)
+		job->result = store_user_scram_get(store, job->user,
+		    &job->creds, job->canon, &errstr);
 	else
 		job->result = pop3d_changes_apply(store, job->user, &job->ch,
 		    &errstr);

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 
+#include "lib/scram.h"
 #include "lib/workq.h"
 #include "pop3d/maildrop.h"
 #include "pop3d/session.h"
@@ -25,6 +26,7 @@ struct store;
 
 enum pop3d_job_kind {
 	POP3D_JOB_AUTH,		/* store_user_verify, then the account */
+	POP3D_JOB_SCRAM,	/* store_user_scram_get */
 	POP3D_JOB_UPDATE,	/* pop3d_changes_apply */
 };
 
@@ -34,6 +36,8 @@ struct pop3d_job {
 	void			*owner;	/* the connection; NULL once gone */
 	char			 user[POP3D_USER_MAX + 1];
 	char			 pass[POP3D_PASS_MAX + 1];	/* wiped after */
+	int			 scram;	/* AUTH: act.scram (then no pass) */
+	struct scram_creds	 creds;	/* SCRAM result; wiped at free */
 	char			 canon[STORE_ADDR_MAX + 1];	/* AUTH result 1 */
 	bool			 leave;	/* AUTH 1: pop3_leave_on_server */
 	struct pop3d_changes	 ch;	/* UPDATE; owned by the job */

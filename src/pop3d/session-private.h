@@ -31,6 +31,9 @@ enum pop3d_sasl {
 	POP3D_SASL_PLAIN,	/* waiting for the PLAIN message */
 	POP3D_SASL_LOGIN_USER,	/* waiting for the user name */
 	POP3D_SASL_LOGIN_PASS,	/* waiting for the password */
+	POP3D_SASL_SCRAM_FIRST,	/* waiting for SCRAM client-first */
+	POP3D_SASL_SCRAM_FINAL,	/* server-first sent, client-final next */
+	POP3D_SASL_SCRAM_ACK,	/* server-final sent, empty response next */
 };
 
 struct pop3d_msg {
@@ -45,6 +48,7 @@ struct pop3d_session {
 	char			 hostname[POP3D_HOSTNAME_MAX];
 	enum pop3d_state	 state;
 	enum pop3d_sasl		 sasl;
+	struct scram_server	*scram;		/* SCRAM exchange, or NULL */
 	struct linereader	 lr;
 	struct buf		 out;
 	enum pop3d_act		 pending;	/* handed out, not yet done */
@@ -96,6 +100,8 @@ bool pop3d_passwords_ok(const struct pop3d_session *s);
 long pop3d_msgno(struct pop3d_session *s, const char *arg, bool deleted_ok);
 /* A SASL response line while s->sasl != NONE. */
 void pop3d_sasl_line(struct pop3d_session *s, char *line, size_t len);
+/* Ends any SASL exchange (frees the SCRAM state). */
+void pop3d_sasl_end(struct pop3d_session *s);
 
 void pop3d_cmd_capa(struct pop3d_session *, int, char **);
 void pop3d_cmd_user(struct pop3d_session *, int, char **);

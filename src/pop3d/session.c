@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/scram.h"
 #include "lib/util.h"
 #include "pop3d/session-private.h"
 
@@ -139,6 +140,7 @@ pop3d_session_free(struct pop3d_session **sp)
 	if (s == NULL)
 		return;
 	explicit_bzero(s->pass, sizeof(s->pass));
+	scram_server_free(&s->scram);
 	lr_free(&s->lr);
 	buf_free(&s->out);
 	free(s->msgs);
@@ -179,7 +181,7 @@ pop3d_session_run(struct pop3d_session *s, struct pop3d_action *act_out)
 				dispatch(s, (char *)cline, len);
 			break;
 		case LR_TOOLONG:
-			s->sasl = POP3D_SASL_NONE;
+			pop3d_sasl_end(s);
 			pop3d_bad(s, "Line too long");
 			break;
 		default:

@@ -9,8 +9,12 @@
  * *_done call before it runs the engine again:
  *
  *   POP3D_ACT_NONE      nothing to do until more input arrives
- *   POP3D_ACT_AUTH      check act.user/act.pass, lock and list the
+ *   POP3D_ACT_AUTH      check act.user/act.pass (act.scram 0), or take
+ *                       the SCRAM verdict (act.scram 1: act.user proved
+ *                       its password, -1: it did not), lock and list the
  *                       maildrop -> pop3d_session_auth_done
+ *   POP3D_ACT_SCRAM     look up act.user's SCRAM-SHA-256 credentials
+ *                       (store_user_scram_get) -> pop3d_session_scram_done
  *   POP3D_ACT_RETR      open message act.uid -> pop3d_session_msg_begin,
  *                       then its bytes -> pop3d_session_msg_push while it
  *                       returns true, then pop3d_session_msg_end
@@ -75,6 +79,7 @@ struct pop3d_msginfo {
 enum pop3d_act {
 	POP3D_ACT_NONE,
 	POP3D_ACT_AUTH,
+	POP3D_ACT_SCRAM,
 	POP3D_ACT_RETR,
 	POP3D_ACT_STARTTLS,
 	POP3D_ACT_UPDATE,
@@ -87,7 +92,8 @@ enum pop3d_act {
 struct pop3d_action {
 	enum pop3d_act	 type;
 	const char	*user;		/* AUTH */
-	const char	*pass;		/* AUTH */
+	const char	*pass;		/* AUTH (scram 0) */
+	int		 scram;		/* AUTH: 0 password, 1/-1 SCRAM */
 	uint32_t	 uid;		/* RETR */
 	uint64_t	 size;		/* RETR: as listed */
 	const uint32_t	*dele;		/* UPDATE: UIDs to expunge */
@@ -132,6 +138,11 @@ void pop3d_session_trim(struct pop3d_session *s);
 void pop3d_session_auth_done(struct pop3d_session *s,
     enum pop3d_auth_result r, uint32_t uidvalidity,
     const struct pop3d_msginfo *msgs, size_t n);
+/* SCRAM credentials looked up: r and creds (copied) and canon as
+ * store_user_scram_get's (canon meaningful with r 1). */
+struct scram_creds;
+void pop3d_session_scram_done(struct pop3d_session *s, int r,
+    const struct scram_creds *creds, const char *canon);
 /* RETR: r is 1 the message is open, 0 it has gone (expunged by another
  * client), -1 store trouble. With r != 1 the action is over. */
 void pop3d_session_msg_begin(struct pop3d_session *s, int r);

@@ -15,6 +15,8 @@
 #include "smtpc/client.h"
 #include "smtpc/reply.h"
 
+struct scram_client;
+
 #define OUT_MAX		(4u * 1024 * 1024)	/* commands + a body chunk */
 #define BODY_LOW	(32u * 1024)	/* refill below this much output */
 #define BODY_CHUNK	(64u * 1024)	/* message bytes per refill */
@@ -31,6 +33,8 @@ enum state {
 	S_AUTH,		/* the final reply to AUTH is due */
 	S_AUTH_LOGIN_USER,	/* LOGIN: the 334 asking for the user */
 	S_AUTH_LOGIN_PASS,	/* LOGIN: the 334 asking for the password */
+	S_AUTH_SCRAM_FIRST,	/* SCRAM: the 334 with server-first */
+	S_AUTH_SCRAM_FINAL,	/* SCRAM: the 334 with server-final */
 	S_READY,	/* between messages */
 	S_XACT,		/* replies to MAIL/RCPT/DATA/dot are due */
 	S_BODY,		/* streaming the message */
@@ -61,6 +65,7 @@ struct smtpc {
 	enum smtpc_tls		 tls;
 	bool			 auth_plaintext;
 	bool			 tls_active;
+	struct scram_client	*scram;		/* SCRAM exchange, or NULL */
 
 	enum state		 state;
 	struct smtpc_reply_parser rp;

@@ -19,6 +19,8 @@
 #include <strings.h>
 
 #include "lib/buf.h"
+#include "lib/sasl.h"
+#include "lib/scram.h"
 #include "lib/util.h"
 #include "mime/codec.h"
 #include "smtpc/client-int.h"
@@ -196,6 +198,88 @@ emit_b64(struct smtpc *c, const char *prefix, const char *const *parts,
 	return rv;
 }
 
+static void enter_auth(struct smtpc *c);
+
+/* Sends prefix and base64 of msg (a SCRAM message) on one line. */
+static void
+emit_msg_b64(struct smtpc *c, const char *prefix, const char *msg,
+    size_t len)
+{
+	char enc[SCRAM_MSG_MAX * 2];
+
+	if (sasl_base64_encode(msg, len, enc, sizeof(enc)) < 0)
+		abort();	/* SCRAM messages are at most SCRAM_MSG_MAX */
+	smtpc_emit(c, "%s%s\r\n", prefix, enc);
+}
+
+/* AUTH SCRAM-SHA-256 with the client-first message as the initial
+ * response (RFC 4954 §4). -1 when these credentials cannot use it. */
+static int
+scram_start(struct smtpc *c)
+{
+	char m[SCRAM_MSG_MAX + 1];
+	const char *err;
+	long n;
+
+	scram_client_free(&c->scram);
+	c->scram = scram_client_new(c->auth_user, c->auth_pass, NULL, &err);
+	if (c->scram == NULL)
+		return -1;
+	if ((n = scram_client_first(c->scram, m, sizeof(m))) < 0) {
+		scram_client_free(&c->scram);
+		return -1;
+	}
+	emit_msg_b64(c, "AUTH " SCRAM_MECH " ", m, (size_t)n);
+	c->state = S_AUTH_SCRAM_FIRST;
+	return 0;
+}
+
+/* A 334 during SCRAM: server-first, then server-final (RFC 5802 §5). */
+static void
+scram_reply(struct smtpc *c, const struct smtpc_reply *r)
+{
+	char dec[SCRAM_MSG_MAX + 1], m[SCRAM_MSG_MAX + 1];
+	const char *err = "malformed challenge";
+	long n, k = -1;
+
+	if (r->code != 334) {
+		scram_client_free(&c->scram);
+		/* A refusal (an account from before the server kept SCRAM
+		 * credentials, say) falls back to what else is offered; an
+		 * attacker able to force this could as well hide SCRAM. */
+		if (r->code == 535 && (c->ext & (SMTPC_EXT_AUTH_PLAIN |
+		    SMTPC_EXT_AUTH_LOGIN))) {
+			c->ext &= ~SMTPC_EXT_AUTH_SCRAM;
+			enter_auth(c);
+			return;
+		}
+		smtpc_close_reply(c, "AUTH", r);
+		return;
+	}
+	n = sasl_base64_decode(r->text, strlen(r->text), dec, sizeof(dec));
+	if (c->state == S_AUTH_SCRAM_FIRST) {
+		if (n >= 0 && (k = scram_client_final(c->scram, dec, (size_t)n,
+		    m, sizeof(m), &err)) >= 0) {
+			emit_msg_b64(c, "", m, (size_t)k);
+			c->state = S_AUTH_SCRAM_FINAL;
+			return;
+		}
+	} else if (n >= 0 && scram_client_verify(c->scram, dec, (size_t)n,
+	    &err) == 0) {
+		/* The server knows our credentials: answer its final
+		 * message with the empty response, then 235 is due. */
+		scram_client_free(&c->scram);
+		smtpc_emit(c, "\r\n");
+		c->state = S_AUTH;
+		return;
+	}
+	/* RFC 4954 §4: "*" cancels; a server that cannot prove itself is
+	 * an authentication failure, whatever it says next. */
+	scram_client_free(&c->scram);
+	smtpc_emit(c, "*\r\nQUIT\r\n");
+	close_with(c, 0, "AUTH " SCRAM_MECH ": %s", err);
+}
+
 static void
 enter_auth(struct smtpc *c)
 {
@@ -208,6 +292,13 @@ enter_auth(struct smtpc *c)
 		close_with(c, 0, "refusing to send credentials without TLS");
 		return;
 	}
+	/* SCRAM-SHA-256 first: the password never crosses the wire and
+	 * the server proves it knows the credentials too. Our SASLprep
+	 * takes printable ASCII only; other credentials go by PLAIN. */
+	if ((c->ext & SMTPC_EXT_AUTH_SCRAM) && scram_start(c) == 0)
+		return;
+	if (c->state == S_CLOSED)
+		return;
 	if (c->ext & SMTPC_EXT_AUTH_PLAIN) {
 		/* RFC 4616: authzid NUL authcid NUL passwd (an empty
 		 * authzid), as the initial response (RFC 4954 §4). */
@@ -223,7 +314,8 @@ enter_auth(struct smtpc *c)
 		c->state = S_AUTH_LOGIN_USER;
 	} else {
 		smtpc_emit(c, "QUIT\r\n");
-		close_with(c, 0, "server offers neither AUTH PLAIN nor LOGIN");
+		close_with(c, 0, "server offers none of AUTH " SCRAM_MECH
+		    ", PLAIN, LOGIN");
 	}
 }
 
@@ -256,6 +348,9 @@ parse_auth(struct smtpc *c, const char *p, size_t n)
 			;
 		if (w - i == 5 && strncasecmp(p + i, "PLAIN", 5) == 0)
 			c->ext |= SMTPC_EXT_AUTH_PLAIN;
+		else if (w - i == strlen(SCRAM_MECH) &&
+		    strncasecmp(p + i, SCRAM_MECH, w - i) == 0)
+			c->ext |= SMTPC_EXT_AUTH_SCRAM;
 		else if (w - i == 5 && strncasecmp(p + i, "LOGIN", 5) == 0)
 			c->ext |= SMTPC_EXT_AUTH_LOGIN;
 		i = w;
@@ -350,6 +445,10 @@ on_reply(struct smtpc *c, const struct smtpc_reply *r)
 			smtpc_enter_ready(c);
 		else
 			smtpc_close_reply(c, "AUTH", r);
+		break;
+	case S_AUTH_SCRAM_FIRST:
+	case S_AUTH_SCRAM_FINAL:
+		scram_reply(c, r);
 		break;
 	case S_AUTH_LOGIN_USER:
 	case S_AUTH_LOGIN_PASS:
@@ -567,6 +666,7 @@ smtpc_free(struct smtpc **cp)
 	free(c->rst);
 	free(c->helo);
 	free(c->auth_user);
+	scram_client_free(&c->scram);
 	if (c->auth_pass != NULL) {
 		explicit_bzero(c->auth_pass, strlen(c->auth_pass));
 		free(c->auth_pass);

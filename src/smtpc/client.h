@@ -2,8 +2,9 @@
  * client.h: the SMTP client session engine (RFC 5321), with EHLO/HELO,
  * STARTTLS (RFC 3207), PIPELINING (RFC 2920), SIZE (RFC 1870), 8BITMIME
  * (RFC 6152), SMTPUTF8 (RFC 6531), DSN (RFC 3461), CHUNKING (RFC 3030)
- * and AUTH PLAIN (RFC 4954, RFC 4616), or AUTH LOGIN for servers that offer
- * it and not PLAIN (draft-murchison-sasl-login). Used by the queue role
+ * and AUTH: SCRAM-SHA-256 (RFC 5802, RFC 7677; the server's signature is
+ * checked) when offered, else PLAIN (RFC 4954, RFC 4616), else LOGIN
+ * (draft-murchison-sasl-login). Used by the queue role
  * to relay and by the user agent to submit.
  *
  * The engine does no I/O and keeps no clock: bytes from the server go in
@@ -114,6 +115,7 @@ enum smtpc_event {
 #define SMTPC_EXT_ESMTP		0x80	/* EHLO worked (not HELO) */
 #define SMTPC_EXT_CHUNKING	0x100	/* RFC 3030 BDAT */
 #define SMTPC_EXT_AUTH_LOGIN	0x200	/* AUTH LOGIN (no PLAIN needed) */
+#define SMTPC_EXT_AUTH_SCRAM	0x400	/* AUTH SCRAM-SHA-256 */
 
 struct smtpc;
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/scram.h"
 #include "lib/util.h"
 #include "smtpd/session-int.h"
 
@@ -71,7 +72,9 @@ smtpd_cmd_ehlo(struct smtpd_session *s, char *arg, size_t len)
 		smtpd_put_line(s, "250-STARTTLS");
 	/* RFC 4954 §4 and the issue: never offer what would be refused. */
 	if (smtpd_can_auth(s))
-		smtpd_put_line(s, "250-AUTH PLAIN LOGIN");
+		smtpd_put_line(s, s->ops->scram != NULL ?
+		    "250-AUTH " SCRAM_MECH " PLAIN LOGIN" :
+		    "250-AUTH PLAIN LOGIN");
 	smtpd_put_line(s, "250 ENHANCEDSTATUSCODES");
 }
 

@@ -110,6 +110,27 @@ op_auth(void *ctx, const char *user, const char *pass)
 }
 
 static enum smtpd_status
+op_scram(void *ctx, const char *user, struct scram_creds *creds_out,
+    char *canon_out, size_t canonsize)
+{
+	struct conn *c = ctx;
+	char canon[STORE_ADDR_MAX + 1];
+	const char *errstr = NULL;
+	int r;
+
+	/* A single indexed SELECT: where op_auth's check runs, in the loop. */
+	r = store_user_scram_get(c->srv->store, user, creds_out, canon,
+	    &errstr);
+	if (r == -1) {
+		log_warnx("auth %s: %s", user, errstr ? errstr : "error");
+		return SMTPD_TEMPFAIL;
+	}
+	if (r == 1)
+		strlcpy_(canon_out, canon, canonsize);
+	return r == 1 ? SMTPD_OK : SMTPD_PERMFAIL;
+}
+
+static enum smtpd_status
 op_space(void *ctx, uint64_t size)
 {
 	struct conn *c = ctx;
@@ -250,6 +271,7 @@ op_event(void *ctx, enum smtpd_event ev, const char *detail)
 static const struct smtpd_ops ops = {
 	.rcpt_lookup = op_rcpt_lookup,
 	.auth = op_auth,
+	.scram = op_scram,
 	.space = op_space,
 	.msg_begin = op_msg_begin,
 	.msg_write = op_msg_write,

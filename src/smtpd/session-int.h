@@ -54,6 +54,9 @@ enum smtpd_auth_step {
 	SMTPD_AUTH_PLAIN,
 	SMTPD_AUTH_LOGIN_USER,
 	SMTPD_AUTH_LOGIN_PASS,
+	SMTPD_AUTH_SCRAM_FIRST,	/* SCRAM client-first next */
+	SMTPD_AUTH_SCRAM_FINAL,	/* server-first sent, client-final next */
+	SMTPD_AUTH_SCRAM_ACK,	/* server-final sent, empty response next */
 };
 
 /* One mail transaction: MAIL to the end of DATA/BDAT LAST, or RSET. */
@@ -97,6 +100,7 @@ struct smtpd_session {
 	char		*auth_user;
 	enum smtpd_auth_step	 auth_step;
 	char		 auth_name[SASL_FIELD_MAX + 1];
+	struct scram_server	*scram;	/* SCRAM exchange, or NULL */
 	unsigned	 errors, junk;
 	struct smtpd_tx	 tx;
 };

@@ -44,6 +44,7 @@
 #include <strings.h>
 
 #include "lib/buf.h"
+#include "lib/scram.h"
 #include "lib/util.h"
 #include "smtpd/data.h"
 #include "smtpd/session-int.h"
@@ -396,6 +397,7 @@ smtpd_session_free(struct smtpd_session **sp)
 	free((char *)s->set.peer_addr);
 	free((char *)s->set.peer_name);
 	explicit_bzero(s->auth_name, sizeof(s->auth_name));
+	scram_server_free(&s->scram);
 	free(s);
 	*sp = NULL;
 }

@@ -142,6 +142,7 @@ enum smtpd_event {
 };
 
 struct smtpd_session;
+struct scram_creds;
 
 struct smtpd_ops {
 	/* A recipient. Returning SMTPD_RCPT_PENDING makes the engine wait
@@ -152,6 +153,13 @@ struct smtpd_ops {
 	/* Checks a password. OK, PERMFAIL (wrong), TEMPFAIL or PENDING. */
 	enum smtpd_status (*auth)(void *ctx, const char *user,
 	    const char *pass);
+	/* Optional (NULL: no SCRAM-SHA-256 offered): the user's SCRAM
+	 * credentials (store_user_scram_get). OK: *creds_out and the
+	 * user's normal form in canon_out (canonsize bytes); PERMFAIL: no
+	 * credentials, *creds_out holds stand-ins the exchange fails with;
+	 * TEMPFAIL. */
+	enum smtpd_status (*scram)(void *ctx, const char *user,
+	    struct scram_creds *creds_out, char *canon_out, size_t canonsize);
 	/* At MAIL: is there room for a message of size octets (the SIZE
 	 * parameter, or 0 when unknown)? OK or TEMPFAIL (452 4.3.1). */
 	enum smtpd_status (*space)(void *ctx, uint64_t size);

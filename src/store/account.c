@@ -1,6 +1,6 @@
 /*
  * account.c: users in accounts.db, password hashing with libxcrypt
- * (yescrypt), and the path of each user's mail tree. Runs in posternctl
+ * (yescrypt) and SCRAM-SHA-256 credentials (RFC 5802 §3, RFC 7677), and the path of each user's mail tree. Runs in posternctl
  * (changes) and in the SMTP, POP3 and IMAP processes (lookups, logins).
  */
 #include "store/account.h"
@@ -9,6 +9,9 @@
 #include <errno.h>
 #include <stdint.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +20,7 @@
 #include <unistd.h>
 
 #include "lib/durable.h"
+#include "lib/scram.h"
 #include "lib/util.h"
 #include "store/addr.h"
 #include "store/folder.h"
@@ -75,6 +79,50 @@ hash_make(const char *pw)
 	return out;
 }
 
+/*
+ * SCRAM-SHA-256 credentials for pw (RFC 7677), or NULL when our SASLprep
+ * refuses it (not printable ASCII): that user logs in with PLAIN/LOGIN
+ * only. The caller frees the result (wipe first).
+ */
+static struct scram_creds *
+scram_make(const char *pw)
+{
+	struct scram_creds *cr = xcalloc(1, sizeof(*cr));
+	const char *err;
+
+	if (scram_creds_make(pw, NULL, 0, SCRAM_ITERATIONS, cr, &err) == 0)
+		return cr;
+	free(cr);
+	return NULL;
+}
+
+static void
+scram_free(struct scram_creds *cr)
+{
+	if (cr == NULL)
+		return;
+	explicit_bzero(cr, sizeof(*cr));
+	free(cr);
+}
+
+/* Binds the four SCRAM columns from parameter first on (NULL: NULLs). */
+static void
+scram_bind(sqlite3_stmt *st, int first, const struct scram_creds *cr)
+{
+	if (cr == NULL) {
+		for (int i = 0; i < 4; i++)
+			sqlite3_bind_null(st, first + i);
+		return;
+	}
+	sqlite3_bind_blob(st, first, cr->salt, (int)cr->salt_len,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(st, first + 1, cr->iter);
+	sqlite3_bind_blob(st, first + 2, cr->stored_key, SCRAM_KEY_LEN,
+	    SQLITE_STATIC);
+	sqlite3_bind_blob(st, first + 3, cr->server_key, SCRAM_KEY_LEN,
+	    SQLITE_STATIC);
+}
+
 char *
 store_user_dir(const struct store *store, const char *address)
 {
@@ -97,6 +145,7 @@ store_user_add(struct store *store, const char *address,
     const char *password, const char **errstr_out)
 {
 	char addr[STORE_ADDR_MAX + 1];
+	struct scram_creds *cr;
 	sqlite3_stmt *st = NULL;
 	char *hash;
 	int rc;
@@ -110,19 +159,24 @@ store_user_add(struct store *store, const char *address,
 	if ((hash = hash_make(password)) == NULL)
 		return store_err(store->err, errstr_out,
 		    "crypt: cannot hash password: %s", strerror(errno));
+	cr = scram_make(password);
 	if (sqlite3_prepare_v2(store->db, "INSERT INTO users (address, hash,"
-	    " enabled, quota, created) VALUES (?, ?, 1, 0, ?)", -1, &st,
-	    NULL) != SQLITE_OK) {
+	    " enabled, quota, created, scram_salt, scram_iter,"
+	    " scram_stored_key, scram_server_key) VALUES (?, ?, 1, 0, ?,"
+	    " ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK) {
 		free(hash);
+		scram_free(cr);
 		return store_dberr(store->err, errstr_out, store->db,
 		    "user add");
 	}
 	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
+	scram_bind(st, 4, cr);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	free(hash);
+	scram_free(cr);
 	if (rc == SQLITE_CONSTRAINT) {
 		errno = EEXIST;
 		return store_err(store->err, errstr_out,
@@ -182,6 +236,7 @@ store_user_passwd(struct store *store, const char *address,
     const char *password, const char **errstr_out)
 {
 	char addr[STORE_ADDR_MAX + 1], *hash;
+	struct scram_creds *cr;
 	sqlite3_stmt *st = NULL;
 	int rc;
 
@@ -191,17 +246,25 @@ store_user_passwd(struct store *store, const char *address,
 	if ((hash = hash_make(password)) == NULL)
 		return store_err(store->err, errstr_out,
 		    "crypt: cannot hash password: %s", strerror(errno));
-	if (sqlite3_prepare_v2(store->db, "UPDATE users SET hash = ? WHERE"
-	    " address = ?", -1, &st, NULL) != SQLITE_OK) {
+	/* Both kinds of credentials change together: old SCRAM keys must
+	 * not outlive the password they were made from. */
+	cr = scram_make(password);
+	if (sqlite3_prepare_v2(store->db, "UPDATE users SET hash = ?,"
+	    " scram_salt = ?, scram_iter = ?, scram_stored_key = ?,"
+	    " scram_server_key = ? WHERE address = ?", -1, &st, NULL) !=
+	    SQLITE_OK) {
 		free(hash);
+		scram_free(cr);
 		return store_dberr(store->err, errstr_out, store->db,
 		    "user passwd");
 	}
 	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, addr, -1, SQLITE_STATIC);
+	scram_bind(st, 2, cr);
+	sqlite3_bind_text(st, 6, addr, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	free(hash);
+	scram_free(cr);
 	if (rc != SQLITE_DONE)
 		return store_dberr(store->err, errstr_out, store->db,
 		    "user passwd");
@@ -268,6 +331,103 @@ store_user_verify(struct store *store, const char *address,
 	return 1;
 }
 
+/*
+ * Stand-in credentials for a user without any: salt and keys are HMACs
+ * of the address under a per-process random secret, so asking twice
+ * gives the same salt, as for a real user.
+ */
+static int
+scram_standin(struct store *store, const char *addr, struct scram_creds *cr)
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int n;
+	char *in;
+	int rc = 0;
+
+	if (!store->scram_secret_set) {
+		if (RAND_bytes(store->scram_secret,
+		    sizeof(store->scram_secret)) != 1)
+			return -1;
+		store->scram_secret_set = true;
+	}
+	memset(cr, 0, sizeof(*cr));
+	cr->iter = SCRAM_ITERATIONS;
+	cr->salt_len = SCRAM_SALT_LEN;
+	for (int i = 0; i < 3 && rc == 0; i++) {
+		in = xasprintf("%d:%s", i, addr);
+		if (HMAC(EVP_sha256(), store->scram_secret,
+		    sizeof(store->scram_secret), (unsigned char *)in,
+		    strlen(in), mac, &n) == NULL || n < SCRAM_KEY_LEN)
+			rc = -1;
+		else if (i == 0)
+			memcpy(cr->salt, mac, SCRAM_SALT_LEN);
+		else
+			memcpy(i == 1 ? cr->stored_key : cr->server_key, mac,
+			    SCRAM_KEY_LEN);
+		free(in);
+	}
+	return rc;
+}
+
+int
+store_user_scram_get(struct store *store, const char *address,
+    struct scram_creds *creds_out, char *canon_out, const char **errstr_out)
+{
+	char addr[STORE_ADDR_MAX + 1];
+	const char *errstr, *def = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc, found = 0;
+
+	if (store->cfg->domains.n > 0)
+		def = store->cfg->domains.items[0];
+	if (store_addr_normalize(address, def, addr, sizeof(addr),
+	    &errstr) == -1)
+		strlcpy_(addr, "", sizeof(addr));
+	else {
+		if (sqlite3_prepare_v2(store->db, "SELECT scram_salt,"
+		    " scram_iter, scram_stored_key, scram_server_key FROM"
+		    " users WHERE address = ? AND enabled != 0", -1, &st,
+		    NULL) != SQLITE_OK)
+			return store_dberr(store->err, errstr_out, store->db,
+			    "user scram");
+		sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW &&
+		    sqlite3_column_type(st, 0) == SQLITE_BLOB &&
+		    sqlite3_column_bytes(st, 0) > 0 &&
+		    sqlite3_column_bytes(st, 0) <= SCRAM_SALT_MAX &&
+		    sqlite3_column_int64(st, 1) > 0 &&
+		    sqlite3_column_int64(st, 1) <= SCRAM_ITERATIONS_MAX &&
+		    sqlite3_column_bytes(st, 2) == SCRAM_KEY_LEN &&
+		    sqlite3_column_bytes(st, 3) == SCRAM_KEY_LEN) {
+			struct scram_creds *cr = creds_out;
+
+			cr->salt_len = (size_t)sqlite3_column_bytes(st, 0);
+			memcpy(cr->salt, sqlite3_column_blob(st, 0),
+			    cr->salt_len);
+			cr->iter = (unsigned)sqlite3_column_int64(st, 1);
+			memcpy(cr->stored_key, sqlite3_column_blob(st, 2),
+			    SCRAM_KEY_LEN);
+			memcpy(cr->server_key, sqlite3_column_blob(st, 3),
+			    SCRAM_KEY_LEN);
+			found = 1;
+		}
+		sqlite3_finalize(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return store_dberr(store->err, errstr_out, store->db,
+			    "user scram");
+	}
+	if (!found) {
+		if (scram_standin(store, addr, creds_out) == -1)
+			return store_err(store->err, errstr_out,
+			    "SCRAM stand-in credentials failed");
+		return 0;
+	}
+	if (canon_out != NULL)
+		memcpy(canon_out, addr, strlen(addr) + 1);
+	return 1;
+}
+
 static int
 set_column(struct store *store, const char *address, const char *sql,
     int64_t v, const char **errstr_out)
@@ -316,16 +476,39 @@ store_user_set_pop3_leave(struct store *store, const char *address,
 	    errstr_out);
 }
 
-/* Whether the users table has the pop3_leave_on_server column. */
+/* Columns added to users after its first version, oldest first. */
+static const struct {
+	const char	*name;
+	const char	*decl;
+} added_columns[] = {
+	{ "pop3_leave_on_server",
+	  "pop3_leave_on_server INTEGER NOT NULL DEFAULT 0" },
+	{ "scram_salt", "scram_salt BLOB" },
+	{ "scram_iter", "scram_iter INTEGER" },
+	{ "scram_stored_key", "scram_stored_key BLOB" },
+	{ "scram_server_key", "scram_server_key BLOB" },
+};
+
+/* Whether the users table has the column. */
 static bool
-has_pop3_leave(sqlite3 *db)
+has_column(sqlite3 *db, const char *name)
 {
 	sqlite3_stmt *st = NULL;
-	bool ok = sqlite3_prepare_v2(db, "SELECT pop3_leave_on_server FROM"
-	    " users LIMIT 0", -1, &st, NULL) == SQLITE_OK;
+	char *sql = xasprintf("SELECT %s FROM users LIMIT 0", name);
+	bool ok = sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK;
 
 	sqlite3_finalize(st);
+	free(sql);
 	return ok;
+}
+
+static bool
+has_all_columns(sqlite3 *db)
+{
+	for (size_t i = 0; i < nitems(added_columns); i++)
+		if (!has_column(db, added_columns[i].name))
+			return false;
+	return true;
 }
 
 int
@@ -333,19 +516,32 @@ store_account_upgrade(struct store *store, const char **errstr_out)
 {
 	sqlite3 *db = store->db;
 
-	if (has_pop3_leave(db))
+	if (has_all_columns(db))
 		return 0;
-	/* A database from before the POP3 keep policy. Every process opens
-	 * the store at start, so several may race here: the write lock
-	 * decides, and the losers find the column there. */
+	/* A database from an older version (before the POP3 keep policy,
+	 * before SCRAM). Every process opens the store at start, so several
+	 * may race here: the write lock decides, and the losers find the
+	 * columns there. Users keep NULL SCRAM credentials until their
+	 * password is set again. */
 	if (store_db_exec(db, "BEGIN IMMEDIATE") == -1)
 		return store_dberr(store->err, errstr_out, db,
 		    "accounts upgrade");
-	if (!has_pop3_leave(db) && store_db_exec(db, "ALTER TABLE users ADD"
-	    " COLUMN pop3_leave_on_server INTEGER NOT NULL DEFAULT 0") == -1) {
-		store_dberr(store->err, errstr_out, db, "accounts upgrade");
-		(void)store_db_exec(db, "ROLLBACK");
-		return -1;
+	for (size_t i = 0; i < nitems(added_columns); i++) {
+		char *sql;
+		int r;
+
+		if (has_column(db, added_columns[i].name))
+			continue;
+		sql = xasprintf("ALTER TABLE users ADD COLUMN %s",
+		    added_columns[i].decl);
+		r = store_db_exec(db, sql);
+		free(sql);
+		if (r == -1) {
+			store_dberr(store->err, errstr_out, db,
+			    "accounts upgrade");
+			(void)store_db_exec(db, "ROLLBACK");
+			return -1;
+		}
 	}
 	if (store_db_exec(db, "COMMIT") == -1) {
 		store_dberr(store->err, errstr_out, db, "accounts upgrade");

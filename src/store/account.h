@@ -7,6 +7,9 @@
  * POP3 DELE does, see pop3d/maildrop.h). Every user has a mail tree (mbox.h, "Layout") created
  * with INBOX and the special-use folders when the user is added.
  *
+ * Each password set also sets SCRAM-SHA-256 credentials (RFC 7677, 4096
+ * iterations, 16-byte random salt) when it is printable ASCII.
+ *
  * Passwords are NUL-terminated, 1..STORE_PASSWORD_MAX bytes, and may not
  * hold CR or LF. Addresses without '@' take the first of cfg->domains.
  */
@@ -18,6 +21,7 @@
 #include <stdint.h>
 
 struct store;
+struct scram_creds;
 
 #define STORE_PASSWORD_MAX	1024
 
@@ -62,6 +66,20 @@ int store_user_passwd(struct store *store, const char *address,
  */
 int store_user_verify(struct store *store, const char *address,
     const char *password, char *canon_out, const char **errstr_out);
+
+/*
+ * The SCRAM-SHA-256 credentials (StoredKey, ServerKey, salt, iteration
+ * count; never the password) that store_user_add and store_user_passwd
+ * keep beside the hash. 1: an enabled user with credentials,
+ * *creds_out filled and canon_out (may be NULL; STORE_ADDR_MAX + 1
+ * bytes) its address in normal form. 0: unknown, disabled, or without
+ * credentials (added before SCRAM, or a password that is not printable
+ * ASCII): *creds_out holds stand-ins, the same for one address for the
+ * life of the process, so the exchange runs to its end and fails like a
+ * wrong password (see scram_server_set_fake). -1: error.
+ */
+int store_user_scram_get(struct store *store, const char *address,
+    struct scram_creds *creds_out, char *canon_out, const char **errstr_out);
 
 /*
  * Exact lookup of a normal-form-able address (no subaddress stripping:

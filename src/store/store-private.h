@@ -35,6 +35,10 @@ struct store {
 	struct store_mbox *inbox[STORE_INBOX_CACHE];	/* store_inbox_get */
 	unsigned	 inbox_next;	/* the slot to reuse next */
 	char		*dummy_hash;	/* for timing-safe unknown users */
+	/* Keys SCRAM stand-in credentials of unknown users are made from
+	 * (account.c store_user_scram_get); random per process. */
+	unsigned char	 scram_secret[32];
+	bool		 scram_secret_set;
 	char		 err[STORE_ERR_MAX];
 };
 

@@ -25,7 +25,11 @@ static const char accounts_schema[] =
     " enabled INTEGER NOT NULL DEFAULT 1,"
     " quota INTEGER NOT NULL DEFAULT 0,"	/* bytes; 0: none */
     " created INTEGER NOT NULL,"
-    " pop3_leave_on_server INTEGER NOT NULL DEFAULT 0);"	/* account.h */
+    " pop3_leave_on_server INTEGER NOT NULL DEFAULT 0,"	/* account.h */
+    /* SCRAM-SHA-256 (RFC 5802 §3): NULL for users from before it or
+     * with a password our SASLprep refuses. Never the password. */
+    " scram_salt BLOB, scram_iter INTEGER,"
+    " scram_stored_key BLOB, scram_server_key BLOB);"
     "CREATE TABLE IF NOT EXISTS aliases ("
     " name TEXT NOT NULL,"		/* "local@domain" or bare "local" */
     " target TEXT NOT NULL,"

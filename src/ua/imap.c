@@ -13,6 +13,8 @@
 #include <time.h>
 
 #include "lib/buf.h"
+#include "lib/sasl.h"
+#include "lib/scram.h"
 #include "lib/util.h"
 #include "mime/codec.h"
 #include "ua/conn.h"
@@ -529,6 +531,135 @@ auth_plain(struct ua_imap *s, const char *user, const char *pw)
 	return rc;
 }
 
+/* Sends msg base64 on a line of its own (a SASL response). */
+static int
+send_b64(struct ua_imap *s, const char *msg, size_t len)
+{
+	char enc[SCRAM_MSG_MAX * 2 + 3];
+	long n = sasl_base64_encode(msg, len, enc, sizeof(enc) - 2);
+
+	if (n < 0)
+		return -1;
+	memcpy(enc + n, "\r\n", 2);
+	return ua_conn_write(s->conn, enc, (size_t)n + 2);
+}
+
+/*
+ * The next response, which should be a "+ base64" continuation, decoded
+ * into dec. Its length; -1 when it is something else (the tagged reply,
+ * say: *r holds it; -1 with r->kind UA_IMAP_CONT is bad base64); -2 on a
+ * read error (nothing to free). Free *r unless -2.
+ */
+static long
+read_cont(struct ua_imap *s, struct ua_imap_resp *r, char *dec,
+    size_t decsize)
+{
+	if (read_resp(s, r) == -1)
+		return -2;
+	if (r->kind != UA_IMAP_CONT)
+		return -1;
+	return sasl_base64_decode(r->text, strlen(r->text), dec, decsize);
+}
+
+/* After a response that was not the continuation wanted: 1 for the
+ * command's tagged NO (another mechanism may do), else -1. */
+static int
+scram_refused(struct ua_imap *s, struct ua_imap_resp *r, const char *tag)
+{
+	int rc = r->kind == UA_IMAP_TAGGED && strcmp(r->tag, tag) == 0 &&
+	    strcmp(r->status ? r->status : "", "NO") == 0 ? 1 : -1;
+
+	seterr(s, "imap: AUTHENTICATE " SCRAM_MECH ": %s %s",
+	    r->status ? r->status : "?", r->text ? r->text : "bad response");
+	ua_imap_resp_free(r);
+	return rc;
+}
+
+/*
+ * AUTHENTICATE SCRAM-SHA-256 (RFC 5802, RFC 7677), the client-first
+ * message as SASL-IR (RFC 4959) when offered. 0 logged in; 1 the server
+ * said NO (the caller may try another mechanism: the account may predate
+ * the server's SCRAM credentials); -1 failed, including a server whose
+ * signature does not verify.
+ */
+static int
+auth_scram(struct ua_imap *s, struct scram_client *sc)
+{
+	char m[SCRAM_MSG_MAX + 1], dec[SCRAM_MSG_MAX + 1], tag[16];
+	char enc[SCRAM_MSG_MAX * 2];
+	const char *err = "malformed challenge";
+	struct ua_imap_resp r;
+	long n, k;
+	int rc;
+
+	snprintf(tag, sizeof(tag), "A%u", ++s->tagn);
+	if ((n = scram_client_first(sc, m, sizeof(m))) < 0 ||
+	    sasl_base64_encode(m, (size_t)n, enc, sizeof(enc)) < 0)
+		return -1;
+	if (ua_imap_has_cap(s, "SASL-IR")) {
+		if (ua_conn_printf(s->conn, "%s AUTHENTICATE " SCRAM_MECH
+		    " %s\r\n", tag, enc) == -1)
+			goto ioerr;
+	} else {
+		if (ua_conn_printf(s->conn, "%s AUTHENTICATE " SCRAM_MECH
+		    "\r\n", tag) == -1)
+			goto ioerr;
+		if ((k = read_cont(s, &r, dec, sizeof(dec))) == -2)
+			return -1;
+		if (k != 0)
+			return scram_refused(s, &r, tag);
+		ua_imap_resp_free(&r);
+		if (send_b64(s, m, (size_t)n) == -1)
+			goto ioerr;
+	}
+	/* server-first -> client-final */
+	if ((n = read_cont(s, &r, dec, sizeof(dec))) == -2)
+		return -1;
+	if (n < 0)
+		return scram_refused(s, &r, tag);
+	ua_imap_resp_free(&r);
+	if ((k = scram_client_final(sc, dec, (size_t)n, m, sizeof(m),
+	    &err)) < 0)
+		goto cancel;
+	if (send_b64(s, m, (size_t)k) == -1)
+		goto ioerr;
+	/* server-final as a continuation, or a tagged NO */
+	if ((n = read_cont(s, &r, dec, sizeof(dec))) == -2)
+		return -1;
+	if (n < 0)
+		return scram_refused(s, &r, tag);
+	ua_imap_resp_free(&r);
+	if (scram_client_verify(sc, dec, (size_t)n, &err) == -1)
+		goto cancel;
+	if (ua_conn_write(s->conn, "\r\n", 2) == -1)
+		goto ioerr;
+	for (;;) {
+		if (read_resp(s, &r) == -1)
+			return -1;
+		if (r.kind == UA_IMAP_TAGGED && strcmp(r.tag, tag) == 0)
+			break;
+		ua_imap_resp_free(&r);
+	}
+	scan_caps(s, &r);
+	rc = 0;
+	if (strcmp(r.status ? r.status : "", "OK") != 0) {
+		seterr(s, "imap: %s %s", r.status ? r.status : "?",
+		    r.text ? r.text : "");
+		rc = -1;
+	}
+	ua_imap_resp_free(&r);
+	return rc;
+cancel:
+	/* RFC 3501 §6.2.2: "*" cancels. A server that cannot prove it
+	 * knows our credentials is not logged in to. */
+	(void)ua_conn_write(s->conn, "*\r\n", 3);
+	seterr(s, "imap: AUTHENTICATE " SCRAM_MECH ": %s", err);
+	return -1;
+ioerr:
+	seterr(s, "imap: %s", ua_conn_error(s->conn));
+	return -1;
+}
+
 static int
 login(struct ua_imap *s, struct ua_account *a)
 {
@@ -544,6 +675,20 @@ login(struct ua_imap *s, struct ua_account *a)
 	if ((pw = ua_account_password(a, perr, sizeof(perr))) == NULL) {
 		seterr(s, "%s", perr);
 		return -1;
+	}
+	/* SCRAM-SHA-256 first: the password stays here and the server
+	 * proves itself. Credentials our SASLprep refuses use the rest. */
+	if (ua_imap_has_cap(s, "AUTH=" SCRAM_MECH)) {
+		const char *err;
+		struct scram_client *sc = scram_client_new(a->user, pw, NULL,
+		    &err);
+
+		if (sc != NULL) {
+			rc = auth_scram(s, sc);
+			scram_client_free(&sc);
+			if (rc != 1)
+				return rc;
+		}
 	}
 	if (ua_imap_has_cap(s, "LOGINDISABLED") || !quotable(a->user) ||
 	    !quotable(pw)) {

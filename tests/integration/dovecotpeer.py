@@ -36,13 +36,17 @@ def mail_owner():
 
 
 class Dovecot:
-    def __init__(self, users, tls=False, auth_port=None, mail_root=None):
+    def __init__(self, users, tls=False, auth_port=None, mail_root=None,
+                 mechanisms="plain login"):
         self.tmp = tempfile.TemporaryDirectory(prefix="postern-dovecot-")
         self.dir = Path(self.tmp.name)
         self.users = dict(users)
         self.ports = {"imap": free_port(), "pop3": free_port()}
         self.tls = tls
         self.auth_port = auth_port
+        # Dovecot's auth_mechanisms; with the {PLAIN} passdb it can run
+        # any of them, SCRAM-SHA-256 included (derived per login).
+        self.mechanisms = mechanisms
         # mail_root: Maildirs at MAIL_ROOT/<local part> (shared with a
         # test Postfix); default: <temp>/mail/<user>
         self.mail_root = mail_root
@@ -78,7 +82,8 @@ class Dovecot:
             f"default_login_user = {login}", f"default_internal_user = {me}",
             f"default_internal_group = {grpname}",
             "first_valid_uid = 0", "first_valid_gid = 0",
-            "disable_plaintext_auth = no", "auth_mechanisms = plain login",
+            "disable_plaintext_auth = no",
+            f"auth_mechanisms = {self.mechanisms}", "auth_verbose = yes",
             f"mail_location = maildir:{self.mail_root}/%n" if self.mail_root
             else f"mail_location = maildir:{d}/mail/%u",
             "pop3_uidl_format = %08Xu%08Xv",

@@ -127,7 +127,7 @@ class Pop3Commands(Pop3Base):
         self.assertIn(b"mail.test", p.getwelcome())
         caps = p.capa()
         self.assertEqual(set(caps), CAPS)
-        self.assertEqual(caps["SASL"], ["PLAIN", "LOGIN"])
+        self.assertEqual(caps["SASL"], ["SCRAM-SHA-256", "PLAIN", "LOGIN"])
         self.assertEqual(caps["IMPLEMENTATION"], ["Postern"])
         p.quit()
 

@@ -33,6 +33,8 @@
 #include <cmocka.h>
 
 #include "lib/buf.h"
+#include "lib/sasl.h"
+#include "lib/scram.h"
 #include "pop3d/msgout.h"
 #include "pop3d/session.h"
 
@@ -103,8 +105,8 @@ fake_auth(struct run *r, const struct pop3d_action *a)
 		pop3d_session_auth_done(r->s, POP3D_AUTH_DELAY, 0, NULL, 0);
 		return;
 	}
-	if (strcmp(a->user, "bob@example.org") != 0 ||
-	    strcmp(a->pass, "secret word") != 0) {
+	if (strcmp(a->user, "bob@example.org") != 0 || (a->scram == 0 ?
+	    strcmp(a->pass, "secret word") != 0 : a->scram < 0)) {
 		pop3d_session_auth_done(r->s, POP3D_AUTH_BAD, 0, NULL, 0);
 		return;
 	}
@@ -115,6 +117,23 @@ fake_auth(struct run *r, const struct pop3d_action *a)
 		info[i].size = pop3d_msgsize_end(&ms);
 	}
 	pop3d_session_auth_done(r->s, POP3D_AUTH_OK, 0x5eed, info, 4);
+}
+
+/* bob@example.org has SCRAM credentials for "secret word". */
+static void
+fake_scram(struct run *r, const struct pop3d_action *a)
+{
+	struct scram_creds cr;
+	const char *err;
+
+	assert_int_equal(scram_creds_make("secret word",
+	    (const unsigned char *)"0123456789abcdef", 16, SCRAM_ITERATIONS,
+	    &cr, &err), 0);
+	if (strcmp(a->user, "broken") == 0)
+		pop3d_session_scram_done(r->s, -1, &cr, NULL);
+	else
+		pop3d_session_scram_done(r->s, strcmp(a->user,
+		    "bob@example.org") == 0 ? 1 : 0, &cr, a->user);
 }
 
 static void
@@ -157,8 +176,16 @@ step(struct run *r)
 		case POP3D_ACT_NONE:
 			return;
 		case POP3D_ACT_AUTH:
-			gotf(r, "A: AUTH %s %s\n", a.user, a.pass);
+			if (a.scram != 0)
+				gotf(r, "A: AUTH %s SCRAM %s\n", a.user,
+				    a.scram > 0 ? "ok" : "bad");
+			else
+				gotf(r, "A: AUTH %s %s\n", a.user, a.pass);
 			fake_auth(r, &a);
+			break;
+		case POP3D_ACT_SCRAM:
+			gotf(r, "A: SCRAM %s\n", a.user);
+			fake_scram(r, &a);
 			break;
 		case POP3D_ACT_RETR:
 			gotf(r, "A: RETR %u\n", a.uid);
@@ -361,6 +388,94 @@ test_flush(void **state)
 	buf_free(&r.got);
 }
 
+/* Sends one line, runs the glue, returns the session's output. */
+static const char *
+say(struct run *r, const char *line)
+{
+	buf_reset(&r->got);
+	pop3d_session_push(r->s, line, strlen(line));
+	pop3d_session_push(r->s, "\r\n", 2);
+	step(r);
+	return buf_cstr(&r->got);
+}
+
+/* The base64 payload of the last "S: + ..." line of out, decoded. */
+static size_t
+cont(const char *out, char *dec, size_t decsize)
+{
+	const char *p = strstr(out, "S: + "), *nl;
+	long n;
+
+	assert_non_null(p);
+	p += 5;
+	nl = strchr(p, '\n');
+	n = sasl_base64_decode(p, (size_t)(nl - p), dec, decsize);
+	assert_true(n >= 0);
+	return (size_t)n;
+}
+
+/* SCRAM-SHA-256 end to end with our client: the chats cannot hold it, the
+ * server nonce being random. tamper flips a bit of the proof. */
+static const char *
+scram_login(struct run *r, const char *user, const char *pw, bool tamper)
+{
+	char m[SCRAM_MSG_MAX + 1], d[SCRAM_MSG_MAX + 1], e[2 * SCRAM_MSG_MAX];
+	struct scram_client *c = scram_client_new(user, pw, NULL,
+	    &(const char *){ NULL });
+	const char *out, *err;
+	size_t n;
+	long k;
+
+	k = scram_client_first(c, m, sizeof(m));
+	sasl_base64_encode(m, (size_t)k, e, sizeof(e));
+	out = say(r, "AUTH SCRAM-SHA-256");
+	assert_non_null(strstr(out, "S: + \n"));
+	out = say(r, e);
+	assert_non_null(strstr(out, "A: SCRAM "));
+	n = cont(out, d, sizeof(d));
+	k = scram_client_final(c, d, n, m, sizeof(m), &err);
+	assert_true(k > 0);
+	if (tamper)
+		m[k - 3] = m[k - 3] == 'A' ? 'B' : 'A';
+	sasl_base64_encode(m, (size_t)k, e, sizeof(e));
+	out = say(r, e);
+	if (strstr(out, "S: + ") != NULL) {
+		n = cont(out, d, sizeof(d));
+		assert_int_equal(scram_client_verify(c, d, n, &err), 0);
+		out = say(r, "");
+	}
+	scram_client_free(&c);
+	return out;
+}
+
+static void
+test_scram(void **state)
+{
+	struct pop3d_settings set = { .hostname = "pop.test",
+	    .plaintext_ok = true, .expire_days = -1 };
+	struct run r;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	buf_init(&r.got, 1 << 20);
+	r.s = pop3d_session_new(&set);
+	assert_non_null(strstr(scram_login(&r, "bob@example.org", "wrong",
+	    false), "A: AUTH bob@example.org SCRAM bad\n"
+	    "S: -ERR [AUTH] Authentication failed\nA: DELAY 1000\n"));
+	assert_non_null(strstr(scram_login(&r, "nobody@example.org",
+	    "secret word", false), "A: AUTH nobody@example.org SCRAM bad\n"
+	    "S: -ERR [AUTH] Authentication failed\nA: DELAY 2000\n"));
+	pop3d_session_free(&r.s);
+	r.s = pop3d_session_new(&set);
+	assert_non_null(strstr(scram_login(&r, "bob@example.org",
+	    "secret word", true), "S: -ERR [AUTH] Authentication failed"));
+	assert_non_null(strstr(scram_login(&r, "bob@example.org",
+	    "secret word", false), "A: AUTH bob@example.org SCRAM ok\n"
+	    "S: +OK Logged in, 4 messages"));
+	pop3d_session_free(&r.s);
+	buf_free(&r.got);
+}
+
 /* One test per transcript. */
 int
 main(void)
@@ -374,7 +489,7 @@ main(void)
 		fprintf(stderr, "%s: no transcripts\n", CHAT_DIR);
 		return 1;
 	}
-	tests = calloc((size_t)n + 1, sizeof(*tests));
+	tests = calloc((size_t)n + 2, sizeof(*tests));
 	for (int i = 0; i < n; i++) {
 		size_t l = strlen(names[i]->d_name);
 		if (l > 5 && strcmp(names[i]->d_name + l - 5, ".chat") == 0) {
@@ -390,6 +505,9 @@ main(void)
 	free(names);
 	tests[nt].name = strdup("flush");
 	tests[nt].test_func = test_flush;
+	nt++;
+	tests[nt].name = strdup("scram");
+	tests[nt].test_func = test_scram;
 	nt++;
 	rc = _cmocka_run_group_tests("pop3d-chats", tests, nt, NULL, NULL);
 	for (size_t i = 0; i < nt; i++)

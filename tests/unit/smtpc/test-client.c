@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "lib/sasl.h"
+#include "lib/scram.h"
 #include "smtpc/client.h"
 
 static char outbuf[65536];
@@ -424,6 +426,113 @@ test_dsn_auth(void **state)
 	smtpc_free(&c);
 }
 
+/* The client's last line (one base64 SASL response), decoded. */
+static size_t
+client_msg(struct smtpc *c, const char *prefix, char *dec, size_t decsize)
+{
+	size_t pl = strlen(prefix);
+	const char *end;
+	long n;
+
+	drain(c);
+	assert_memory_equal(outbuf, prefix, pl);
+	assert_non_null(end = strstr(outbuf + pl, "\r\n"));
+	n = sasl_base64_decode(outbuf + pl, (size_t)(end - outbuf) - pl, dec,
+	    decsize);
+	assert_true(n >= 0);
+	outlen = 0;
+	outbuf[0] = '\0';
+	return (size_t)n;
+}
+
+/* "334 " and base64 of msg. */
+static void
+push_334(struct smtpc *c, const char *msg)
+{
+	char line[SCRAM_MSG_MAX * 2 + 8];
+
+	memcpy(line, "334 ", 4);
+	sasl_base64_encode(msg, strlen(msg), line + 4, sizeof(line) - 6);
+	memcpy(line + strlen(line), "\r\n", 3);
+	push(c, line);
+}
+
+/* SCRAM-SHA-256 preferred over PLAIN and LOGIN, against our own server
+ * side; a wrong server signature fails; a 535 falls back to PLAIN. */
+static void
+test_auth_scram(void **state)
+{
+	struct smtpc_settings s = plain;
+	char m[SCRAM_MSG_MAX + 1], out[SCRAM_MSG_MAX + 1];
+	const char *user, *err;
+	struct scram_creds cr;
+	(void)state;
+
+	outlen = 0;
+	s.auth_user = "relay@b.test";
+	s.auth_pass = "pa ss";
+	s.auth_plaintext = true;
+	assert_int_equal(scram_creds_make("pa ss", NULL, 0, SCRAM_ITERATIONS,
+	    &cr, &err), 0);
+	for (int bad = 0; bad < 2; bad++) {
+		struct smtpc *c = smtpc_new(&s);
+		struct scram_server *sv = scram_server_new();
+		size_t n;
+
+		push(c, "220 mx\r\n250-mx\r\n"
+		    "250 AUTH LOGIN PLAIN SCRAM-SHA-256\r\n");
+		n = client_msg(c, "EHLO me.test\r\nAUTH SCRAM-SHA-256 ", m,
+		    sizeof(m));
+		assert_int_equal(scram_server_client_first(sv, m, n, &user,
+		    &err), 0);
+		assert_string_equal(user, "relay@b.test");
+		assert_true(scram_server_first(sv, &cr, NULL, out, sizeof(out),
+		    &err) > 0);
+		push_334(c, out);
+		n = client_msg(c, "", m, sizeof(m));
+		assert_int_equal(scram_server_client_final(sv, m, n, out,
+		    sizeof(out), &err), 1);
+		if (bad)
+			out[3] = out[3] == 'A' ? 'B' : 'A';
+		push_334(c, out);
+		if (bad) {
+			expect_out(c, "*\r\nQUIT\r\n");
+			assert_int_equal(smtpc_event(c), SMTPC_EV_CLOSED);
+			assert_non_null(strstr(smtpc_error(c), "signature"));
+		} else {
+			expect_out(c, "\r\n");
+			push(c, "235 ok\r\n");
+			assert_int_equal(smtpc_event(c), SMTPC_EV_READY);
+		}
+		scram_server_free(&sv);
+		smtpc_free(&c);
+	}
+
+	/* Refused (no SCRAM credentials on the server): PLAIN next. */
+	struct smtpc *c = smtpc_new(&s);
+	push(c, "220 mx\r\n250-mx\r\n250 AUTH PLAIN SCRAM-SHA-256\r\n");
+	client_msg(c, "EHLO me.test\r\nAUTH SCRAM-SHA-256 ", m, sizeof(m));
+	push_334(c, "r=x,s=QUJD,i=4096");	/* not our nonce */
+	expect_out(c, "*\r\nQUIT\r\n");
+	assert_int_equal(smtpc_event(c), SMTPC_EV_CLOSED);
+	smtpc_free(&c);
+	c = smtpc_new(&s);
+	push(c, "220 mx\r\n250-mx\r\n250 AUTH PLAIN SCRAM-SHA-256\r\n");
+	client_msg(c, "EHLO me.test\r\nAUTH SCRAM-SHA-256 ", m, sizeof(m));
+	push(c, "535 5.7.8 no\r\n");
+	expect_out(c, "AUTH PLAIN AHJlbGF5QGIudGVzdABwYSBzcw==\r\n");
+	smtpc_free(&c);
+
+	/* Credentials our SASLprep refuses go by PLAIN. */
+	s.auth_pass = "p\xc3\xa4ss";
+	c = smtpc_new(&s);
+	push(c, "220 mx\r\n250-mx\r\n250 AUTH PLAIN SCRAM-SHA-256\r\n");
+	drain(c);
+	assert_non_null(strstr(outbuf, "AUTH PLAIN "));
+	outlen = 0;
+	smtpc_free(&c);
+}
+
 /* AUTH LOGIN when PLAIN is not offered: user and password each answer
  * a 334, whatever its prompt says; PLAIN is preferred when both are. */
 static void
@@ -487,7 +596,7 @@ test_auth_login(void **state)
 	expect_out(c, "EHLO me.test\r\nQUIT\r\n");
 	assert_int_equal(smtpc_event(c), SMTPC_EV_CLOSED);
 	assert_string_equal(smtpc_error(c),
-	    "server offers neither AUTH PLAIN nor LOGIN");
+	    "server offers none of AUTH SCRAM-SHA-256, PLAIN, LOGIN");
 	smtpc_free(&c);
 }
 
@@ -566,6 +675,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pipelined),
+		cmocka_unit_test(test_auth_scram),
 		cmocka_unit_test(test_helo_lockstep),
 		cmocka_unit_test(test_mail_refused),
 		cmocka_unit_test(test_starttls),

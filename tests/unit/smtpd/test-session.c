@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "lib/sasl.h"
+#include "lib/scram.h"
 #include "lib/util.h"
 #include "smtpd/session.h"
 
@@ -382,11 +384,138 @@ test_tls_discard(void **state)
 	smtpd_session_free(&s);
 }
 
+/* alice@example.org has SCRAM credentials for "secret"; "temp" fails. */
+static enum smtpd_status
+g_scram(void *ctx, const char *user, struct scram_creds *cr, char *canon,
+    size_t canonsize)
+{
+	const char *err;
+
+	if (strcmp(user, "temp") == 0)
+		return SMTPD_TEMPFAIL;
+	assert_int_equal(scram_creds_make("secret", (const unsigned char *)
+	    "saltsaltsaltsalt", 16, SCRAM_ITERATIONS, cr, &err), 0);
+	snprintf(canon, canonsize, "%s", user);
+	return strcmp(user, "alice@example.org") == 0 ? SMTPD_OK :
+	    SMTPD_PERMFAIL;
+}
+
+static const struct smtpd_ops scram_ops = {
+	.rcpt_lookup = g_rcpt, .auth = g_auth, .scram = g_scram,
+	.msg_begin = g_begin, .msg_write = g_write, .msg_commit = g_commit,
+	.msg_abort = g_abort,
+};
+
+/* The text after "334 " in out, base64-decoded into dec. */
+static size_t
+b64_reply(const char *out, char *dec, size_t decsize)
+{
+	long n;
+
+	assert_memory_equal(out, "334 ", 4);
+	n = sasl_base64_decode(out + 4, strcspn(out + 4, "\r"), dec,
+	    decsize);
+	assert_true(n >= 0);
+	return (size_t)n;
+}
+
+/* One SCRAM login; the last reply. tamper spoils the proof: a base64
+ * character with all six bits used (the last one before '=' holds only
+ * two, and changing its zero bits would make the encoding invalid). */
+static const char *
+scram_login(struct smtpd_session *s, struct glue *g, const char *user,
+    const char *pw, bool tamper, bool ir)
+{
+	char m[SCRAM_MSG_MAX + 1], d[SCRAM_MSG_MAX + 1];
+	char line[2 * SCRAM_MSG_MAX + 32];
+	struct scram_client *c = scram_client_new(user, pw, NULL,
+	    &(const char *){ NULL });
+	const char *err;
+	long k;
+	size_t n;
+
+	k = scram_client_first(c, m, sizeof(m));
+	if (ir) {
+		memcpy(line, "AUTH SCRAM-SHA-256 ", 19);
+		sasl_base64_encode(m, (size_t)k, line + 19, sizeof(line) - 19);
+	} else {
+		say(s, g, "AUTH scram-sha-256\r\n");
+		assert_string_equal(g->out, "334 \r\n");
+		sasl_base64_encode(m, (size_t)k, line, sizeof(line));
+	}
+	memcpy(line + strlen(line), "\r\n", 3);
+	say(s, g, line);
+	if (strncmp(g->out, "334 ", 4) != 0) {
+		scram_client_free(&c);
+		return g->out;
+	}
+	n = b64_reply(g->out, d, sizeof(d));
+	k = scram_client_final(c, d, n, m, sizeof(m), &err);
+	assert_true(k > 0);
+	if (tamper)
+		m[k - 3] = m[k - 3] == 'A' ? 'B' : 'A';
+	sasl_base64_encode(m, (size_t)k, line, sizeof(line));
+	memcpy(line + strlen(line), "\r\n", 3);
+	say(s, g, line);
+	if (strncmp(g->out, "334 ", 4) == 0) {
+		n = b64_reply(g->out, d, sizeof(d));
+		assert_int_equal(scram_client_verify(c, d, n, &err), 0);
+		say(s, g, "\r\n");
+	}
+	scram_client_free(&c);
+	return g->out;
+}
+
+static void
+test_scram(void **state)
+{
+	struct smtpd_settings set = { .hostname = "mx", .peer_addr = "::1",
+		.plaintext_auth = true, .error_limit = 1u << 30,
+		.junk_limit = 1u << 30 };
+	struct smtpd_session *s;
+	struct glue g;
+
+	(void)state;
+	memset(&g, 0, sizeof(g));
+	s = smtpd_session_new(&set, &scram_ops, &g);
+	smtpd_session_greet(s);
+	say(s, &g, "EHLO c\r\n");
+	assert_non_null(strstr(g.out, "250-AUTH SCRAM-SHA-256 PLAIN LOGIN"));
+	assert_string_equal(scram_login(s, &g, "alice@example.org", "wrong",
+	    false, false), "535 5.7.8 Authentication credentials invalid\r\n");
+	assert_string_equal(scram_login(s, &g, "bob@example.org", "secret",
+	    false, true), "535 5.7.8 Authentication credentials invalid\r\n");
+	assert_string_equal(scram_login(s, &g, "alice@example.org", "secret",
+	    true, false), "535 5.7.8 Authentication credentials invalid\r\n");
+	assert_string_equal(scram_login(s, &g, "temp", "secret", false,
+	    false), "454 4.7.0 Temporary authentication failure\r\n");
+	/* Cancel, refused channel binding (p=x,,n=a,r=b), bad base64. */
+	say(s, &g, "AUTH SCRAM-SHA-256\r\n*\r\n");
+	assert_non_null(strstr(g.out, "501 5.0.0 Authentication cancelled"));
+	say(s, &g, "AUTH SCRAM-SHA-256 cD14LCxuPWEscj1i\r\n");
+	assert_string_equal(g.out, "501 5.5.2 Invalid SCRAM message\r\n");
+	say(s, &g, "AUTH SCRAM-SHA-256 !!!!\r\n");
+	assert_string_equal(g.out, "501 5.5.2 Cannot decode response\r\n");
+	assert_string_equal(scram_login(s, &g, "alice@example.org", "secret",
+	    false, true), "235 2.7.0 Authentication successful\r\n");
+	smtpd_session_free(&s);
+
+	/* Without the op, SCRAM is neither offered nor taken. */
+	s = session(&g, true);
+	say(s, &g, "EHLO c\r\n");
+	assert_non_null(strstr(g.out, "250-AUTH PLAIN LOGIN\r\n"));
+	say(s, &g, "AUTH SCRAM-SHA-256\r\n");
+	assert_string_equal(g.out, "504 5.5.4 Unrecognized authentication "
+	    "type\r\n");
+	smtpd_session_free(&s);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_command_table),
+		cmocka_unit_test(test_scram),
 		cmocka_unit_test(test_hold_while_waiting),
 		cmocka_unit_test(test_output_bound),
 		cmocka_unit_test(test_abort_paths),

@@ -17,6 +17,11 @@
 #include "lib/util.h"
 #include "store/account.h"
 #include "store/addr.h"
+#include "store/store.h"
+#include "lib/config.h"
+#include "lib/scram.h"
+
+#include <sqlite3.h>
 
 static void
 test_users(void **state)
@@ -130,12 +135,117 @@ test_user_dir(void **state)
 	fixture_free(f);
 }
 
+/* Runs one full SCRAM exchange with password against creds. 1, 0, -1. */
+static int
+scram_login(const char *user, const char *pw, const struct scram_creds *cr,
+    bool fake)
+{
+	struct scram_server *s = scram_server_new();
+	struct scram_client *c = scram_client_new(user, pw, NULL, &(const
+	    char *){ NULL });
+	char m[SCRAM_MSG_MAX + 1], r[SCRAM_MSG_MAX + 1];
+	const char *u, *err;
+	long n;
+	int rc = -1;
+
+	assert_non_null(c);
+	n = scram_client_first(c, m, sizeof(m));
+	if (scram_server_client_first(s, m, (size_t)n, &u, &err) == 0) {
+		if (fake)
+			scram_server_set_fake(s);
+		n = scram_server_first(s, cr, NULL, r, sizeof(r), &err);
+		assert_true(n > 0);
+		n = scram_client_final(c, r, (size_t)n, m, sizeof(m), &err);
+		assert_true(n > 0);
+		rc = scram_server_client_final(s, m, (size_t)n, r, sizeof(r),
+		    &err);
+	}
+	scram_client_free(&c);
+	scram_server_free(&s);
+	return rc;
+}
+
+static void
+test_scram(void **state)
+{
+	struct fixture *f = fixture_new(NULL);
+	char canon[STORE_ADDR_MAX + 1], err[256], *path;
+	struct scram_creds cr, cr2;
+	const char *errstr;
+	sqlite3 *db;
+
+	(void)state;
+	assert_int_equal(store_user_add(f->store, "bob@example.org", "s3cret",
+	    &errstr), 0);
+	assert_int_equal(store_user_scram_get(f->store, "bob@Example.ORG", &cr,
+	    canon, &errstr), 1);
+	assert_string_equal(canon, "bob@example.org");
+	assert_int_equal(cr.iter, SCRAM_ITERATIONS);
+	assert_int_equal(cr.salt_len, SCRAM_SALT_LEN);
+	assert_int_equal(scram_login("bob@example.org", "s3cret", &cr, false),
+	    1);
+	assert_int_equal(scram_login("bob@example.org", "wrong", &cr, false),
+	    0);
+	/* A new password gives new credentials (and a new salt). */
+	assert_int_equal(store_user_passwd(f->store, "bob@example.org",
+	    "n3w", &errstr), 1);
+	assert_int_equal(store_user_scram_get(f->store, "bob@example.org",
+	    &cr2, NULL, &errstr), 1);
+	assert_memory_not_equal(cr.salt, cr2.salt, SCRAM_SALT_LEN);
+	assert_int_equal(scram_login("bob@example.org", "s3cret", &cr2, false),
+	    0);
+	assert_int_equal(scram_login("bob@example.org", "n3w", &cr2, false),
+	    1);
+	/* Unknown: stand-ins, stable, that fail. */
+	assert_int_equal(store_user_scram_get(f->store, "nobody@example.org",
+	    &cr, NULL, &errstr), 0);
+	assert_int_equal(store_user_scram_get(f->store, "nobody@example.org",
+	    &cr2, NULL, &errstr), 0);
+	assert_memory_equal(cr.salt, cr2.salt, SCRAM_SALT_LEN);
+	assert_int_equal(cr.iter, SCRAM_ITERATIONS);
+	assert_int_equal(scram_login("nobody@example.org", "x", &cr, true), 0);
+	/* Disabled: no credentials handed out. */
+	assert_int_equal(store_user_set_enabled(f->store, "bob@example.org",
+	    false, &errstr), 1);
+	assert_int_equal(store_user_scram_get(f->store, "bob@example.org",
+	    &cr, NULL, &errstr), 0);
+	assert_int_equal(store_user_set_enabled(f->store, "bob@example.org",
+	    true, &errstr), 1);
+	/* A non-ASCII password: PLAIN works, SCRAM has nothing. */
+	assert_int_equal(store_user_add(f->store, "eve@example.org",
+	    "p\xc3\xa4ss", &errstr), 0);
+	assert_int_equal(store_user_verify(f->store, "eve@example.org",
+	    "p\xc3\xa4ss", NULL, &errstr), 1);
+	assert_int_equal(store_user_scram_get(f->store, "eve@example.org",
+	    &cr, NULL, &errstr), 0);
+	store_close(&f->store);
+
+	/* An accounts.db from before SCRAM (and before the POP3 keep
+	 * policy) is upgraded on open; its users have no credentials. */
+	path = xasprintf("%s/data/accounts.db", f->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE users;"
+	    "CREATE TABLE users (address TEXT PRIMARY KEY, hash TEXT NOT NULL,"
+	    " enabled INTEGER NOT NULL DEFAULT 1, quota INTEGER NOT NULL"
+	    " DEFAULT 0, created INTEGER NOT NULL);", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	free(path);
+	assert_int_equal(store_open(&f->cfg, &f->store, err, sizeof(err)), 0);
+	assert_int_equal(store_user_add(f->store, "old@example.org", "pw",
+	    &errstr), 0);
+	assert_int_equal(store_user_scram_get(f->store, "old@example.org",
+	    &cr, NULL, &errstr), 1);
+	fixture_free(f);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_users),
 		cmocka_unit_test(test_user_dir),
+		cmocka_unit_test(test_scram),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
