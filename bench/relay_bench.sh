@@ -7,10 +7,11 @@
 # same through a bench-configured Postfix (relayhost = the sink), and the
 # ratio. Needs smtp-source and smtp-sink (Debian: postfix); Postfix's
 # side needs root. As root each server's data lives on a fresh ext4 of its
-# own (a loop device, as bench/smtp_bench.py does): posternd's group
-# commit is a syncfs, which on a shared file system also waits for every
-# other process's dirty data, and both servers start from the same clean
-# state (no recently freed inodes for ext4 to scan past).
+# own (a loop device, as bench/smtp_bench.py does): both servers start
+# from the same clean state (no recently freed inodes for ext4 to scan
+# past), and posternd's group commits are journal commits there (on a
+# journal-less file system they are a syncfs, which on a shared file
+# system also waits for every other process's dirty data).
 set -u
 cd "$(dirname "$0")/.."
 N=${RELAY_BENCH_N:-20000}
