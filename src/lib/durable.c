@@ -127,6 +127,25 @@ durable_mkdirs(const char *path, mode_t mode)
 	return 0;
 }
 
+/* Whether ext4 device name is mounted data=journal, where file data goes
+ * through the journal too and write-back is not what makes it durable:
+ * that mode takes the syncfs way. */
+static bool
+data_journaled(const char *name)
+{
+	char path[PATH_MAX], line[128];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/fs/ext4/%s/options", name);
+	if ((f = fopen(path, "re")) == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), f) != NULL)
+		found = strcmp(line, "data=journal\n") == 0;
+	fclose(f);
+	return found;
+}
+
 bool
 durable_fs_journaled(int fd)
 {
@@ -158,5 +177,5 @@ durable_fs_journaled(int fd)
 		found = strncmp(e->d_name, name, len) == 0 &&
 		    e->d_name[len] == '-';
 	closedir(d);
-	return found;
+	return found && !data_journaled(name);
 }

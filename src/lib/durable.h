@@ -34,7 +34,8 @@ int durable_mkdirs(const char *path, mode_t mode);
  * commits all before it, with one cache flush. syncfs, the other way to
  * make a batch durable, also writes every dirty metadata block in place
  * (the block device's buffers) on each call. False for anything else:
- * ext4 without a journal, other file systems, or when it cannot tell.
+ * ext4 without a journal or mounted data=journal, other file systems, or
+ * when it cannot tell.
  */
 bool durable_fs_journaled(int fd);
 

@@ -166,12 +166,13 @@ class Postern:
 
 class LoopFs:
     """A fresh ext4 file system on a loop device mounted at path, with or
-    without a journal (needs root and mkfs.ext4)."""
+    without a journal, with mount options (needs root and mkfs.ext4)."""
 
-    def __init__(self, path, journal):
+    def __init__(self, path, journal, options=""):
         self.path = Path(path)
         self.img = self.path.with_suffix(".img")
         self.journal = journal
+        self.options = options
 
     @staticmethod
     def usable():
@@ -183,7 +184,8 @@ class LoopFs:
         subprocess.run(["mkfs.ext4", "-q", "-F"]
                        + ([] if self.journal else ["-O", "^has_journal"])
                        + [str(self.img)], check=True)
-        subprocess.run(["mount", "-o", "loop", str(self.img), str(self.path)],
+        subprocess.run(["mount", "-o", ",".join(["loop"] + ([self.options]
+                        if self.options else [])), str(self.img), str(self.path)],
                        check=True)
         return self
 

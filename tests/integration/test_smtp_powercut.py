@@ -12,7 +12,8 @@ the queue or delivered into the Maildir. Pages that the file system had
 not yet written to the device are not in the copy, so a commit that
 acknowledged before the bytes or the names reached the device loses mail
 here. Runs once per commit way: journal commits (ext4 with a journal) and
-syncfs (ext4 without). Needs root for the loop mounts.
+syncfs (ext4 without, or mounted data=journal). Needs root for the loop
+mounts.
 """
 import os
 import signal
@@ -35,13 +36,13 @@ def message(tag):
 class PowerCutTest(unittest.TestCase):
     CUTS = 3
 
-    def cut_test(self, journal, way):
+    def cut_test(self, journal, way, options=""):
         if not LoopFs.usable():
             self.skipTest("needs root and mkfs.ext4 for a loop file system")
         srv = Postern(extra={"domains": "example.org"}, services=["smtp"])
         snaps = []
         try:
-            with LoopFs(srv.dir / "data", journal) as fs:
+            with LoopFs(srv.dir / "data", journal, options) as fs:
                 srv.ctl("user", "add", "bob@example.org", input="bobpass\n")
                 srv.start()
                 acked = []
@@ -134,6 +135,11 @@ class PowerCutTest(unittest.TestCase):
 
     def test_syncfs_commits(self):
         self.cut_test(False, "syncfs")
+
+    def test_data_journal_takes_syncfs(self):
+        # data=journal: file data goes through the journal, write-back is
+        # not what makes it durable there.
+        self.cut_test(True, "syncfs", "data=journal")
 
 
 if __name__ == "__main__":
