@@ -1,6 +1,7 @@
 /*
- * check.c: posternctl check — the config parsed (main.c did that) and the
- * data dir is usable: it exists or can be created, and is writable.
+ * check.c: posternctl check — the config parsed (main.c did that), the
+ * data dir is usable (it exists or can be created, and is writable), and
+ * data_dir/relay-auth, when there is one, has no bad line.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,6 +11,35 @@
 
 #include "ctl/ctl.h"
 #include "lib/durable.h"
+#include "queue/relayauth.h"
+
+static void
+bad_line(void *arg, const char *path, unsigned lineno, const char *why)
+{
+	unsigned *nbad = arg;
+
+	fprintf(stderr, "%s:%u: %s (want HOST:PORT USER PASSWORD [verify],"
+	    " fields with spaces in double quotes)\n", path, lineno, why);
+	(*nbad)++;
+}
+
+/* 0 when data_dir/relay-auth is absent or good, else -1 (reported). */
+static int
+check_relay_auth(const struct config *cfg)
+{
+	char path[4096];
+	struct relay_auth *v;
+	unsigned nbad = 0;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/relay-auth", cfg->data_dir);
+	if (relay_auth_load(path, &v, &n, bad_line, &nbad) == -1) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	relay_auth_free(v, n);
+	return nbad == 0 ? 0 : -1;
+}
 
 int
 ctl_check(struct ctl *ctl, int argc, char **argv)
@@ -47,6 +77,8 @@ ctl_check(struct ctl *ctl, int argc, char **argv)
 			return CTL_TEMPFAIL;
 		}
 	}
+	if (check_relay_auth(cfg) == -1)
+		return CTL_TEMPFAIL;
 	printf("%s: ok\n", cfg->path);
 	return CTL_OK;
 }

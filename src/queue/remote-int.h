@@ -16,6 +16,7 @@
 #include <event2/event.h>
 #include <openssl/ssl.h>
 
+#include "queue/relayauth.h"
 #include "queue/remote.h"
 #include "smtpc/client.h"
 #include "smtpc/dns.h"
@@ -84,17 +85,6 @@ struct conn {
 	char		 mta[SMTPC_DNS_HOST_MAX + 64];
 	char		 lasterr[SMTPC_RESULT_MAX];
 	int		 lastcode;
-};
-
-/* Credentials for a smarthost: data_dir/relay-auth lines
- * "HOST:PORT USER PASSWORD [verify]" (the route value, the login, and
- * whether the server's certificate must verify against the system's
- * trust anchors and match HOST). */
-struct relay_auth {
-	char	*nexthop;
-	char	*user;
-	char	*pass;
-	bool	 verify;
 };
 
 struct queue_remote {

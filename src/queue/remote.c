@@ -341,61 +341,31 @@ queue_remote_error(const char *mta, const struct smtpc_rcpt *r)
 	return xstrdup(r->text);
 }
 
-/* Reads data_dir/relay-auth when it exists. */
-static int
-load_auth(struct queue_remote *rm, char *err, size_t errlen)
+static void
+bad_auth_line(void *arg, const char *path, unsigned lineno, const char *why)
 {
-	char path[4096], line[1024], *save, *hop, *user, *pass, *opt;
-	struct stat st;
-	unsigned lineno = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/relay-auth", rm->cfg->data_dir);
-	if ((f = fopen(path, "re")) == NULL)
-		return errno == ENOENT ? 0 : (snprintf(err, errlen, "%s: %s",
-		    path, strerror(errno)), -1);
-	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077))
-		log_warnx("%s is readable by others: chmod 600 it", path);
-	while (fgets(line, sizeof(line), f) != NULL) {
-		lineno++;
-		line[strcspn(line, "\r\n")] = '\0';
-		hop = strtok_r(line, " \t", &save);
-		if (hop == NULL || *hop == '#')
-			continue;
-		user = strtok_r(NULL, " \t", &save);
-		pass = strtok_r(NULL, " \t", &save);
-		opt = pass ? strtok_r(NULL, " \t", &save) : NULL;
-		if (user == NULL || pass == NULL || (opt != NULL &&
-		    strcmp(opt, "verify") != 0) ||
-		    strtok_r(NULL, " \t", &save) != NULL) {
-			snprintf(err, errlen, "%s:%u: want HOST:PORT USER "
-			    "PASSWORD [verify]", path, lineno);
-			fclose(f);
-			return -1;
-		}
-		rm->auths = xreallocarray(rm->auths, rm->nauths + 1,
-		    sizeof(*rm->auths));
-		rm->auths[rm->nauths].nexthop = xstrdup(hop);
-		rm->auths[rm->nauths].user = xstrdup(user);
-		rm->auths[rm->nauths].pass = xstrdup(pass);
-		rm->auths[rm->nauths].verify = opt != NULL;
-		rm->nauths++;
-	}
-	explicit_bzero(line, sizeof(line));
-	fclose(f);
-	return 0;
+	(void)arg;
+	log_warnx("%s:%u: %s; line skipped (want HOST:PORT USER PASSWORD "
+	    "[verify], fields with spaces in double quotes)", path, lineno, why);
 }
 
+/*
+ * Reads data_dir/relay-auth when it exists. A bad line or an unreadable
+ * file is logged and leaves those smarthosts without credentials (their
+ * mail waits in the queue): local delivery goes on either way.
+ */
 static void
-free_auth(struct queue_remote *rm)
+load_auth(struct queue_remote *rm)
 {
-	for (size_t i = 0; i < rm->nauths; i++) {
-		free(rm->auths[i].nexthop);
-		free(rm->auths[i].user);
-		explicit_bzero(rm->auths[i].pass, strlen(rm->auths[i].pass));
-		free(rm->auths[i].pass);
-	}
-	free(rm->auths);
+	char path[4096];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/relay-auth", rm->cfg->data_dir);
+	if (stat(path, &st) == 0 && (st.st_mode & 077))
+		log_warnx("%s is readable by others: chmod 600 it", path);
+	if (relay_auth_load(path, &rm->auths, &rm->nauths, bad_auth_line,
+	    NULL) == -1)
+		log_warn("%s: smarthost credentials not read", path);
 }
 
 struct queue_remote *
@@ -412,14 +382,10 @@ queue_remote_new(const struct config *cfg, struct event_base *base,
 	TAILQ_INIT(&rm->dests);
 	TAILQ_INIT(&rm->conns);
 	TAILQ_INIT(&rm->finished);
-	if (load_auth(rm, err, errlen) == -1) {
-		free_auth(rm);
-		free(rm);
-		return NULL;
-	}
+	load_auth(rm);
 	if ((rm->dns = smtpc_dns_new(base, cfg->dns_server, err, errlen)) ==
 	    NULL) {
-		free_auth(rm);
+		relay_auth_free(rm->auths, rm->nauths);
 		free(rm);
 		return NULL;
 	}
@@ -476,7 +442,7 @@ queue_remote_free(struct queue_remote **rmp)
 		SSL_CTX_free(rm->tls);
 	if (rm->tls_verify != NULL)
 		SSL_CTX_free(rm->tls_verify);
-	free_auth(rm);
+	relay_auth_free(rm->auths, rm->nauths);
 	free(rm);
 	*rmp = NULL;
 }

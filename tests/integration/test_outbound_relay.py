@@ -132,6 +132,41 @@ class RelayTest(Cluster):
         self.assertEqual(len(msgs), 1, a.log()[-3000:] + b.log()[-2000:])
         self.assertIn(b"ESMTPSA", msgs[0])
 
+    def test_smarthost_password_with_spaces_and_a_bad_line(self):
+        # A password with spaces and a quote, written quoted; a bad line
+        # before it is reported by posternctl check and skipped by the
+        # queue role, which goes on delivering (it used to exit and be
+        # restarted over and over, local mail included).
+        password = 'relay pw "quoted" \\ end'
+        b = self.add(Postern(extra={"domains": "b.test"},
+                             services=["smtp", "submission"],
+                             hostname="mx.b.test"))
+        b.ctl("user", "add", "relay@b.test", input=password + "\n")
+        b.ctl("user", "add", "bob@b.test", input="x\n")
+        b.start()
+        hop = f"127.0.0.1:{b.port('submission')}"
+        a = self.add(make("a.test", ["alice@a.test"], **{"route.*": hop}))
+        auth = a.dir / "data" / "relay-auth"
+        quoted = password.replace("\\", "\\\\").replace('"', '\\"')
+        auth.write_text(f"{hop} only-two-fields\n"
+                        f'{hop} relay@b.test "{quoted}"\n')
+        auth.chmod(0o600)
+        check = a.ctl("check", check=False)
+        self.assertNotEqual(check.returncode, 0)
+        self.assertIn("relay-auth:1:", check.stderr)
+        a.start()
+        send(a, "carol@remote.test", ["alice@a.test", "bob@b.test"])
+        self.assertEqual(len(wait_messages(a, "alice@a.test", 1)), 1)
+        msgs = wait_messages(b, "bob@b.test", 1)
+        self.assertEqual(len(msgs), 1, a.log()[-3000:] + b.log()[-2000:])
+        self.assertIn(b"ESMTPSA", msgs[0])
+        self.assertIn("relay-auth:1: ", a.log())
+        self.assertIn("line skipped", a.log())
+        self.assertNotIn("restarting", a.log())
+        auth.write_text(f'{hop} relay@b.test "{quoted}"\n')
+        check = a.ctl("check", check=False)
+        self.assertEqual(check.returncode, 0, check.stderr)
+
     def test_smarthost_verify_refuses_self_signed(self):
         b = self.add(Postern(extra={"domains": "b.test"},
                              services=["smtp", "submission"],
