@@ -125,14 +125,21 @@ static void
 take_job(struct conn *c)
 {
 	struct dest *d = c->d;
-	struct job *j = TAILQ_FIRST(&d->waiting);
+	struct job *j;
 
-	if (j == NULL || c->nsent >= REMOTE_MSGS_PER_CONN) {
-		smtpc_quit(c->s);
-		return;
+	for (;;) {
+		j = TAILQ_FIRST(&d->waiting);
+		if (j == NULL || c->nsent >= REMOTE_MSGS_PER_CONN) {
+			smtpc_quit(c->s);
+			return;
+		}
+		TAILQ_REMOVE(&d->waiting, j, entry);
+		d->nwaiting--;
+		if (remote_job_map(c->rm, j) == 0)
+			break;
+		remote_job_fail(c->rm, j, 451, "4.3.0", "cannot map the "
+		    "queued message");
 	}
-	TAILQ_REMOVE(&d->waiting, j, entry);
-	d->nwaiting--;
 	d->nbusy++;
 	c->job = j;
 	c->nsent++;

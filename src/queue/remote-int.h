@@ -23,7 +23,9 @@
 
 #define REMOTE_OUT_HIGH (64 * 1024)	/* engine output moved per turn */
 
-/* A mapped queued message, shared by its jobs. */
+/* A queued message, shared by its jobs. Its file is mapped only while a
+ * connection sends it (remote_rmsg_map): thousands of messages may wait
+ * for a slow destination, and the kernel allows ~65,000 mappings. */
 struct rmsg {
 	char		 id[QUEUE_ID_LEN + 1];
 	unsigned	 refs;
@@ -31,10 +33,12 @@ struct rmsg {
 	char		*envid;
 	enum smtpc_ret	 ret;
 	bool		 smtputf8;
-	void		*map;
+	off_t		 off;		/* the content in the queue file */
+	size_t		 len;
+	unsigned	 active;	/* jobs being sent */
+	void		*map;		/* while active > 0 */
 	size_t		 maplen;
 	const char	*data;
-	size_t		 len;
 };
 
 /* Some recipients of one message for one destination. */
@@ -46,6 +50,7 @@ struct job {
 	struct smtpc_rcpt *rcpts;
 	size_t		 n;
 	struct smtpc_msg msg;
+	bool		 mapped;	/* holds a remote_rmsg_map */
 	char		 mta[SMTPC_DNS_HOST_MAX + 64];
 };
 TAILQ_HEAD(jobq, job);
@@ -114,6 +119,9 @@ void remote_job_done(struct queue_remote *rm, struct job *j,
     const char *mta);
 void remote_job_fail(struct queue_remote *rm, struct job *j, int code,
     const char *status, const char *text);
+/* Maps j's message for sending (j->msg.data) unless mapped already for
+ * another job. 0, or -1 with errno. The report of j lets go of it. */
+int remote_job_map(struct queue_remote *rm, struct job *j);
 /* No connection to d worked (perm: the DNS said no for good). */
 void remote_dest_failed(struct queue_remote *rm, struct dest *d, bool perm,
     const char *status, const char *why);

@@ -9,6 +9,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 #include <sys/queue.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <openssl/ssl.h>
@@ -49,8 +52,8 @@ rmsg_unref(struct queue_remote *rm, struct rmsg *m)
 	if (--m->refs > 0)
 		return;
 	tdelete(m, &rm->msgs, cmp_msg);
-	if (m->map != NULL)
-		munmap(m->map, m->maplen);
+	if (m->map != NULL)	/* a job freed unreported (shutdown) */
+		munmap(m->map, m->maplen ? m->maplen : 1);
 	free(m->sender);
 	free(m->envid);
 	free(m);
@@ -94,6 +97,54 @@ remote_job_fail(struct queue_remote *rm, struct job *j, int code, const char *st
 	remote_job_done(rm, j, NULL);
 }
 
+int
+remote_job_map(struct queue_remote *rm, struct job *j)
+{
+	struct rmsg *m = j->m;
+	char path[PATH_MAX];
+	int fd, saved;
+
+	if (m->map == NULL) {
+		snprintf(path, sizeof(path), "%s/queue/msg/%s",
+		    rm->cfg->data_dir, m->id);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+			return -1;
+		m->maplen = (size_t)m->off + m->len;
+		m->map = mmap(NULL, m->maplen ? m->maplen : 1, PROT_READ,
+		    MAP_PRIVATE, fd, 0);
+		saved = errno;
+		close(fd);
+		if (m->map == MAP_FAILED) {
+			m->map = NULL;
+			errno = saved;
+			return -1;
+		}
+		m->data = (const char *)m->map + m->off;
+	}
+	m->active++;
+	j->mapped = true;
+	j->msg.data = m->data;
+	j->msg.len = m->len;
+	return 0;
+}
+
+/* The job's sending is over (reported, so its connection has moved on):
+ * the last active job of a message unmaps it. */
+static void
+job_unmap(struct job *j)
+{
+	struct rmsg *m = j->m;
+
+	if (!j->mapped)
+		return;
+	j->mapped = false;
+	if (--m->active == 0) {
+		munmap(m->map, m->maplen ? m->maplen : 1);
+		m->map = NULL;
+		m->data = NULL;
+	}
+}
+
 static void
 on_report(evutil_socket_t fd, short what, void *arg)
 {
@@ -108,6 +159,7 @@ on_report(evutil_socket_t fd, short what, void *arg)
 		/* Let go of the message first: when this was its last job,
 		 * the role must see it as no longer busy. */
 		memcpy(id, j->m->id, sizeof(id));
+		job_unmap(j);
 		rmsg_unref(rm, j->m);
 		j->m = NULL;
 		rm->done(rm->arg, id, j->mta[0] ? j->mta : NULL, j->idx,
@@ -238,7 +290,7 @@ remote_dest_kick(struct queue_remote *rm, struct dest *d)
 
 void
 queue_remote_deliver(struct queue_remote *rm, const struct queue_envelope *env,
-    const size_t *idx, size_t n, int fd, off_t off, off_t size)
+    const size_t *idx, size_t n, off_t off, off_t size)
 {
 	struct job **jobs = xcalloc(n, sizeof(*jobs));
 	struct rmsg *m = xcalloc(1, sizeof(*m));
@@ -251,14 +303,8 @@ queue_remote_deliver(struct queue_remote *rm, const struct queue_envelope *env,
 	m->ret = env->ret == QUEUE_RET_FULL ? SMTPC_RET_FULL :
 	    env->ret == QUEUE_RET_HDRS ? SMTPC_RET_HDRS : SMTPC_RET_NONE;
 	m->smtputf8 = env->smtputf8;
-	m->maplen = (size_t)(off + size);
-	m->map = mmap(NULL, m->maplen, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (m->map == MAP_FAILED)
-		m->map = NULL;
-	else {
-		m->data = (const char *)m->map + off;
-		m->len = (size_t)size;
-	}
+	m->off = off;
+	m->len = (size_t)size;
 	if (tsearch(m, &rm->msgs, cmp_msg) == NULL)
 		abort();
 	for (size_t k = 0; k < n; k++) {
@@ -290,15 +336,11 @@ queue_remote_deliver(struct queue_remote *rm, const struct queue_envelope *env,
 		j->msg.sender = m->sender;
 		j->msg.rcpts = j->rcpts;
 		j->msg.nrcpts = j->n;
-		j->msg.data = m->data;
-		j->msg.len = m->len;
 		j->msg.smtputf8 = m->smtputf8;
 		j->msg.envid = m->envid;
 		j->msg.ret = m->ret;
 		if (j->d == NULL)
 			remote_job_fail(rm, j, 451, "4.3.5", "bad route");
-		else if (m->map == NULL)
-			remote_job_fail(rm, j, 451, "4.3.0", "cannot map the message");
 		else {
 			TAILQ_INSERT_TAIL(&j->d->waiting, j, entry);
 			j->d->nwaiting++;

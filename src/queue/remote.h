@@ -53,9 +53,9 @@ struct queue_remote *queue_remote_new(const struct config *cfg,
 void queue_remote_free(struct queue_remote **rmp);
 
 /* Starts delivery of env->rcpts[idx[0..n)] (remote, due); the message is
- * [off, off + size) of fd (mapped; fd may be closed afterwards). */
+ * [off, off + size) of its queue file, mapped only while being sent. */
 void queue_remote_deliver(struct queue_remote *rm,
-    const struct queue_envelope *env, const size_t *idx, size_t n, int fd,
+    const struct queue_envelope *env, const size_t *idx, size_t n,
     off_t off, off_t size);
 /* Whether some recipients of message id are being delivered. */
 bool queue_remote_busy(const struct queue_remote *rm, const char *id);

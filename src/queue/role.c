@@ -358,7 +358,7 @@ finish(struct qrole *q, struct qbatch *b, struct inflight *m, size_t slot,
 	free(ok);
 	if (m->nremote > 0)
 		queue_remote_deliver(q->remote, env, m->remote, m->nremote,
-		    m->fd, m->off, m->size);
+		    m->off, m->size);
 	settle(q, env, m->fd, m->off, m->size, m->changed, now);
 	free(m->staged);
 	free(m->remote);

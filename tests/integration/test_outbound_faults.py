@@ -128,6 +128,27 @@ class FaultTest(unittest.TestCase):
         self.assertLessEqual(self.sink.max_active, 20)
         self.assertTrue(wait_for(lambda: queue_ids(self.a) == []))
 
+    def test_waiting_messages_are_not_mapped(self):
+        # 80 messages wait for a slow server: only those being sent have
+        # their queue file mapped (the kernel allows ~65,000 mappings; a
+        # big queue for one slow destination used to map every message).
+        self.sink.final_delay = 1
+        with smtplib.SMTP("127.0.0.1", self.a.port("smtp"), timeout=30) as s:
+            for i in range(80):
+                s.sendmail("alice@a.test", ["bob@sink.test"], MSG)
+        pid = self.a.children()["queue"]
+        most = 0
+        deadline = time.monotonic() + 60
+        while len(self.sink.messages) < 60 and time.monotonic() < deadline:
+            maps = Path(f"/proc/{pid}/maps").read_text()
+            most = max(most, sum("/queue/msg/" in ln for ln in maps.splitlines()))
+            time.sleep(0.1)
+        self.assertGreater(most, 0)
+        self.assertLessEqual(most, 20)      # REMOTE_DEST_CONC connections
+        self.assertTrue(wait_for(lambda: len(self.sink.messages) == 80, 60),
+                        self.a.log()[-3000:])
+        self.assertTrue(wait_for(lambda: queue_ids(self.a) == []))
+
     def test_wire_format_dot_stuffing_pipelining(self):
         self.send(rcpts=["bob@sink.test", "carl@sink.test"])
         self.assertTrue(wait_for(lambda: len(self.sink.messages) == 1))
