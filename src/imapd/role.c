@@ -15,10 +15,7 @@
  * flush (bench/imap_bench.md has the figures).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <malloc.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
@@ -34,6 +31,7 @@
 #include "imapd/session.h"
 #include "imapd/watch.h"
 #include "lib/log.h"
+#include "lib/loops.h"
 #include "lib/util.h"
 #include "store/store.h"
 
@@ -78,10 +76,6 @@ struct imapd_loop {
 	struct watcher		*watcher;
 	LIST_HEAD(, conn)	 conns;
 	bool			 stopping;
-	int			 wake[2];	/* the main thread: "stop" */
-	struct event		*wake_ev;
-	pthread_t		 thread;
-	bool			 started;
 };
 
 static void conn_read(struct bufferevent *bev, void *arg);
@@ -426,8 +420,9 @@ on_conn(struct server_conn *sc, void *arg)
 /* Stops accepting, ends every session with BYE and leaves the loop
  * once they are gone (or after a grace period). */
 static void
-loop_stop(struct imapd_loop *r)
+loop_stop(void *arg)
 {
+	struct imapd_loop *r = arg;
 	struct timeval grace = { IMAPD_STOP_GRACE_S, 0 };
 	struct conn *c, *next;
 
@@ -445,42 +440,26 @@ loop_stop(struct imapd_loop *r)
 	event_base_loopexit(r->base, LIST_EMPTY(&r->conns) ? NULL : &grace);
 }
 
-static void
-on_wake(evutil_socket_t fd, short what, void *arg)
-{
-	char b[16];
-
-	(void)what;
-	while (read(fd, b, sizeof(b)) > 0)
-		;
-	loop_stop(arg);
-}
-
 static int
-loop_init(struct imapd_loop *r, const struct role_env *env, bool first)
+loop_init(void *rec, size_t i, struct event_base *base, void *arg)
 {
+	struct imapd_loop *r = rec;
+	const struct role_env *env = arg;
 	struct server_listener *l;
 	char err[512];
 
 	memset(r, 0, sizeof(*r));
 	r->env = env;
-	r->wake[0] = r->wake[1] = -1;
+	r->base = base;
 	LIST_INIT(&r->conns);
 	if (store_open(env->cfg, &r->store, err, sizeof(err)) == -1) {
 		log_warnx("imap: store: %s", err);
 		return -1;
 	}
-	if ((r->base = event_base_new()) == NULL)
-		fatalx("event_base_new");
 	/* Without workers, logins are checked in the loop. */
 	r->auth = authpool_new(r->base, env->cfg, IMAPD_AUTH_THREADS);
 	r->watcher = watcher_new(r->base);
-	if (pipe2(r->wake, O_NONBLOCK | O_CLOEXEC) == -1)
-		fatal("imap: pipe");
-	r->wake_ev = event_new(r->base, r->wake[0], EV_READ | EV_PERSIST,
-	    on_wake, r);
-	event_add(r->wake_ev, NULL);
-	if (first)
+	if (i == 0)
 		r->srv = server_new(r->base, env->tls, env->listeners,
 		    env->nlisteners, on_conn, r);
 	else {
@@ -496,104 +475,41 @@ loop_init(struct imapd_loop *r, const struct role_env *env, bool first)
 }
 
 static void
-loop_free(struct imapd_loop *r)
+loop_free(void *rec)
 {
+	struct imapd_loop *r = rec;
+
 	while (!LIST_EMPTY(&r->conns))
 		conn_free(LIST_FIRST(&r->conns));
 	server_free(&r->srv);
 	authpool_free(&r->auth);
 	watcher_free(&r->watcher);
-	if (r->wake_ev != NULL)
-		event_free(r->wake_ev);
-	if (r->wake[0] != -1) {
-		close(r->wake[0]);
-		close(r->wake[1]);
-	}
-	if (r->base != NULL)
-		event_base_free(r->base);
 	store_close(&r->store);
 }
 
-static void *
-loop_thread(void *arg)
-{
-	struct imapd_loop *r = arg;
-
-	event_base_dispatch(r->base);
-	return NULL;
-}
-
-/* The main thread's loop (loop 0) gets the signals and passes SIGTERM
- * on to the others through their wake pipes. */
 static void
-on_signal(evutil_socket_t sig, short what, void *arg)
+on_stopping(void *arg)
 {
-	struct imapd_loop *loops = arg;
-
-	(void)what;
-	if (sig == SIGHUP)
-		return;	/* the master restarts roles on reload */
+	(void)arg;
 	log_info("stopping");
-	for (int i = 1; i < IMAPD_LOOPS; i++)
-		if (loops[i].started)
-			(void)!write(loops[i].wake[1], "x", 1);
-	loop_stop(&loops[0]);
 }
 
 int
 imapd_role_main(const struct role_env *env)
 {
-	struct event *sigterm, *sigint, *sighup;
+	static const struct loops_ops ops = {
+		.init = loop_init,
+		.stop = loop_stop,
+		.fini = loop_free,
+		.signalled = on_stopping,
+	};
 	struct imapd_loop *loops;
-	sigset_t block, old;
-	int i, ninit = 0, rc = 0;
+	int rc;
 
 	(void)mallopt(M_ARENA_MAX, IMAPD_MALLOC_ARENAS);
 	loops = xcalloc(IMAPD_LOOPS, sizeof(*loops));
-	/* Only the main thread takes signals: the other loops are started
-	 * with them blocked. */
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &block, &old);
-	for (i = 0; i < IMAPD_LOOPS; i++) {
-		ninit++;
-		if (loop_init(&loops[i], env, i == 0) == -1) {
-			rc = 1;
-			break;
-		}
-		if (i > 0 && pthread_create(&loops[i].thread, NULL,
-		    loop_thread, &loops[i]) != 0) {
-			log_warnx("imap: cannot start loop thread");
-			rc = 1;
-			break;
-		}
-		loops[i].started = true;
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc == 0) {
-		struct event_base *base = loops[0].base;
-
-		sigterm = evsignal_new(base, SIGTERM, on_signal, loops);
-		sigint = evsignal_new(base, SIGINT, on_signal, loops);
-		sighup = evsignal_new(base, SIGHUP, on_signal, loops);
-		evsignal_add(sigterm, NULL);
-		evsignal_add(sigint, NULL);
-		evsignal_add(sighup, NULL);
-		event_base_dispatch(base);
-		event_free(sigterm);
-		event_free(sigint);
-		event_free(sighup);
-	}
-	for (i = 1; i < IMAPD_LOOPS; i++)
-		if (loops[i].started) {
-			if (rc != 0)
-				(void)!write(loops[i].wake[1], "x", 1);
-			pthread_join(loops[i].thread, NULL);
-		}
-	for (i = 0; i < ninit; i++)
-		loop_free(&loops[i]);
+	rc = loops_run(loops, IMAPD_LOOPS, sizeof(*loops), &ops,
+	    (void *)env) == 0 ? 0 : 1;
 	free(loops);
 	return rc;
 }

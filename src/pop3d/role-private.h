@@ -71,10 +71,6 @@ struct pop3d_role {
 	unsigned		 login_delay_s;	/* pop3_login_delay */
 	TAILQ_HEAD(, conn)	 conns;
 	size_t			 nconns;
-	int			 wake[2];	/* "stop", from the main loop */
-	struct event		*wake_ev;
-	pthread_t		 thread;
-	bool			 started;
 	size_t			 nloops;	/* the role's, same in each */
 };
 

@@ -21,9 +21,7 @@
 
 #include <errno.h>
 #include <malloc.h>
-#include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +31,7 @@
 #include <event2/event.h>
 
 #include "lib/log.h"
+#include "lib/loops.h"
 #include "lib/util.h"
 #include "pop3d/maildrop.h"
 #include "pop3d/role-private.h"
@@ -176,8 +175,9 @@ on_stop(evutil_socket_t fd, short what, void *arg)
 /* Stops accepting and ends every session of this loop without UPDATE,
  * then leaves the loop once they are gone or after a grace period. */
 static void
-loop_stop(struct pop3d_role *role)
+loop_stop(void *arg)
 {
+	struct pop3d_role *role = arg;
 	struct timeval tv = { 0, SHUTDOWN_GRACE_MS * 1000 };
 	struct conn *c, *next;
 
@@ -198,38 +198,33 @@ loop_stop(struct pop3d_role *role)
 		    role->base, &tv);
 }
 
-static void
-on_wake(evutil_socket_t fd, short what, void *arg)
-{
-	char b[16];
+/* What every loop_init gets. */
+struct loops_arg {
+	const struct role_env	*env;
+	struct pop3d_shared	*shared;
+	struct pop3d_role	*loops;
+	size_t			 nloops;
+};
 
-	(void)what;
-	while (read(fd, b, sizeof(b)) > 0)
-		;
-	loop_stop(arg);
-}
-
+/* Signalled: a log line with the sessions there are. */
 static void
-on_signal(evutil_socket_t sig, short what, void *arg)
+on_stopping(void *arg)
 {
-	struct pop3d_role *loops = arg;
+	const struct loops_arg *la = arg;
 	size_t n = 0;
 
-	if (sig == SIGHUP)
-		return;		/* the master restarts roles on reload */
-	for (size_t i = 0; i < loops[0].nloops; i++)
-		n += loops[i].nconns;	/* a log figure: racy reads are fine */
+	for (size_t i = 0; i < la->nloops; i++)
+		n += la->loops[i].nconns;	/* racy reads: a log figure */
 	log_info("stopping, about %zu sessions", n);
-	for (size_t i = 1; i < loops[0].nloops; i++)
-		if (loops[i].started)
-			(void)!write(loops[i].wake[1], "x", 1);
-	loop_stop(&loops[0]);
 }
 
-static void
-loop_init(struct pop3d_role *role, const struct role_env *env,
-    struct pop3d_shared *sh, size_t nloops, bool first)
+static int
+loop_init(void *rec, size_t i, struct event_base *base, void *arg)
 {
+	struct pop3d_role *role = rec;
+	const struct loops_arg *la = arg;
+	const struct role_env *env = la->env;
+	size_t nloops = la->nloops;
 	/* POP3D_WORK_THREADS in all, not per loop: a password check takes
 	 * 16 MB of scratch, and the cores are the limit anyway. */
 	struct workq_settings wset = {
@@ -244,25 +239,19 @@ loop_init(struct pop3d_role *role, const struct role_env *env,
 
 	memset(role, 0, sizeof(*role));
 	role->env = env;
-	role->shared = sh;
-	role->wake[0] = role->wake[1] = -1;
+	role->shared = la->shared;
+	role->nloops = nloops;
+	role->base = base;
 	TAILQ_INIT(&role->conns);
 	role->expire_days = (int)env->cfg->pop3_expire;
 	role->login_delay_s = (unsigned)env->cfg->pop3_login_delay;
 	if (store_open(env->cfg, &role->store, err, sizeof(err)) == -1)
 		fatalx("store: %s", err);
 	role->sizes = pop3d_sizecache_new();
-	if ((role->base = event_base_new()) == NULL)
-		fatalx("event_base_new");
 	role->workq = workq_new(role->base, &wset);
 	if (role->workq == NULL)
 		log_warnx("no worker threads: logins and QUIT run inline");
-	if (pipe2(role->wake, O_NONBLOCK | O_CLOEXEC) == -1)
-		fatal("pop3: pipe");
-	role->wake_ev = event_new(role->base, role->wake[0],
-	    EV_READ | EV_PERSIST, on_wake, role);
-	event_add(role->wake_ev, NULL);
-	if (first)
+	if (i == 0)
 		role->srv = server_new(role->base, env->tls, env->listeners,
 		    env->nlisteners, on_conn, role);
 	else {
@@ -273,82 +262,48 @@ loop_init(struct pop3d_role *role, const struct role_env *env,
 	}
 	if (nloops > 1)
 		server_set_accept_batch(role->srv, 1);
+	return 0;
 }
 
 static void
-loop_free(struct pop3d_role *role)
+loop_free(void *rec)
 {
+	struct pop3d_role *role = rec;
 	struct conn *c;
 
 	while ((c = TAILQ_FIRST(&role->conns)) != NULL)
 		pop3d_conn_free(c);
 	workq_free(&role->workq);
 	server_free(&role->srv);
-	if (role->wake_ev != NULL)
-		event_free(role->wake_ev);
-	if (role->wake[0] != -1) {
-		close(role->wake[0]);
-		close(role->wake[1]);
-	}
-	event_base_free(role->base);
 	pop3d_sizecache_free(&role->sizes);
 	store_close(&role->store);
-}
-
-static void *
-loop_thread(void *arg)
-{
-	struct pop3d_role *role = arg;
-	sigset_t all;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
-	event_base_dispatch(role->base);
-	return NULL;
 }
 
 int
 pop3d_role_main(const struct role_env *env)
 {
-	struct event *sig[3];
-	const int signo[3] = { SIGTERM, SIGINT, SIGHUP };
+	static const struct loops_ops ops = {
+		.init = loop_init,
+		.stop = loop_stop,
+		.fini = loop_free,
+		.signalled = on_stopping,
+	};
 	struct pop3d_shared *sh = xcalloc(1, sizeof(*sh));
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t nloops = cores < 1 ? 1 : cores > POP3D_LOOPS_MAX ?
 	    POP3D_LOOPS_MAX : (size_t)cores;
 	struct pop3d_role *loops = xcalloc(nloops, sizeof(*loops));
+	struct loops_arg la = { env, sh, loops, nloops };
+	int rc;
 
 	/* glibc gives each thread that allocates an arena of its own (up
 	 * to 8 a core): with loops and workers that is most of the role's
 	 * memory for no gain here. */
 	mallopt(M_ARENA_MAX, 2);
 	pthread_mutex_init(&sh->lock, NULL);
-	for (size_t i = 0; i < nloops; i++) {
-		loop_init(&loops[i], env, sh, nloops, i == 0);
-		loops[i].nloops = nloops;
-	}
-	/* Loop 0 runs on this thread and takes the signals. */
-	for (size_t i = 0; i < 3; i++) {
-		sig[i] = evsignal_new(loops[0].base, signo[i], on_signal,
-		    loops);
-		evsignal_add(sig[i], NULL);
-	}
-	for (size_t i = 1; i < nloops; i++) {
-		if (pthread_create(&loops[i].thread, NULL, loop_thread,
-		    &loops[i]) != 0)
-			fatalx("pop3: cannot start loop %zu", i);
-		loops[i].started = true;
-	}
-	event_base_dispatch(loops[0].base);
-	for (size_t i = 1; i < nloops; i++)
-		if (loops[i].started)
-			pthread_join(loops[i].thread, NULL);
-	for (size_t i = 0; i < 3; i++)
-		event_free(sig[i]);
-	for (size_t i = 0; i < nloops; i++)
-		loop_free(&loops[i]);
+	rc = loops_run(loops, nloops, sizeof(*loops), &ops, &la);
 	free(loops);
 	pthread_mutex_destroy(&sh->lock);
 	free(sh);
-	return 0;
+	return rc == 0 ? 0 : 1;
 }
