@@ -73,11 +73,9 @@ static void *
 loop_thread(void *arg)
 {
 	struct slot *s = arg;
-	sigset_t all;
 
 	/* Signals are loop 0's (the caller's thread). */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	signals_block_thread();
 	event_base_dispatch(s->base);
 	return NULL;
 }
@@ -156,6 +154,7 @@ loops_run(void *recs, size_t n, size_t size, const struct loops_ops *ops,
 			evsignal_add(sig[i], NULL);
 		}
 		event_base_dispatch(r.slots[0].base);
+		signals_hold_for_exit();
 		for (size_t i = 0; i < nitems(signo); i++)
 			event_free(sig[i]);
 	} else

@@ -29,6 +29,21 @@ char *str_trim(char *s);
 /* The value of one hexadecimal digit (either case), or -1. */
 int hex_digit(unsigned char c);
 
+/*
+ * For a role whose loop has ended: blocks SIGTERM, SIGINT and SIGHUP for
+ * the rest of its shutdown. Freeing libevent's signal events puts back
+ * the default action, and a second SIGTERM (the master passes one on
+ * while a process-group kill already delivered one) would then kill the
+ * role halfway through its cleanup.
+ */
+void signals_hold_for_exit(void);
+
+/* For a helper thread (workers, committers, extra event loops): blocks
+ * every signal, so that the process's signals reach the thread that
+ * handles them and never stop a worker's system call or, once a role
+ * has put back the default actions, kill the process through it. */
+void signals_block_thread(void);
+
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

@@ -34,6 +34,7 @@ worker(void *arg)
 	struct workq_job *job;
 	void *ctx = NULL;
 
+	signals_block_thread();
 	if (q->set.thread_init != NULL)
 		ctx = q->set.thread_init(q->set.arg);
 	pthread_mutex_lock(&q->mu);

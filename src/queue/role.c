@@ -588,6 +588,7 @@ queue_role_main(const struct role_env *env)
 	scan(&q);
 	arm(&q, true);
 	event_base_dispatch(q.base);
+	signals_hold_for_exit();
 
 	if (q.published != NULL) {
 		const char *errstr = NULL;

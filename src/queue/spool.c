@@ -481,15 +481,6 @@ struct spool_committer {
 	uint64_t	 nsyncs, nmsgs, sync_us; /* for the log at the end */
 };
 
-static void
-block_signals(void)
-{
-	sigset_t all;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
-}
-
 /* With c->lock held: waits for messages on q until *last (no more will
  * come) and moves them all to batch; false once q is empty for good. */
 static bool
@@ -558,7 +549,7 @@ writer_main(void *arg)
 	struct spool_committer *c = arg;
 	struct msgq batch;
 
-	block_signals();
+	signals_block_thread();
 	pthread_mutex_lock(&c->lock);
 	while (take_all(c, &c->pending, &c->wake_writer, &c->stopping,
 	    &batch)) {
@@ -591,7 +582,7 @@ syncer_main(void *arg)
 	struct spool_committer *c = arg;
 	struct msgq batch;
 
-	block_signals();
+	signals_block_thread();
 	pthread_mutex_lock(&c->lock);
 	while (take_all(c, &c->written, &c->wake_syncer, &c->writer_gone,
 	    &batch)) {

@@ -659,6 +659,7 @@ smtpd_role_main(const struct role_env *env)
 	s.server = server_new(s.base, env->tls, env->listeners,
 	    env->nlisteners, on_conn, &s);
 	event_base_dispatch(s.base);
+	signals_hold_for_exit();
 
 	/* Commits still in flight complete (their callbacks run) before
 	 * the remaining connections are dropped. */

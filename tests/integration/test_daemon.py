@@ -71,6 +71,30 @@ class DaemonTest(unittest.TestCase):
             srv.stop()
             srv.tmp.cleanup()
 
+    def test_process_group_sigterm_every_role_exits_cleanly(self):
+        # Ctrl-C, `timeout`, a service manager: SIGTERM to the whole
+        # process group reaches every role at once, and the master passes
+        # one on too. The second used to kill a role that had begun its
+        # cleanup ("killed by signal 15").
+        srv = Postern()
+        try:
+            for _ in range(5):
+                log = open(srv.log_path, "wb")
+                p = subprocess.Popen([binary("posternd"), "-c", str(srv.conf)],
+                                     stdout=log, stderr=log, start_new_session=True,
+                                     env=dict(os.environ, **SAN_ENV))
+                for port in srv.ports.values():
+                    self.assertTrue(wait_port("127.0.0.1", port), srv.log())
+                time.sleep(0.3)
+                os.killpg(p.pid, signal.SIGTERM)
+                self.assertEqual(p.wait(20), 0, srv.log())
+                log.close()
+                text = srv.log()
+                self.assertNotIn("killed by signal", text)
+                self.assertEqual(text.count("exited with status 0"), 4, text)
+        finally:
+            srv.tmp.cleanup()
+
     def test_tls_refuses_old_protocols_and_cert_is_kept(self):
         with Postern(services=["imaps"]) as srv:
             ctx = client_tls_context()
