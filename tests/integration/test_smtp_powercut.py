@@ -17,14 +17,13 @@ mounts.
 """
 import os
 import signal
-import smtplib
 import subprocess
-import threading
 import time
 import unittest
 from pathlib import Path
 
 from harness import LoopFs, Postern
+from mailutil import Senders
 
 
 def message(tag):
@@ -45,37 +44,15 @@ class PowerCutTest(unittest.TestCase):
             with LoopFs(srv.dir / "data", journal, options) as fs:
                 srv.ctl("user", "add", "bob@example.org", input="bobpass\n")
                 srv.start()
-                acked = []
-                lock = threading.Lock()
-                stop = threading.Event()
-
-                def client(n):
-                    i = 0
-                    while not stop.is_set():
-                        tag = f"cut-{n}-{i}"
-                        i += 1
-                        try:
-                            with smtplib.SMTP("127.0.0.1", srv.port("smtp"),
-                                              timeout=30) as s:
-                                s.sendmail("a@remote.test", ["bob@example.org"],
-                                           message(tag))
-                            with lock:
-                                acked.append(tag)
-                        except (OSError, smtplib.SMTPException):
-                            time.sleep(0.05)
-
-                threads = [threading.Thread(target=client, args=(n,))
-                           for n in range(6)]
-                for t in threads:
-                    t.start()
+                senders = Senders(srv, 6, "cut", message,
+                                  sender="a@remote.test").start()
                 try:
                     for k in range(self.CUTS):
                         time.sleep(1.5)
                         pids = [srv.proc.pid] + list(srv.children().values())
                         for pid in pids:
                             os.kill(pid, signal.SIGSTOP)
-                        with lock:
-                            before = list(acked)
+                        before = senders.acked()
                         # I/O already handed to the loop device completes.
                         time.sleep(0.3)
                         snap = srv.dir / f"snap{k}.img"
@@ -85,9 +62,7 @@ class PowerCutTest(unittest.TestCase):
                         for pid in pids:
                             os.kill(pid, signal.SIGCONT)
                 finally:
-                    stop.set()
-                    for t in threads:
-                        t.join()
+                    senders.stop()
                 self.assertEqual(srv.stop(), 0)
                 self.assertIn(f"group commits by {way}", srv.log())
             for snap, before in snaps:

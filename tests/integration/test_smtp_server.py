@@ -11,7 +11,7 @@ import time
 import unittest
 
 from harness import LoopFs, Postern, client_tls_context
-from mailutil import maildir_messages, queue_ids, wait_messages
+from mailutil import Senders, maildir_messages, queue_ids, wait_messages
 
 MSG = (b"From: Alice <alice@remote.test>\r\nTo: bob@example.org\r\n"
        b"Subject: integration\r\n\r\nHello Bob.\r\n.leading dot\r\nbye\r\n")
@@ -306,29 +306,11 @@ class CrashTest(unittest.TestCase):
     ways: journal commits (ext4 with a journal) and syncfs (without)."""
 
     def crash(self, srv):
-        import threading
-        acked = []
-        lock = threading.Lock()
-        stop = threading.Event()
-
-        def client(n):
-            i = 0
-            while not stop.is_set():
-                tag = f"crash-{n}-{i}"
-                i += 1
-                try:
-                    with smtplib.SMTP("127.0.0.1", srv.port("smtp"), timeout=10) as s:
-                        s.sendmail("alice@remote.test", ["bob@example.org"],
-                                   f"Subject: {tag}\r\n\r\n{tag}\r\n".encode())
-                    with lock:
-                        acked.append(tag)
-                    time.sleep(0.03)
-                except (OSError, smtplib.SMTPException):
-                    time.sleep(0.05)
+        senders = Senders(srv, 8, "crash", lambda tag: (
+            f"Subject: {tag}\r\n\r\n{tag}\r\n".encode()), timeout=10,
+            pause=0.03)
         try:
-            threads = [threading.Thread(target=client, args=(n,)) for n in range(8)]
-            for t in threads:
-                t.start()
+            senders.start()
             # 20 s of sending with three kill -9 + restarts in between
             for _ in range(3):
                 time.sleep(5)
@@ -341,9 +323,8 @@ class CrashTest(unittest.TestCase):
                 srv.log_file.close()
                 srv.start()
             time.sleep(5)
-            stop.set()
-            for t in threads:
-                t.join()
+            senders.stop()
+            acked = senders.acked()
             deadline = time.monotonic() + 300
             while time.monotonic() < deadline and queue_ids(srv):
                 time.sleep(0.1)
@@ -361,7 +342,7 @@ class CrashTest(unittest.TestCase):
             self.assertEqual(lost, [])
             self.assertEqual(srv.stop(), 0)
         finally:
-            stop.set()
+            senders.stop()
             srv.stop()
 
     def test_kill9_loses_nothing_acknowledged(self):
