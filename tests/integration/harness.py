@@ -168,25 +168,42 @@ class LoopFs:
     """A fresh ext4 file system on a loop device mounted at path, with or
     without a journal, with mount options (needs root and mkfs.ext4)."""
 
-    def __init__(self, path, journal, options=""):
+    def __init__(self, path, journal, options="", size="512M"):
         self.path = Path(path)
         self.img = self.path.with_suffix(".img")
         self.journal = journal
         self.options = options
+        self.size = size
 
-    @staticmethod
-    def usable():
-        return os.geteuid() == 0 and shutil.which("mkfs.ext4") is not None
+    _usable = None
+
+    @classmethod
+    def usable(cls):
+        """Root, mkfs.ext4 and a loop device that mounts (tried once)."""
+        if cls._usable is None:
+            cls._usable = False
+            if os.geteuid() == 0 and shutil.which("mkfs.ext4") is not None:
+                with tempfile.TemporaryDirectory(prefix="loopfs-probe-") as d:
+                    try:
+                        with LoopFs(Path(d) / "m", True, size="16M"):
+                            cls._usable = True
+                    except (OSError, subprocess.CalledProcessError):
+                        pass
+        return cls._usable
 
     def __enter__(self):
         self.path.mkdir(parents=True)
-        subprocess.run(["truncate", "-s", "512M", str(self.img)], check=True)
+        subprocess.run(["truncate", "-s", self.size, str(self.img)], check=True)
         subprocess.run(["mkfs.ext4", "-q", "-F"]
                        + ([] if self.journal else ["-O", "^has_journal"])
-                       + [str(self.img)], check=True)
-        subprocess.run(["mount", "-o", ",".join(["loop"] + ([self.options]
-                        if self.options else [])), str(self.img), str(self.path)],
-                       check=True)
+                       + [str(self.img)], check=True, capture_output=True)
+        try:
+            subprocess.run(["mount", "-o", ",".join(["loop"] + ([self.options]
+                            if self.options else [])), str(self.img),
+                            str(self.path)], check=True, capture_output=True)
+        except subprocess.CalledProcessError:
+            self.img.unlink(missing_ok=True)
+            raise
         return self
 
     def __exit__(self, *exc):

@@ -37,7 +37,7 @@ class PowerCutTest(unittest.TestCase):
 
     def cut_test(self, journal, way, options=""):
         if not LoopFs.usable():
-            self.skipTest("needs root and mkfs.ext4 for a loop file system")
+            self.skipTest("needs root, mkfs.ext4 and a working loop device")
         srv = Postern(extra={"domains": "example.org"}, services=["smtp"])
         snaps = []
         try:

@@ -354,7 +354,7 @@ class CrashTest(unittest.TestCase):
 
     def crash_on_loop_fs(self, journal, way):
         if not LoopFs.usable():
-            self.skipTest("needs root and mkfs.ext4 for a loop file system")
+            self.skipTest("needs root, mkfs.ext4 and a working loop device")
         srv = Postern(extra={"domains": "example.org"}, services=["smtp"])
         try:
             with LoopFs(srv.dir / "data", journal):
