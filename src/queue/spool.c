@@ -463,7 +463,7 @@ out:
  * into msg/ and the syncer runs one syncfs (shared with the queue role,
  * lib/syncshare), which is durable on any file system but also writes
  * every dirty metadata block in place each time: on the journaled ext4
- * that the benchmark runs on, its syncs took 2.5-3.5 ms against 1.8.
+ * that the benchmark runs on, its syncs took 2.4-3.1 ms against 1.6-2.0.
  */
 struct spool_committer {
 	struct spool	*sp;
