@@ -179,3 +179,16 @@ durable_fs_journaled(int fd)
 	closedir(d);
 	return found && !data_journaled(name);
 }
+
+int
+durable_writeback_start(int fd)
+{
+	return sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+}
+
+int
+durable_writeback_wait(int fd)
+{
+	return sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WAIT_BEFORE |
+	    SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+}

@@ -39,4 +39,10 @@ int durable_mkdirs(const char *path, mode_t mode);
  */
 bool durable_fs_journaled(int fd);
 
+/* Starts writing fd's dirty pages to the device, without waiting. */
+int durable_writeback_start(int fd);
+/* Waits until all of fd's dirty pages are written to the device (no cache
+ * flush: the journal commit or syncfs after it makes them durable). */
+int durable_writeback_wait(int fd);
+
 #endif

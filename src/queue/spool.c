@@ -47,8 +47,6 @@
 struct spool {
 	char	*dir;		/* data_dir/queue */
 	int	 dirfd;		/* for syncfs and *at() calls */
-	int	 msgfd;		/* msg/, fsynced by journal commits */
-	bool	 journaled;	/* commit by journal (durable_fs_journaled) */
 	struct syncshare *sync;	/* shared syncs, or NULL */
 	char	 names[SPOOL_POOL_READ][QUEUE_ID_LEN + 1]; /* pool/ seen */
 	size_t	 nnames, inames;
@@ -96,14 +94,6 @@ spool_open(const char *data_dir, struct spool **out, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", sp->dir, strerror(errno));
 		goto fail;
 	}
-	snprintf(path, sizeof(path), "%s/msg", sp->dir);
-	sp->msgfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (sp->msgfd == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		close(sp->dirfd);
-		goto fail;
-	}
-	sp->journaled = durable_fs_journaled(sp->dirfd);
 	sp->gives = SPOOL_POOL_RECOUNT;	/* count at the first give */
 	*out = sp;
 	return 0;
@@ -121,7 +111,6 @@ spool_close(struct spool **spp)
 	if (sp == NULL)
 		return;
 	close(sp->dirfd);
-	close(sp->msgfd);
 	pthread_mutex_destroy(&sp->pool_lock);
 	free(sp->dir);
 	free(sp);
@@ -137,7 +126,7 @@ spool_path(const struct spool *sp)
 bool
 spool_journaled(const struct spool *sp)
 {
-	return sp->journaled;
+	return durable_fs_journaled(sp->dirfd);
 }
 
 bool
@@ -478,6 +467,8 @@ struct spool_committer {
 	int		 efd;
 	struct event	*ev;
 	unsigned	 inflight;	/* committed but not yet reported */
+	bool		 journaled;	/* the journal way (else syncfs) */
+	int		 msgfd;		/* msg/, fsynced by journal commits */
 	uint64_t	 nsyncs, nmsgs, sync_us; /* for the log at the end */
 };
 
@@ -503,9 +494,7 @@ writeback_start(struct spool_msg *m)
 {
 	if (flush_wbuf(m) == -1)
 		return -1;
-	if (sync_file_range(m->fd, 0, 0, SYNC_FILE_RANGE_WRITE) == -1)
-		return -1;
-	return 0;
+	return durable_writeback_start(m->fd);
 }
 
 /*
@@ -516,7 +505,7 @@ writeback_start(struct spool_msg *m)
  * and the blocks that the write-backs allocated. Results in m->result.
  */
 static void
-journal_commit(struct spool *sp, struct msgq *batch)
+journal_commit(struct spool_committer *c, struct msgq *batch)
 {
 	struct spool_msg *m;
 	bool any = false;
@@ -526,8 +515,7 @@ journal_commit(struct spool *sp, struct msgq *batch)
 
 		if (m->result == -1)
 			continue;
-		r = sync_file_range(m->fd, 0, 0, SYNC_FILE_RANGE_WAIT_BEFORE |
-		    SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+		r = durable_writeback_wait(m->fd);
 		if (close(m->fd) == -1)
 			r = -1;
 		m->fd = -1;
@@ -538,7 +526,7 @@ journal_commit(struct spool *sp, struct msgq *batch)
 		m->result = r;
 		any |= r == 0;
 	}
-	if (any && fsync(sp->msgfd) == -1)
+	if (any && fsync(c->msgfd) == -1)
 		TAILQ_FOREACH(m, batch, entry)
 			m->result = -1;
 }
@@ -558,7 +546,7 @@ writer_main(void *arg)
 		pthread_mutex_unlock(&c->lock);
 
 		TAILQ_FOREACH(m, &batch, entry) {
-			if (c->sp->journaled)
+			if (c->journaled)
 				m->result = writeback_start(m);
 			else
 				m->result = publish(m);
@@ -600,8 +588,8 @@ syncer_main(void *arg)
 			struct timespec t0, t1;
 
 			clock_gettime(CLOCK_MONOTONIC, &t0);
-			if (c->sp->journaled)
-				journal_commit(c->sp, &batch);
+			if (c->journaled)
+				journal_commit(c, &batch);
 			else if (syncshare_sync(c->sp->sync, c->sp->dirfd,
 			    false) == -1)
 				TAILQ_FOREACH(m, &batch, entry)
@@ -654,6 +642,15 @@ spool_committer_new(struct spool *sp, struct event_base *base)
 	struct spool_committer *c = xcalloc(1, sizeof(*c));
 
 	c->sp = sp;
+	c->msgfd = -1;
+	if ((c->journaled = spool_journaled(sp)) &&
+	    (c->msgfd = openat(sp->dirfd, "msg", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1) {
+		log_warn("%s/msg: group commits by syncfs", sp->dir);
+		c->journaled = false;
+	}
+	log_info("queue %s: group commits by %s", sp->dir, c->journaled ?
+	    "journal (ext4)" : "syncfs");
 	TAILQ_INIT(&c->pending);
 	TAILQ_INIT(&c->written);
 	TAILQ_INIT(&c->done);
@@ -711,6 +708,8 @@ spool_committer_free(struct spool_committer **cp)
 	on_done(c->efd, EV_READ, c);	/* report what finished last */
 	event_free(c->ev);
 	close(c->efd);
+	if (c->msgfd != -1)
+		close(c->msgfd);
 	pthread_mutex_destroy(&c->lock);
 	pthread_cond_destroy(&c->wake_writer);
 	pthread_cond_destroy(&c->wake_syncer);

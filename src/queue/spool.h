@@ -37,8 +37,8 @@ int spool_open(const char *data_dir, struct spool **out, char *err,
     size_t errlen);
 void spool_close(struct spool **sp);
 const char *spool_path(const struct spool *sp);	/* data_dir/queue */
-/* Whether the committer makes batches durable by journal commits
- * (durable_fs_journaled) rather than by syncfs. */
+/* Whether a committer on this spool makes batches durable by journal
+ * commits (durable_fs_journaled) rather than by syncfs; it logs which. */
 bool spool_journaled(const struct spool *sp);
 
 /* Writing a message. begin assigns env->id, creates tmp/ID.PID and writes

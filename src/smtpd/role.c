@@ -647,8 +647,6 @@ smtpd_role_main(const struct role_env *env)
 		fatalx("%s", err);
 	spool_clean_tmp(s.spool);
 	spool_set_sync(s.spool, env->sync);
-	log_info("queue %s: group commits by %s", spool_path(s.spool),
-	    spool_journaled(s.spool) ? "journal (ext4)" : "syncfs");
 	if ((s.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	s.committer = spool_committer_new(s.spool, s.base);

@@ -180,13 +180,6 @@ commit_open(struct store *store)
 	store->commitdev = st.st_dev;
 }
 
-static int
-wb_wait(int fd)
-{
-	return sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WAIT_BEFORE |
-	    SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
-}
-
 void
 store_sync_add(struct store *store, int fd, dev_t dev)
 {
@@ -202,11 +195,11 @@ store_sync_add(struct store *store, int fd, dev_t dev)
 	if (dev != store->commitdev)
 		store->foreign = true;
 	if (store->nwb == STORE_WB_MAX) {
-		(void)wb_wait(fd);	/* a later failure shows at sync */
+		(void)durable_writeback_wait(fd); /* failures show at sync */
 		close(fd);
 		return;
 	}
-	(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	(void)durable_writeback_start(fd);
 	if (store->nwb == store->wbcap) {
 		store->wbcap = store->wbcap ? store->wbcap * 2 : 64;
 		store->wb = xreallocarray(store->wb, store->wbcap,
@@ -222,7 +215,7 @@ journal_sync(struct store *store)
 	int r = 0, saved = 0;
 
 	for (size_t i = 0; i < store->nwb; i++) {
-		if (wb_wait(store->wb[i]) == -1 && r == 0) {
+		if (durable_writeback_wait(store->wb[i]) == -1 && r == 0) {
 			r = -1;
 			saved = errno;
 		}
