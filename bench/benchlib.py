@@ -3,6 +3,8 @@ memory and CPU of a server's whole process tree, read from /proc."""
 import os
 import pwd
 import socket
+import sqlite3
+import subprocess
 import time
 from pathlib import Path
 
@@ -76,6 +78,34 @@ def tree_cpu_s(pid):
         if p == pid:
             total += int(f[13]) + int(f[14])
     return total / tick
+
+
+def dovecot_tree(dv, accounts_db, users):
+    """The folders of a bench Dovecot under dv (run, state, home, and an
+    empty Maildir per user under mail/), and dv/passwd with the same
+    password hashes as posternd's accounts_db. Returns {user: its cur/}:
+    the caller writes the messages, then calls dovecot_own(dv)."""
+    for sub in ("run", "state", "mail", "home"):
+        (dv / sub).mkdir(parents=True)
+    db = sqlite3.connect(accounts_db)
+    with open(dv / "passwd", "w") as f:
+        for addr, h in db.execute("SELECT address, hash FROM users"):
+            f.write(f"{addr.split('@')[0]}:{{CRYPT}}{h}\n")
+    db.close()
+    curs = {}
+    for u in users:
+        box = dv / "mail" / u
+        for d in ("cur", "new", "tmp"):
+            (box / d).mkdir(parents=True)
+        curs[u] = box / "cur"
+    return curs
+
+
+def dovecot_own(dv):
+    """Hands the bench Dovecot's mail and homes to nobody (its userdb)."""
+    nobody = pwd.getpwnam("nobody")
+    subprocess.run(["chown", "-R", f"{nobody.pw_uid}:{nobody.pw_gid}",
+                    str(dv / "mail"), str(dv / "home")], check=True)
 
 
 def dovecot_conf(dv, protocol, port, mechanisms, login_extra=""):

@@ -18,12 +18,10 @@ Environment: IMAP_BENCH_SECONDS (15), IMAP_BENCH_RUNS (3),
 IMAP_BENCH_CLIENTS (20), IMAP_BENCH_IDLE (10000; 0 skips it).
 """
 import os
-import pwd
 import random
 import resource
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -33,7 +31,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from benchlib import dovecot_conf, free_port, need_port, tree_cpu_s, tree_sum_kb  # noqa: E402
+from benchlib import (dovecot_conf, dovecot_own, dovecot_tree, free_port,  # noqa: E402
+                      need_port, tree_cpu_s, tree_sum_kb)
 B = ROOT / "build"
 LOAD = B / "tools" / "imap-load"
 CLIENTS = int(os.environ.get("IMAP_BENCH_CLIENTS", "20"))
@@ -167,26 +166,16 @@ def dovecot_start(work, mails):
         print("the Dovecot comparison needs root (it drops to its own "
               "users): skipped")
         return None, None
-    nobody = pwd.getpwnam("nobody")
     dv = work / "dovecot"
-    for sub in ("run", "state", "mail", "home"):
-        (dv / sub).mkdir(parents=True)
-    db = sqlite3.connect(work / "p-data" / "accounts.db")
-    with open(dv / "passwd", "w") as f:
-        for addr, h in db.execute("SELECT address, hash FROM users"):
-            f.write(f"{addr.split('@')[0]}:{{CRYPT}}{h}\n")
-    db.close()
+    curs = dovecot_tree(dv, work / "p-data" / "accounts.db",
+                        [f"u{u}" for u in range(len(mails))])
     for u, msgs in enumerate(mails):
-        cur = dv / "mail" / f"u{u}" / "cur"
-        cur.mkdir(parents=True)
-        for d in ("new", "tmp"):
-            (cur.parent / d).mkdir()
+        cur = curs[f"u{u}"]
         for i, data in enumerate(msgs):
             f = cur / f"{1790000000 + i}.M{i}P1.bench,S={len(data)}:2,"
             f.write_bytes(data)
             os.utime(f, (1790000000 + i, 1790000000 + i))
-    subprocess.run(["chown", "-R", f"{nobody.pw_uid}:{nobody.pw_gid}",
-                    str(dv / "mail"), str(dv / "home")], check=True)
+    dovecot_own(dv)
     port = free_port()
     # Dovecot's defaults (mail_fsync = optimized: mails fsynced on save,
     # indexes not), except the login processes in the documented

@@ -13,10 +13,8 @@ process tree, and the ratios. Both servers run at once and the loads
 alternate between them, so the noise of a shared machine falls on both.
 """
 import os
-import pwd
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -26,7 +24,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from benchlib import dovecot_conf, free_port, need_port, tree_cpu_s, tree_sum_kb  # noqa: E402
+from benchlib import (dovecot_conf, dovecot_own, dovecot_tree, free_port,  # noqa: E402
+                      need_port, tree_cpu_s, tree_sum_kb)
 B = ROOT / "build"
 USERS, PER_USER, SIZE, PW = 10, 100, 10 * 1024, "benchpw"
 RUNS = 7
@@ -170,26 +169,16 @@ def main():
                   "users): skipped")
             run_all(servers)
             return
-        nobody = pwd.getpwnam("nobody")
         dv = work / "dovecot"
-        for sub in ("run", "state", "mail", "home"):
-            (dv / sub).mkdir(parents=True)
-        db = sqlite3.connect(work / "data" / "accounts.db")
-        with open(dv / "passwd", "w") as f:
-            for addr, h in db.execute("SELECT address, hash FROM users"):
-                f.write(f"{addr.split('@')[0]}:{{CRYPT}}{h}\n")
-        db.close()
+        curs = dovecot_tree(dv, work / "data" / "accounts.db",
+                            [f"u{u}" for u in range(USERS + 1)])
         for u in range(USERS + 1):
-            cur = dv / "mail" / f"u{u}" / "cur"
-            cur.mkdir(parents=True)
-            for d in ("new", "tmp"):
-                (cur.parent / d).mkdir()
+            cur = curs[f"u{u}"]
             for i in range(PER_USER * (USERS if u == USERS else 1)):
                 data = message(u, i)
                 (cur / f"{1700000000 + i}.M{i}P1.bench,S={len(data)}:2,"
                  ).write_bytes(data)
-        subprocess.run(["chown", "-R", f"{nobody.pw_uid}:{nobody.pw_gid}",
-                        str(dv / "mail"), str(dv / "home")], check=True)
+        dovecot_own(dv)
         dport = free_port()
         (dv / "dovecot.conf").write_text(dovecot_conf(dv, "pop3", dport, "plain"))
         d = subprocess.Popen([dovecot, "-F", "-c", str(dv / "dovecot.conf")])
